@@ -1,0 +1,41 @@
+# Two commands from a fresh clone: `make run` serves the API, `make test` runs the whole suite.
+# Only Python 3.11+ and make are needed; PostgreSQL and Redis are embedded unless
+# DATABASE_URL / REDIS_URL / CELERY_BROKER_URL name real servers.
+PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_DEPS := tests/federation/node_modules/.installed
+
+.PHONY: run test lint typecheck bench schema clean
+
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# The federation composition test uses Apollo's own npm package; skipped only where node is absent.
+$(NODE_DEPS): tests/federation/package.json tests/federation/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/federation && npm ci --silent --no-audit --no-fund && touch node_modules/.installed; \
+	else echo "npm not found: the federation composition test will be skipped"; fi
+
+run: $(INSTALLED)
+	$(BIN)/bigledger serve --with-worker
+
+test: $(INSTALLED) $(NODE_DEPS)
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+schema: $(INSTALLED)
+	$(BIN)/bigledger export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) tests/federation/node_modules
