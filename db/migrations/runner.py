@@ -1,0 +1,43 @@
+"""Run the shared and tenant migrations programmatically, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from db.engine import SCHEMA_NAME
+
+_HERE = Path(__file__).parent
+
+
+def _config(kind: str, connection: Connection, schema: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_HERE / kind))
+    cfg.attributes["connection"] = connection
+    if schema is not None:
+        cfg.attributes["schema"] = schema
+    return cfg
+
+
+def head(kind: str) -> str | None:
+    return ScriptDirectory(str(_HERE / kind)).get_current_head()
+
+
+def upgrade_shared(connection: Connection) -> None:
+    command.upgrade(_config("shared", connection), "head")
+
+
+def upgrade_tenant(connection: Connection, schema: str) -> None:
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    command.upgrade(_config("tenant", connection, schema), "head")
+
+
+def tenant_revision(connection: Connection, schema: str) -> str | None:
+    ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
+    return ctx.get_current_revision()

@@ -1,0 +1,1 @@
+"""Queries behind GraphQL reads: they bypass the domain and return plain rows."""

@@ -1,0 +1,80 @@
+"""The SQL unit of work: one tenant, one transaction, state and outbox rows together."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from db.repositories.companies import SqlCompanyRepository
+from db.tables.tenant import outbox
+from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
+
+
+class SqlUnitOfWork:
+    """Use once per command: `async with uow: ...; await uow.commit()`.
+
+    Leaving the block without commit rolls everything back — nothing is half-written.
+    Repositories are attributes bound to this transaction's connection.
+    """
+
+    def __init__(self, tenant_engine: AsyncEngine, origin: EventOrigin) -> None:
+        self._engine = tenant_engine
+        self._origin = origin
+        self._conn: AsyncConnection | None = None
+        self._tx: AsyncTransaction | None = None
+        self._pending: list[RecordedEvent] = []
+        self.committed_events: list[DomainEvent] = []
+
+    @property
+    def connection(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._conn
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        self._tx = await self._conn.begin()
+        self.companies = SqlCompanyRepository(self._conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                await self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                await self._conn.close()
+            self._conn = self._tx = None
+
+    def record(self, events: list[RecordedEvent]) -> None:
+        self._pending.extend(events)
+        events.clear()  # an aggregate's events are handed over exactly once
+
+    async def commit(self) -> None:
+        stamped = [DomainEvent.stamp(e, self._origin) for e in self._pending]
+        if stamped:
+            await self.connection.execute(
+                insert(outbox),
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.event_type,
+                        "aggregate_type": e.aggregate_type,
+                        "aggregate_id": e.aggregate_id,
+                        "envelope": e.to_envelope(),
+                    }
+                    for e in stamped
+                ],
+            )
+        assert self._tx is not None
+        await self._tx.commit()
+        self._pending.clear()
+        self.committed_events = stamped

@@ -1,0 +1,1 @@
+"""Company Management: the first bounded context — a tenant's legal entities."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CreateCompany:
+    name: str
+    currency_code: str = "USD"
+    timezone: str = "UTC"
+    registration_number: str | None = None
+    tax_number: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateCompany:
+    company_id: uuid.UUID
+    expected_version: int
+    changes: Mapping[str, str | None]  # only the attributes the caller sent

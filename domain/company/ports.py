@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from domain.company.model import Company
+from domain.shared.unit_of_work import UnitOfWork
+
+
+class CompanyRepository(Protocol):
+    async def add(self, company: Company) -> None: ...
+
+    async def get_for_update(self, company_id: uuid.UUID) -> Company | None:
+        """Load and lock the row for the rest of the transaction."""
+
+    async def save(self, company: Company, *, previous_version: int) -> None:
+        """Persist; raises Conflict if the stored version is no longer `previous_version`."""
+
+
+class CompanyUnitOfWork(UnitOfWork, Protocol):
+    companies: CompanyRepository

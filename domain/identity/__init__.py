@@ -1,0 +1,1 @@
+"""Identity & Access: tenants' users, sign-in, tokens."""

@@ -1,0 +1,1 @@
+"""Building blocks every bounded context shares: errors, the event envelope, clocks, money."""

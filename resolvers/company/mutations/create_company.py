@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import strawberry
+
+from db.unit_of_work import SqlUnitOfWork
+from domain.company import handlers
+from domain.company.commands import CreateCompany
+from domain.shared.errors import DomainError
+from schema.company.types import (
+    Company,
+    CreateCompanyError,
+    CreateCompanyInput,
+    CreateCompanyPayload,
+)
+
+
+async def create_company(info: strawberry.Info, input: CreateCompanyInput) -> CreateCompanyPayload:
+    context = info.context
+    command = CreateCompany(
+        name=input.name,
+        registration_number=input.registration_number,
+        tax_number=input.tax_number,
+        currency_code=input.currency_code,
+        timezone=input.timezone,
+    )
+    origin = context.origin()
+    try:
+        company = await handlers.create_company(
+            command, SqlUnitOfWork(context.tenant_engine, origin), origin
+        )
+    except DomainError as exc:
+        return CreateCompanyPayload(company=None, errors=CreateCompanyError.from_domain(exc.errors))
+    return CreateCompanyPayload(company=Company.from_row(company), errors=[])

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from db.unit_of_work import SqlUnitOfWork
+from domain.company import handlers
+from domain.company.commands import UpdateCompany
+from domain.company.model import INPUT_FIELD
+from domain.shared.errors import DomainError, NotFound
+from schema.company.types import (
+    Company,
+    UpdateCompanyError,
+    UpdateCompanyInput,
+    UpdateCompanyPayload,
+)
+
+
+async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> UpdateCompanyPayload:
+    context = info.context
+    try:
+        company_id = uuid.UUID(str(input.id))
+    except ValueError:
+        return UpdateCompanyPayload(
+            company=None, errors=UpdateCompanyError.from_domain(NotFound("Company").errors)
+        )
+    changes = {
+        attribute: getattr(input, attribute)
+        for attribute in INPUT_FIELD
+        if getattr(input, attribute) is not strawberry.UNSET
+    }
+    command = UpdateCompany(company_id=company_id, expected_version=input.version, changes=changes)
+    origin = context.origin()
+    try:
+        company = await handlers.update_company(
+            command, SqlUnitOfWork(context.tenant_engine, origin), origin
+        )
+    except DomainError as exc:
+        return UpdateCompanyPayload(company=None, errors=UpdateCompanyError.from_domain(exc.errors))
+    return UpdateCompanyPayload(company=Company.from_row(company), errors=[])

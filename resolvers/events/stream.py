@@ -1,0 +1,31 @@
+"""Turn the process's Redis fan-out into one GraphQL subscription stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.events.hub import SubscriberOverflow
+
+
+async def tenant_events(
+    info: strawberry.Info, accept: Callable[[dict[str, Any]], bool] = lambda _: True
+) -> AsyncIterator[dict[str, Any]]:
+    """Envelopes of the caller's tenant only (the hub subscribes by tenant channel)."""
+    context = info.context
+    tenant_id = str(context.tenant_id)
+    async with context.services.hub.subscribe(tenant_id) as subscription:
+        try:
+            async for envelope in subscription:
+                if envelope.get("tenantId") != tenant_id or not accept(envelope):
+                    continue
+                context.fresh_loaders()  # rows resolved for this event are read now
+                yield envelope
+        except SubscriberOverflow:
+            raise GraphQLError(
+                "You fell too far behind the event stream; re-subscribe and refetch.",
+                extensions={"code": "SUBSCRIBER_OVERFLOW"},
+            ) from None

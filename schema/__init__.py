@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, errors and permissions per context; `schema.build` assembles them."""

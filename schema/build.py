@@ -1,0 +1,59 @@
+"""Assemble the one Apollo Federation v2 schema from per-context Query/Mutation/Subscription."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.federation import Schema
+from strawberry.types import ExecutionContext
+
+from schema.limits import QueryLimits, is_unexpected, masking
+
+logger = logging.getLogger("bigledger.graphql")
+
+
+def _merge(name: str, parts: Sequence[type]) -> type:
+    """One root type whose fields are the union of each context's mixin."""
+    return strawberry.type(type(name, tuple(parts), {}))
+
+
+class BigLedgerSchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Unexpected errors are logged here with their stack and the request id (taken from
+        # the logging context); the client only sees the masked message.
+        for error in errors:
+            if is_unexpected(error):
+                logger.error(
+                    "unexpected error in %s", ".".join(map(str, error.path or [])) or "operation",
+                    exc_info=error.original_error,
+                )
+
+
+def assemble(
+    *,
+    queries: Sequence[type],
+    mutations: Sequence[type],
+    subscriptions: Sequence[type],
+    types: Sequence[type] = (),
+) -> BigLedgerSchema:
+    extensions: list[Any] = [
+        QueryLimits,
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        masking,
+    ]
+    return BigLedgerSchema(
+        query=_merge("Query", queries),
+        mutation=_merge("Mutation", mutations),
+        subscription=_merge("Subscription", subscriptions),
+        types=list(types),
+        extensions=extensions,
+        federation_version="2.7",
+    )

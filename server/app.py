@@ -1,0 +1,91 @@
+"""The Starlette application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from resolvers.root import build_schema
+from server.graphql_view import BigLedgerGraphQL
+from server.middleware import RequestContextMiddleware
+from server.services import Endpoints, running_services
+from server.settings import Settings
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    services = request.app.state.services
+    checks: dict[str, str] = {}
+
+    async def database() -> None:
+        async with services.engines.root.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def redis() -> None:
+        await services.redis.ping()
+
+    for name, check in (("postgres", database), ("redis", redis)):
+        try:
+            await asyncio.wait_for(check(), timeout=2)
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unavailable: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", **checks},
+                        status_code=200 if ready else 503)  # fmt: skip
+
+
+async def jwks(request: Request) -> JSONResponse:
+    return JSONResponse(
+        request.app.state.services.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
+    graphql = BigLedgerGraphQL(
+        build_schema(),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allowed_origins=settings.allowed_origins,
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with running_services(settings, endpoints) as services:
+            app.state.services = services
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/.well-known/jwks.json", jwks),
+        ],
+        middleware=[
+            Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Apollo-Require-Preflight"],
+                expose_headers=["X-Request-Id", "Retry-After"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )

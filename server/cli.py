@@ -1,0 +1,246 @@
+"""The `bigledger` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from server.logging import configure_logging
+from server.settings import Settings
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.bootstrap import (
+        announce_demo_password,
+        prepare_database,
+        resolve_endpoints,
+        seed_demo,
+    )
+
+    infra = resolve_endpoints(settings)
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+
+        async def prepare() -> str | None:
+            engine = await prepare_database(infra.endpoints.database_url)
+            try:
+                return await seed_demo(engine, settings.demo_password)
+            finally:
+                await engine.dispose()
+
+        generated = asyncio.run(prepare())
+        if generated:
+            announce_demo_password(generated)
+        if args.with_worker:
+            env = os.environ | {
+                "DATABASE_URL": infra.endpoints.database_url,
+                "REDIS_URL": infra.endpoints.redis_url,
+                "CELERY_BROKER_URL": infra.endpoints.broker_url,
+            }
+            worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker"], env=env)  # noqa: S603
+        host, port = args.host or settings.host, args.port or settings.port
+        print(f"BigLedger API: http://{host}:{port}/graphql", file=sys.stderr, flush=True)
+        uvicorn.run(
+            create_app(settings, infra.endpoints),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            timeout_graceful_shutdown=5,
+        )
+        return 0
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        infra.stop_started()
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from server.bootstrap import resolve_endpoints
+    from workers.celery_app import configure
+
+    infra = resolve_endpoints(settings)
+    app = configure(broker_url=infra.endpoints.broker_url, database_url=infra.endpoints.database_url)
+    argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency)]
+    argv += ["--pool", args.pool, "--without-gossip", "--without-mingle", "-Q", "bigledger"]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv)
+    return 0
+
+
+async def _with_engine(settings: Settings, job):  # type: ignore[no-untyped-def]
+    from server.bootstrap import prepare_database, resolve_endpoints
+
+    infra = resolve_endpoints(settings)
+    engine = await prepare_database(infra.endpoints.database_url)
+    try:
+        return await job(engine)
+    finally:
+        await engine.dispose()
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async def noop(engine):  # type: ignore[no-untyped-def]
+        return None
+
+    asyncio.run(_with_engine(settings, noop))  # prepare_database migrates, with progress
+    print("shared schema and every tenant schema are at head", file=sys.stderr)
+    return 0
+
+
+def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
+    from db.tenancy import provision_tenant
+    from domain.shared.errors import DomainError
+    from server.security.passwords import Argon2PasswordHasher
+
+    async def create(engine):  # type: ignore[no-untyped-def]
+        return await provision_tenant(
+            engine,
+            slug=args.slug,
+            name=args.name,
+            admin_email=args.admin_email,
+            admin_password_hash=Argon2PasswordHasher().hash(args.admin_password),
+            plan=args.plan,
+            timezone=args.timezone,
+            currency_code=args.currency,
+        )
+
+    try:
+        tenant = asyncio.run(_with_engine(settings, create))
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"tenant {tenant.slug} created (id {tenant.tenant_id}, schema {tenant.schema})")
+    return 0
+
+
+def _user_create(settings: Settings, args: argparse.Namespace) -> int:
+    from db.tenancy import create_user
+    from domain.shared.errors import DomainError
+    from server.security.passwords import Argon2PasswordHasher
+
+    async def create(engine):  # type: ignore[no-untyped-def]
+        return await create_user(
+            engine,
+            tenant_slug=args.tenant,
+            email=args.email,
+            password_hash=Argon2PasswordHasher().hash(args.password),
+            full_name=args.name,
+        )
+
+    try:
+        user_id = asyncio.run(_with_engine(settings, create))
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"user {args.email} created in {args.tenant} (id {user_id})")
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from server.bootstrap import announce_demo_password, seed_demo
+
+    async def seed(engine):  # type: ignore[no-untyped-def]
+        return await seed_demo(engine, settings.demo_password)
+
+    generated = asyncio.run(_with_engine(settings, seed))
+    if generated:
+        announce_demo_password(generated)
+    else:
+        print("demo tenant is present", file=sys.stderr)
+    return 0
+
+
+def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from resolvers.export import subgraph_sdl
+
+    sys.stdout.write(subgraph_sdl())
+    return 0
+
+
+def _services(settings: Settings, args: argparse.Namespace) -> int:
+    from db.embedded import EmbeddedPostgres, EmbeddedRedis
+
+    servers = (EmbeddedPostgres(settings.data_dir), EmbeddedRedis(settings.data_dir))
+    for server in servers:
+        if args.action == "start":
+            print(f"{type(server).__name__}: {server.start()}")
+        elif args.action == "stop":
+            server.stop()
+        else:
+            print(f"{type(server).__name__}: {'running' if server.is_running() else 'stopped'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bigledger", description="BigLedger ERP GraphQL API")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, seed the demo tenant and serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--with-worker", action="store_true", help="also run a Celery worker")
+    serve.set_defaults(run=_serve)
+
+    worker = sub.add_parser("worker", help="run a Celery worker for event handlers")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    worker.add_argument("--hostname")
+    worker.set_defaults(run=_worker)
+
+    sub.add_parser("migrate", help="bring shared and every tenant schema to head").set_defaults(
+        run=_migrate
+    )
+
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="action", required=True)
+    create = tenant.add_parser("create", help="provision a tenant with its admin")
+    create.add_argument("--slug", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-password", required=True)
+    create.add_argument("--plan", default="professional")
+    create.add_argument("--timezone", default="UTC")
+    create.add_argument("--currency", default="USD")
+    create.set_defaults(run=_tenant_create)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
+    ucreate = user.add_parser("create", help="add a user to a tenant")
+    ucreate.add_argument("--tenant", required=True)
+    ucreate.add_argument("--email", required=True)
+    ucreate.add_argument("--password", required=True)
+    ucreate.add_argument("--name")
+    ucreate.set_defaults(run=_user_create)
+
+    sub.add_parser("seed-demo", help="create the demo tenant if missing").set_defaults(run=_seed_demo)
+    sub.add_parser("export-schema", help="print the federation subgraph SDL").set_defaults(
+        run=_export_schema
+    )
+    services = sub.add_parser("services", help="the embedded PostgreSQL and Redis")
+    services.add_argument("action", choices=["start", "stop", "status"])
+    services.set_defaults(run=_services)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level, service=f"bigledger-{args.command}")
+    return int(args.run(settings, args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware: it costs throughput and breaks streaming)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.logging import request_id_var, tenant_id_var, user_id_var
+
+logger = logging.getLogger("bigledger.access")
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+_QUIET_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (echoed as X-Request-Id), bounds the body, logs the outcome."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        offered = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = offered if _CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        tokens = (request_id_var.set(request_id), tenant_id_var.set(None), user_id_var.set(None))
+        started = time.perf_counter()
+        status = 0
+
+        if scope["type"] == "http":
+            declared = headers.get(b"content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await _too_large(send, request_id, self.max_body_bytes)
+                status = 413
+                self._log(scope, status, started)
+                return
+            received = 0
+
+            async def bounded_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise BodyTooLarge
+                return message
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    message.setdefault("headers", [])
+                    message["headers"] = [
+                        *message["headers"],
+                        (b"x-request-id", request_id.encode()),
+                    ]
+                await send(message)
+
+            try:
+                await self.app(scope, bounded_receive, send_with_id)
+            except BodyTooLarge:
+                if status == 0:
+                    await _too_large(send, request_id, self.max_body_bytes)
+                    status = 413
+            finally:
+                self._log(scope, status, started)
+                for var, token in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
+                    var.reset(token)
+        else:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                for var, token in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
+                    var.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float) -> None:
+        if scope["path"] in _QUIET_PATHS and status < 400:
+            return
+        logger.info(
+            "request",
+            extra={
+                "method": scope.get("method"),
+                "path": scope["path"],
+                "status": status,
+                "durationMs": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+
+
+async def _too_large(send: Send, request_id: str, limit: int) -> None:
+    body = orjson.dumps(
+        {"errors": [{"message": f"Request body exceeds {limit} bytes.",
+                     "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+    )  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

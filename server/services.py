@@ -1,0 +1,105 @@
+"""Process-wide services, built at start-up and torn down at shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.asyncio import Redis
+
+from db.engine import TenantEngines, create_engine
+from db.identity import SqlIdentityStore
+from db.outbox import envelopes_since
+from db.tenants import TenantDirectory
+from resolvers.context import Services
+from resolvers.events.hub import EventHub
+from server.security.passwords import Argon2PasswordHasher
+from server.security.tokens import TokenService, load_or_create_signing_key
+from server.settings import Settings
+from workers import celery_app
+from workers.relay import OutboxRelay
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the real servers are (configured, or the embedded ones)."""
+
+    database_url: str
+    redis_url: str
+    broker_url: str
+
+
+def celery_dispatcher(broker_url: str, database_url: str):  # type: ignore[no-untyped-def]
+    app = celery_app.configure(broker_url=broker_url, database_url=database_url)
+
+    def dispatch(jobs: Sequence[tuple[str, str, str]]) -> None:
+        with app.producer_or_acquire() as producer:
+            for tenant_id, event_id, handler in jobs:
+                app.send_task(
+                    "bigledger.handle_event",
+                    args=[tenant_id, event_id, handler],
+                    producer=producer,
+                    retry=False,
+                )
+
+    return dispatch
+
+
+def token_service(settings: Settings) -> TokenService:
+    key = load_or_create_signing_key(
+        settings.jwt_private_key, settings.data_dir / "jwt-signing-key.pem"
+    )
+    return TokenService(
+        key,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl_seconds=settings.access_token_ttl_seconds,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
+    engine = create_engine(endpoints.database_url, pool_size=settings.db_pool_size)
+    engines = TenantEngines(engine)
+    tenants = TenantDirectory(engine)
+    redis = Redis.from_url(endpoints.redis_url, socket_connect_timeout=2, socket_timeout=5)
+
+    async def catch_up(tenant_id: str, since):  # type: ignore[no-untyped-def]
+        import uuid
+
+        tenant = await tenants.get(uuid.UUID(tenant_id))
+        if tenant is None:
+            return []
+        return await envelopes_since(engines.for_schema(tenant.schema_name), since)
+
+    hub = EventHub(endpoints.redis_url, catch_up=catch_up)
+    passwords = Argon2PasswordHasher()
+    services = Services(
+        engines=engines,
+        tenants=tenants,
+        identity=SqlIdentityStore(engine),
+        passwords=passwords,
+        tokens=token_service(settings),
+        hub=hub,
+        redis=redis,
+        refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+        dummy_password_hash=passwords.hash("not-a-real-password"),
+    )
+    relay = OutboxRelay(
+        database_url=endpoints.database_url,
+        engines=engines,
+        tenants=tenants,
+        redis=redis,
+        dispatch=celery_dispatcher(endpoints.broker_url, endpoints.database_url),
+    )
+    await hub.start()
+    await relay.start()
+    try:
+        yield services
+    finally:
+        await relay.stop()
+        await hub.stop()
+        await redis.aclose()
+        await engine.dispose()

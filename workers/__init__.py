@@ -1,0 +1,1 @@
+"""Background work: the outbox relay, Celery tasks and idempotent event handlers."""

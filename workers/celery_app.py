@@ -1,0 +1,26 @@
+"""The Celery application. Tasks receive ids, never objects, and are idempotent."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+app = Celery("bigledger", include=["workers.tasks"])
+app.conf.update(
+    task_serializer="json",
+    accept_content=["json"],
+    task_default_queue="bigledger",
+    task_acks_late=True,  # a task lost with its worker is redelivered (handlers are idempotent)
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    broker_connection_retry_on_startup=True,
+    broker_connection_timeout=3,
+    worker_hijack_root_logger=False,
+    task_ignore_result=True,
+)
+
+
+def configure(*, broker_url: str, database_url: str) -> Celery:
+    """Point the app at its broker and tell tasks where the database is."""
+    app.conf.broker_url = broker_url
+    app.conf.bigledger_database_url = database_url
+    return app
