@@ -84,6 +84,10 @@ class RequestContext:
             return self.fresh_loaders()
         return current[1]
 
+    def begin_operation(self) -> None:
+        if self.principal is not None:
+            self.fresh_loaders()
+
     def fresh_loaders(self) -> DataLoaders:
         """Start a new cache (per operation; per event in a subscription so rows are current)."""
         loaders = DataLoaders.build(self.tenant_engine)

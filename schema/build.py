@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.limits import QueryLimits, is_unexpected, masking
+from schema.scalars import SCALARS
 
 logger = logging.getLogger("bigledger.graphql")
 
@@ -20,6 +22,20 @@ logger = logging.getLogger("bigledger.graphql")
 def _merge(name: str, parts: Sequence[type]) -> type:
     """One root type whose fields are the union of each context's mixin."""
     return strawberry.type(type(name, tuple(parts), {}))
+
+
+class OperationScope(SchemaExtension):
+    """Start each operation's scope (fresh dataloaders) in the task that runs the operation.
+
+    graphql-core resolves list items in parallel tasks; a scope created lazily inside those
+    tasks would give each item its own loaders and defeat batching.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        begin = getattr(self.execution_context.context, "begin_operation", None)
+        if begin is not None:
+            begin()
+        yield
 
 
 class BigLedgerSchema(Schema):
@@ -45,6 +61,7 @@ def assemble(
 ) -> BigLedgerSchema:
     extensions: list[Any] = [
         QueryLimits,
+        OperationScope,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         masking,
@@ -56,4 +73,5 @@ def assemble(
         types=list(types),
         extensions=extensions,
         federation_version="2.7",
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

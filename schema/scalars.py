@@ -22,16 +22,21 @@ def _parse_money(value: Any) -> Decimal:
     return amount
 
 
-Money = strawberry.scalar(
-    NewType("Money", Decimal),
-    serialize=lambda v: format(v, "f"),
-    parse_value=_parse_money,
-    description="A decimal amount as a string (NUMERIC(19,4)), e.g. \"1234.5000\". Never a float.",
-)
+Money = NewType("Money", Decimal)
+JSON = NewType("JSON", object)
 
-JSON = strawberry.scalar(
-    NewType("JSON", object),
-    serialize=lambda v: v,
-    parse_value=lambda v: v,
-    description="Arbitrary JSON (event payloads).",
-)
+# Registered on the schema's config (see schema.build).
+SCALARS = {
+    Money: strawberry.scalar(
+        name="Money",
+        serialize=lambda v: format(v, "f"),
+        parse_value=_parse_money,
+        description='A decimal amount as a string (NUMERIC(19,4)), e.g. "1234.5000". Never a float.',
+    ),
+    JSON: strawberry.scalar(
+        name="JSON",
+        serialize=lambda v: v,
+        parse_value=lambda v: v,
+        description="Arbitrary JSON (event payloads).",
+    ),
+}

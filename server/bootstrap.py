@@ -58,7 +58,9 @@ def resolve_endpoints(settings: Settings) -> Infrastructure:
         redis_url = redis.start()
         logger.info("embedded redis ready", extra={"dataDir": str(settings.data_dir)})
     broker_url = settings.celery_broker_url or _redis_db(redis_url, 1)
-    return Infrastructure(Endpoints(database_url, redis_url, broker_url), started)
+    return Infrastructure(
+        Endpoints(database_url, redis_url, broker_url, settings.celery_queue), started
+    )
 
 
 def _redis_db(url: str, db: int) -> str:

@@ -73,9 +73,15 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from workers.celery_app import configure
 
     infra = resolve_endpoints(settings)
-    app = configure(broker_url=infra.endpoints.broker_url, database_url=infra.endpoints.database_url)
+    endpoints = infra.endpoints
+    app = configure(
+        broker_url=endpoints.broker_url,
+        database_url=endpoints.database_url,
+        queue=endpoints.celery_queue,
+    )
     argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency)]
-    argv += ["--pool", args.pool, "--without-gossip", "--without-mingle", "-Q", "bigledger"]
+    argv += ["--pool", args.pool, "--without-gossip", "--without-mingle"]
+    argv += ["-Q", endpoints.celery_queue]
     if args.hostname:
         argv += ["--hostname", args.hostname]
     app.worker_main(argv)

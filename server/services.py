@@ -29,10 +29,15 @@ class Endpoints:
     database_url: str
     redis_url: str
     broker_url: str
+    celery_queue: str = "bigledger"
 
 
-def celery_dispatcher(broker_url: str, database_url: str):  # type: ignore[no-untyped-def]
-    app = celery_app.configure(broker_url=broker_url, database_url=database_url)
+def celery_dispatcher(endpoints: Endpoints):  # type: ignore[no-untyped-def]
+    app = celery_app.configure(
+        broker_url=endpoints.broker_url,
+        database_url=endpoints.database_url,
+        queue=endpoints.celery_queue,
+    )
 
     def dispatch(jobs: Sequence[tuple[str, str, str]]) -> None:
         with app.producer_or_acquire() as producer:
@@ -92,7 +97,7 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
         engines=engines,
         tenants=tenants,
         redis=redis,
-        dispatch=celery_dispatcher(endpoints.broker_url, endpoints.database_url),
+        dispatch=celery_dispatcher(endpoints),
     )
     await hub.start()
     await relay.start()

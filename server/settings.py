@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, alias="REDIS_URL")
     # Unset: Celery uses Redis (REDIS_URL's server, database 1) as its broker.
     celery_broker_url: str | None = Field(None, alias="CELERY_BROKER_URL")
+    celery_queue: str = Field("bigledger", alias="BIGLEDGER_CELERY_QUEUE")
     data_dir: Path = Field(Path(".bigledger"), alias="BIGLEDGER_DATA_DIR")
     database_name: str = Field("bigledger", alias="BIGLEDGER_DATABASE_NAME")
 

@@ -19,8 +19,9 @@ app.conf.update(
 )
 
 
-def configure(*, broker_url: str, database_url: str) -> Celery:
-    """Point the app at its broker and tell tasks where the database is."""
+def configure(*, broker_url: str, database_url: str, queue: str = "bigledger") -> Celery:
+    """Point the app at its broker and queue, and tell tasks where the database is."""
     app.conf.broker_url = broker_url
+    app.conf.task_default_queue = queue
     app.conf.bigledger_database_url = database_url
     return app

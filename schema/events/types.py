@@ -28,7 +28,7 @@ class DomainEvent:
     correlation_id: str
     tenant_id: strawberry.ID
     user_id: strawberry.ID
-    payload: JSON  # type: ignore[valid-type]
+    payload: JSON
     metadata: EventMetadata
 
     @classmethod
