@@ -342,15 +342,26 @@ class EmbeddedPostgres:
             pg_ctl = str(_pg_bin() / "pg_ctl")
             argv = [pg_ctl, "-D", str(self.pgdata), "-w", "-t", str(int(STOP_TIMEOUT))]
             try:
-                _run([*argv, "-m", "fast", "stop"], what="pg_ctl stop", timeout=STOP_TIMEOUT + 15,
-                     user=user, cwd=self.data_dir)
+                _run(
+                    [*argv, "-m", "fast", "stop"],
+                    what="pg_ctl stop",
+                    timeout=STOP_TIMEOUT + 15,
+                    user=user,
+                    cwd=self.data_dir,
+                )
             except RuntimeError as exc:
                 # Fast shutdown hung (e.g. a stuck backend): crash-stop; WAL replay fixes it later.
                 log.warning("fast shutdown failed, using immediate shutdown: %s", exc)
-                _run([*argv, "-m", "immediate", "stop"], what="pg_ctl stop -m immediate",
-                     timeout=STOP_TIMEOUT + 15, user=user, cwd=self.data_dir)
-            log.info("postgres stopped (pid %d) in %.2fs", postmaster.pid,
-                     time.monotonic() - started)
+                _run(
+                    [*argv, "-m", "immediate", "stop"],
+                    what="pg_ctl stop -m immediate",
+                    timeout=STOP_TIMEOUT + 15,
+                    user=user,
+                    cwd=self.data_dir,
+                )
+            log.info(
+                "postgres stopped (pid %d) in %.2fs", postmaster.pid, time.monotonic() - started
+            )
 
     def is_running(self) -> bool:
         postmaster = _Postmaster.read(self.pgdata)
@@ -400,8 +411,9 @@ class EmbeddedPostgres:
                 (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
                 return None
             if postmaster.status == "ready" and postmaster.port and _tcp_accepts(postmaster.port):
-                log.info("reusing running postgres (pid %d) on port %d",
-                         postmaster.pid, postmaster.port)
+                log.info(
+                    "reusing running postgres (pid %d) on port %d", postmaster.pid, postmaster.port
+                )
                 _write_port(self._port_file, postmaster.port)
                 return postmaster.port
             if time.monotonic() > deadline:
@@ -433,9 +445,11 @@ class EmbeddedPostgres:
         _run(
             [
                 str(_pg_bin() / "initdb"),
-                "-D", str(scratch),
+                "-D",
+                str(scratch),
                 "--auth=trust",
-                "-U", "postgres",
+                "-U",
+                "postgres",
                 "--encoding=UTF8",
                 # Host-independent locale: the builtin provider needs no OS locales installed,
                 # and a UTF-8 ctype keeps upper()/lower() Unicode-aware.
@@ -460,17 +474,24 @@ class EmbeddedPostgres:
 
     def _server_options(self, port: int) -> str:
         options = [
-            "-h", HOST,
-            "-p", str(port),
-            "-k", self._socket_dir(port),
-            "-c", "max_connections=200",
+            "-h",
+            HOST,
+            "-p",
+            str(port),
+            "-k",
+            self._socket_dir(port),
+            "-c",
+            "max_connections=200",
         ]
         if not self.durable:
             # Test-suite mode: a crash may lose recent commits, which tests do not care about.
             options += [
-                "-c", "fsync=off",
-                "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
             ]
         # pg_ctl hands -o to /bin/sh, so quote each word (paths may hold spaces).
         return " ".join(shlex.quote(option) for option in options)
@@ -479,18 +500,28 @@ class EmbeddedPostgres:
         if user is not None:
             _prepare_root_access(self.pgdata)
         started = time.monotonic()
-        log.info("starting postgres on %s:%d (data %s, durable=%s)",
-                 HOST, port, self.pgdata, self.durable)
+        log.info(
+            "starting postgres on %s:%d (data %s, durable=%s)",
+            HOST,
+            port,
+            self.pgdata,
+            self.durable,
+        )
         try:
             # -w: pg_ctl polls postmaster.pid until the server reports "ready" and fails at once
             # if the postmaster dies; the server itself runs in its own session (setsid).
             _run(
                 [
                     str(_pg_bin() / "pg_ctl"),
-                    "-D", str(self.pgdata),
-                    "-l", str(self.log_file),
-                    "-o", self._server_options(port),
-                    "-w", "-t", str(int(START_TIMEOUT)),
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.log_file),
+                    "-o",
+                    self._server_options(port),
+                    "-w",
+                    "-t",
+                    str(int(START_TIMEOUT)),
                     "start",
                 ],
                 what="pg_ctl start",
@@ -585,8 +616,9 @@ class EmbeddedRedis:
             deadline = time.monotonic() + STOP_TIMEOUT
             while _process_alive(pid, "redis-server"):
                 if time.monotonic() > deadline:
-                    log.warning("redis (pid %d) ignored SIGTERM for %.0fs; killing it",
-                                pid, STOP_TIMEOUT)
+                    log.warning(
+                        "redis (pid %d) ignored SIGTERM for %.0fs; killing it", pid, STOP_TIMEOUT
+                    )
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                     break
@@ -627,20 +659,27 @@ class EmbeddedRedis:
 
     def _start_server(self, port: int) -> None:
         started = time.monotonic()
-        log.info("starting redis on %s:%d (dir %s, durable=%s)",
-                 HOST, port, self.redis_dir, self.durable)
+        log.info(
+            "starting redis on %s:%d (dir %s, durable=%s)", HOST, port, self.redis_dir, self.durable
+        )
         if self.durable:
             persistence = ["--appendonly", "yes"]  # every write logged, fsynced each second
         else:
             persistence = ["--save", "", "--appendonly", "no"]
         argv = [
             str(_redis_server_binary()),
-            "--daemonize", "yes",  # forks, calls setsid, and outlives us
-            "--bind", HOST,
-            "--port", str(port),
-            "--dir", str(self.redis_dir),
-            "--pidfile", str(self.pid_file),
-            "--logfile", str(self.log_file),
+            "--daemonize",
+            "yes",  # forks, calls setsid, and outlives us
+            "--bind",
+            HOST,
+            "--port",
+            str(port),
+            "--dir",
+            str(self.redis_dir),
+            "--pidfile",
+            str(self.pid_file),
+            "--logfile",
+            str(self.log_file),
             *persistence,
         ]
         try:

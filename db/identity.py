@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.tables.shared import refresh_tokens, tenants, users
 from domain.identity.model import LoginSubject, RefreshToken, RefreshTokenReused
@@ -56,6 +56,8 @@ class SqlIdentityStore:
             if row is None:
                 raise Unauthenticated("Refresh token is invalid.")
             current = RefreshToken(**{k: v for k, v in row._mapping.items() if k != "created_at"})
+            if not await self._may_sign_in(conn, current.user_id):
+                raise Unauthenticated("This account or its tenant is no longer active.")
             try:
                 successor = exchange(current)
             except RefreshTokenReused:
@@ -74,6 +76,15 @@ class SqlIdentityStore:
             )
             await conn.execute(insert(refresh_tokens).values(**_token_values(successor)))
         return successor
+
+    @staticmethod
+    async def _may_sign_in(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
+        query = (
+            select(users.c.is_active & (tenants.c.status == "active"))
+            .select_from(users.join(tenants, users.c.tenant_id == tenants.c.id))
+            .where(users.c.id == user_id)
+        )
+        return bool((await conn.execute(query)).scalar_one_or_none())
 
     async def user_profile(self, user_id: uuid.UUID) -> dict[str, object] | None:
         query = select(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,13 +35,15 @@ async def claim_pending(conn: AsyncConnection, limit: int) -> list[PendingEvent]
         .with_for_update(skip_locked=True)
     )  # fmt: skip
     return [
-        PendingEvent(r.id, r.event_type, r.envelope, r.published_at is None, r.dispatched_at is None)
+        PendingEvent(
+            r.id, r.event_type, r.envelope, r.published_at is None, r.dispatched_at is None
+        )
         for r in await conn.execute(query)
     ]
 
 
 async def mark_delivered(
-    conn: AsyncConnection, *, published: Sequence[int], dispatched: Sequence[int]
+    conn: AsyncConnection, *, published: Collection[int], dispatched: Collection[int]
 ) -> None:
     if published:
         await conn.execute(

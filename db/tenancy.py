@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from collections.abc import Callable
@@ -39,10 +40,8 @@ async def ensure_database(url: str) -> None:
         if not exists:
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 raise ValueError(f"refusing to create database with name {name!r}")
-            try:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # created concurrently
                 await conn.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # created concurrently
     finally:
         await conn.close()
 
@@ -63,7 +62,9 @@ Progress = Callable[[int, int, str], None]
 async def migrate_tenants(engine: AsyncEngine, progress: Progress | None = None) -> int:
     """Bring every tenant schema to head, each in its own transaction. Returns how many."""
     async with engine.connect() as conn:
-        schemas = list((await conn.execute(select(tenants.c.schema_name).order_by(tenants.c.slug))).scalars())
+        schemas = list(
+            (await conn.execute(select(tenants.c.schema_name).order_by(tenants.c.slug))).scalars()
+        )
     for index, schema in enumerate(schemas, start=1):
         async with engine.begin() as conn:
             await _lock(conn)

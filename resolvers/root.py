@@ -12,6 +12,7 @@ from resolvers.identity.mutations import IdentityMutations
 from resolvers.identity.queries import IdentityQueries
 from schema.build import BigLedgerSchema, assemble
 from schema.company.types import Company
+from schema.identity.types import Tenant, User
 
 
 @cache
@@ -20,5 +21,5 @@ def build_schema() -> BigLedgerSchema:
         queries=[IdentityQueries, CompanyQueries],
         mutations=[IdentityMutations, CompanyMutations],
         subscriptions=[EventSubscriptions, CompanySubscriptions],
-        types=[Company],
+        types=[Company, Tenant, User],
     )

@@ -47,7 +47,8 @@ class BigLedgerSchema(Schema):
         for error in errors:
             if is_unexpected(error):
                 logger.error(
-                    "unexpected error in %s", ".".join(map(str, error.path or [])) or "operation",
+                    "unexpected error in %s",
+                    ".".join(map(str, error.path or [])) or "operation",
                     exc_info=error.original_error,
                 )
 

@@ -10,8 +10,7 @@ import logging
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.extensions import max_aliases, query_depth_limiter
+from strawberry.extensions import MaskErrors, SchemaExtension, max_aliases, query_depth_limiter
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30

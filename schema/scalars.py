@@ -6,11 +6,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def _parse_money(value: Any) -> Decimal:
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ValueError("Money must be a decimal string such as \"1234.50\".")
+        raise ValueError('Money must be a decimal string such as "1234.50".')
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -26,12 +27,14 @@ Money = NewType("Money", Decimal)
 JSON = NewType("JSON", object)
 
 # Registered on the schema's config (see schema.build).
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     Money: strawberry.scalar(
         name="Money",
         serialize=lambda v: format(v, "f"),
         parse_value=_parse_money,
-        description='A decimal amount as a string (NUMERIC(19,4)), e.g. "1234.5000". Never a float.',
+        description=(
+            'A decimal amount as a string (NUMERIC(19,4)), e.g. "1234.5000". Never a float.'
+        ),
     ),
     JSON: strawberry.scalar(
         name="JSON",

@@ -82,7 +82,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-Request-Id", "Apollo-Require-Preflight"],
+                allow_headers=[
+                    "Authorization",
+                    "Content-Type",
+                    "X-Request-Id",
+                    "Apollo-Require-Preflight",
+                ],
                 expose_headers=["X-Request-Id", "Retry-After"],
                 max_age=600,
             ),

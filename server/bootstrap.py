@@ -45,8 +45,10 @@ def resolve_endpoints(settings: Settings) -> Infrastructure:
         if not postgres.is_running():
             started.append(postgres)
         base = postgres.start()
-        database_url = make_url(base).set(database=settings.database_name).render_as_string(
-            hide_password=False
+        database_url = (
+            make_url(base)
+            .set(database=settings.database_name)
+            .render_as_string(hide_password=False)
         )
         logger.info("embedded postgres ready", extra={"dataDir": str(settings.data_dir)})
     if settings.redis_url:
@@ -116,7 +118,8 @@ def announce_demo_password(password: str) -> None:
     bar = "=" * 72
     print(
         f"\n{bar}\n  Demo tenant created.  tenant: {DEMO_SLUG}   email: {DEMO_ADMIN}\n"
-        f"  password: {password}\n  (shown once; set BIGLEDGER_DEMO_PASSWORD to choose it)\n{bar}\n",
+        f"  password: {password}\n"
+        f"  (shown once; set BIGLEDGER_DEMO_PASSWORD to choose it)\n{bar}\n",
         file=sys.stderr,
         flush=True,
     )

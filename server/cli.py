@@ -8,10 +8,17 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.tenancy import ProvisionedTenant
 from server.logging import configure_logging
 from server.settings import Settings
+
+T = TypeVar("T")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -45,7 +52,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 "REDIS_URL": infra.endpoints.redis_url,
                 "CELERY_BROKER_URL": infra.endpoints.broker_url,
             }
-            worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker"], env=env)  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker"], env=env)
         host, port = args.host or settings.host, args.port or settings.port
         print(f"BigLedger API: http://{host}:{port}/graphql", file=sys.stderr, flush=True)
         uvicorn.run(
@@ -88,7 +95,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_engine(settings: Settings, job):  # type: ignore[no-untyped-def]
+async def _with_engine(settings: Settings, job: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     from server.bootstrap import prepare_database, resolve_endpoints
 
     infra = resolve_endpoints(settings)
@@ -100,7 +107,7 @@ async def _with_engine(settings: Settings, job):  # type: ignore[no-untyped-def]
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    async def noop(engine):  # type: ignore[no-untyped-def]
+    async def noop(engine: AsyncEngine) -> None:
         return None
 
     asyncio.run(_with_engine(settings, noop))  # prepare_database migrates, with progress
@@ -113,7 +120,7 @@ def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
 
-    async def create(engine):  # type: ignore[no-untyped-def]
+    async def create(engine: AsyncEngine) -> ProvisionedTenant:
         return await provision_tenant(
             engine,
             slug=args.slug,
@@ -139,7 +146,7 @@ def _user_create(settings: Settings, args: argparse.Namespace) -> int:
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
 
-    async def create(engine):  # type: ignore[no-untyped-def]
+    async def create(engine: AsyncEngine) -> uuid.UUID:
         return await create_user(
             engine,
             tenant_slug=args.tenant,
@@ -160,7 +167,7 @@ def _user_create(settings: Settings, args: argparse.Namespace) -> int:
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from server.bootstrap import announce_demo_password, seed_demo
 
-    async def seed(engine):  # type: ignore[no-untyped-def]
+    async def seed(engine: AsyncEngine) -> str | None:
         return await seed_demo(engine, settings.demo_password)
 
     generated = asyncio.run(_with_engine(settings, seed))
@@ -212,7 +219,9 @@ def parser() -> argparse.ArgumentParser:
         run=_migrate
     )
 
-    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(dest="action", required=True)
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(
+        dest="action", required=True
+    )
     create = tenant.add_parser("create", help="provision a tenant with its admin")
     create.add_argument("--slug", required=True)
     create.add_argument("--name", required=True)
@@ -231,7 +240,9 @@ def parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--name")
     ucreate.set_defaults(run=_user_create)
 
-    sub.add_parser("seed-demo", help="create the demo tenant if missing").set_defaults(run=_seed_demo)
+    sub.add_parser("seed-demo", help="create the demo tenant if missing").set_defaults(
+        run=_seed_demo
+    )
     sub.add_parser("export-schema", help="print the federation subgraph SDL").set_defaults(
         run=_export_schema
     )

@@ -77,13 +77,17 @@ class RequestContextMiddleware:
                     status = 413
             finally:
                 self._log(scope, status, started)
-                for var, token in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
+                for var, token in zip(
+                    (request_id_var, tenant_id_var, user_id_var), tokens, strict=True
+                ):
                     var.reset(token)
         else:
             try:
                 await self.app(scope, receive, send)
             finally:
-                for var, token in zip((request_id_var, tenant_id_var, user_id_var), tokens, strict=True):
+                for var, token in zip(
+                    (request_id_var, tenant_id_var, user_id_var), tokens, strict=True
+                ):
                     var.reset(token)
 
     @staticmethod

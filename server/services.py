@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -19,7 +21,7 @@ from server.security.passwords import Argon2PasswordHasher
 from server.security.tokens import TokenService, load_or_create_signing_key
 from server.settings import Settings
 from workers import celery_app
-from workers.relay import OutboxRelay
+from workers.relay import Dispatch, OutboxRelay
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class Endpoints:
     celery_queue: str = "bigledger"
 
 
-def celery_dispatcher(endpoints: Endpoints):  # type: ignore[no-untyped-def]
+def celery_dispatcher(endpoints: Endpoints) -> Dispatch:
     app = celery_app.configure(
         broker_url=endpoints.broker_url,
         database_url=endpoints.database_url,
@@ -71,9 +73,7 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
     tenants = TenantDirectory(engine)
     redis = Redis.from_url(endpoints.redis_url, socket_connect_timeout=2, socket_timeout=5)
 
-    async def catch_up(tenant_id: str, since):  # type: ignore[no-untyped-def]
-        import uuid
-
+    async def catch_up(tenant_id: str, since: datetime) -> list[dict[str, Any]]:
         tenant = await tenants.get(uuid.UUID(tenant_id))
         if tenant is None:
             return []

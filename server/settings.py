@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 class Settings(BaseSettings):
@@ -50,7 +49,9 @@ class Settings(BaseSettings):
 
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        return [o.strip() for o in value.split(",") if o.strip()] if isinstance(value, str) else value
+        return (
+            [o.strip() for o in value.split(",") if o.strip()] if isinstance(value, str) else value
+        )
 
     def model_post_init(self, __context: object) -> None:
         self.allowed_origins = self._split_origins(self.allowed_origins)  # type: ignore[assignment]

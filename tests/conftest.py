@@ -70,9 +70,7 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory, run_id: str) -> Iterator
     else:
         postgres = EmbeddedPostgres(data, durable=False)
         started.append(postgres)
-        database_url = (
-            make_url(postgres.start()).set(database=database).render_as_string(False)
-        )
+        database_url = make_url(postgres.start()).set(database=database).render_as_string(False)
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
         redis = EmbeddedRedis(data, durable=False)
@@ -80,7 +78,9 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory, run_id: str) -> Iterator
         redis_url = redis.start()
     broker_url = os.environ.get("CELERY_BROKER_URL") or redis_db(redis_url, 1)
     try:
-        yield Endpoints(database_url, redis_url, broker_url, celery_queue=f"bigledger-test-{run_id}")
+        yield Endpoints(
+            database_url, redis_url, broker_url, celery_queue=f"bigledger-test-{run_id}"
+        )
     finally:
         if external_db:
             asyncio.run(_drop_database(database_url))
@@ -132,7 +132,9 @@ class LiveServer:
         return self.url.replace("http://", "ws://") + "/graphql"
 
 
-async def start_server(settings: Settings, endpoints: Endpoints) -> tuple[LiveServer, Any, asyncio.Task[None]]:
+async def start_server(
+    settings: Settings, endpoints: Endpoints
+) -> tuple[LiveServer, Any, asyncio.Task[None]]:
     app = create_app(settings, endpoints)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")

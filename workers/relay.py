@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from db.engine import TenantEngines, plain_url
 from db.outbox import PendingEvent, claim_pending, mark_delivered, mark_failed
 from db.tenants import TenantDirectory
+from domain.shared.events import tenant_channel
 from workers.handlers import handlers_for
 
 logger = logging.getLogger("bigledger.relay")
@@ -29,10 +30,6 @@ NOTIFY_CHANNEL = "bigledger_outbox"
 
 # (tenant_id, event_id, handler) for each handler task to enqueue; raises if the broker is down.
 Dispatch = Callable[[Sequence[tuple[str, str, str]]], None]
-
-
-def channel_for(tenant_id: str) -> str:
-    return f"tenant:{tenant_id}:events"
 
 
 class OutboxRelay:
@@ -94,9 +91,7 @@ class OutboxRelay:
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *a: self.mark_dirty(a[3]))
                 delay = self._retry_delay
                 await self._sweep_all()  # notifications sent while we were away are gone
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _c: closed.set())
-                await closed.wait()
+                await _closed(conn)
                 logger.warning("outbox listener lost its connection; reconnecting")
             except (OSError, asyncpg.PostgresError) as exc:
                 logger.warning("outbox listener cannot connect", extra={"error": str(exc)})
@@ -160,7 +155,9 @@ class OutboxRelay:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for event in todo:
-                    pipe.publish(channel_for(event.envelope["tenantId"]), orjson.dumps(event.envelope))
+                    pipe.publish(
+                        tenant_channel(event.envelope["tenantId"]), orjson.dumps(event.envelope)
+                    )
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             logger.warning("redis publish failed; events wait", extra={"error": str(exc)})
@@ -185,3 +182,10 @@ class OutboxRelay:
         elif jobs:
             return set(), "dispatch: no broker configured"
         return {e.id for e in todo}, None
+
+
+async def _closed(conn: asyncpg.Connection) -> None:
+    """Wait until the connection is terminated."""
+    closed = asyncio.Event()
+    conn.add_termination_listener(lambda _c: closed.set())
+    await closed.wait()

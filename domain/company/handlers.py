@@ -10,7 +10,9 @@ from domain.shared.errors import NotFound
 from domain.shared.events import EventOrigin
 
 
-async def create_company(cmd: CreateCompany, uow: CompanyUnitOfWork, origin: EventOrigin) -> Company:
+async def create_company(
+    cmd: CreateCompany, uow: CompanyUnitOfWork, origin: EventOrigin
+) -> Company:
     company = Company.register(
         name=cmd.name,
         registration_number=cmd.registration_number,
@@ -27,7 +29,9 @@ async def create_company(cmd: CreateCompany, uow: CompanyUnitOfWork, origin: Eve
     return company
 
 
-async def update_company(cmd: UpdateCompany, uow: CompanyUnitOfWork, origin: EventOrigin) -> Company:
+async def update_company(
+    cmd: UpdateCompany, uow: CompanyUnitOfWork, origin: EventOrigin
+) -> Company:
     async with uow:
         company = await uow.companies.get_for_update(cmd.company_id)
         if company is None:

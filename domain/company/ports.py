@@ -18,4 +18,5 @@ class CompanyRepository(Protocol):
 
 
 class CompanyUnitOfWork(UnitOfWork, Protocol):
-    companies: CompanyRepository
+    @property
+    def companies(self) -> CompanyRepository: ...

@@ -93,3 +93,8 @@ class DomainEvent:
                 "requestId": m.request_id,
             },
         }
+
+
+def tenant_channel(tenant_id: str) -> str:
+    """The pub/sub channel carrying one tenant's domain events (one channel per tenant)."""
+    return f"tenant:{tenant_id}:events"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 
@@ -13,12 +14,14 @@ from schema.permissions import guarded
 @strawberry.type
 class CompanySubscriptions:
     @strawberry.subscription(
-        **guarded("company:read", "CompanyCreated / CompanyUpdated events, optionally of one company.")
+        **guarded(
+            "company:read", "CompanyCreated / CompanyUpdated events, optionally of one company."
+        )
     )
     async def company_events(
         self, info: strawberry.Info, company_id: strawberry.ID | None = None
     ) -> AsyncGenerator[DomainEvent, None]:
-        def accept(envelope: dict) -> bool:  # type: ignore[type-arg]
+        def accept(envelope: dict[str, Any]) -> bool:
             return envelope["aggregateType"] == AGGREGATE_TYPE and (
                 company_id is None or envelope["aggregateId"] == str(company_id)
             )

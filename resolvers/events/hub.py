@@ -47,6 +47,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from domain.shared.events import tenant_channel
+
 __all__ = ["CatchUp", "EventHub", "SubscriberOverflow", "Subscription", "tenant_channel"]
 
 logger = logging.getLogger("bigledger.events.hub")
@@ -59,11 +61,6 @@ CatchUp = Callable[[str, datetime], Awaitable[list[dict[str, Any]]]]
 outbox)."""
 
 _HEARTBEAT_MESSAGE: Final = "bigledger-events-hub"
-
-
-def tenant_channel(tenant_id: str) -> str:
-    """The Redis pub/sub channel carrying one tenant's domain events."""
-    return f"tenant:{tenant_id}:events"
 
 
 class SubscriberOverflow(Exception):
@@ -369,8 +366,12 @@ class EventHub:
                 # The write closed the socket; the reader notices, reconnects and re-subscribes.
                 logger.debug(
                     "pub/sub command failed; leaving it to the reconnect",
-                    extra={"event": "events_hub.command_failed", "command": command,
-                           "channel": channel, "error": _describe(exc)},
+                    extra={
+                        "event": "events_hub.command_failed",
+                        "command": command,
+                        "channel": channel,
+                        "error": _describe(exc),
+                    },
                 )
 
     # -- reader task -------------------------------------------------------------------------
@@ -393,15 +394,23 @@ class EventHub:
                     self._disconnected_at = asyncio.get_running_loop().time()
                     logger.warning(
                         "redis pub/sub connection lost; reconnecting",
-                        extra={"event": "events_hub.disconnected", "error": _describe(exc),
-                               "channels": len(self._tenants), "retry_in_s": delay},
+                        extra={
+                            "event": "events_hub.disconnected",
+                            "error": _describe(exc),
+                            "channels": len(self._tenants),
+                            "retry_in_s": delay,
+                        },
                         exc_info=not isinstance(exc, (RedisError, OSError)),
                     )
                 else:
                     logger.warning(
                         "redis pub/sub connect failed; retrying",
-                        extra={"event": "events_hub.connect_failed", "error": _describe(exc),
-                               "attempt": attempt, "retry_in_s": delay},
+                        extra={
+                            "event": "events_hub.connect_failed",
+                            "error": _describe(exc),
+                            "attempt": attempt,
+                            "retry_in_s": delay,
+                        },
                     )
             await self._disconnect()
             self._first_attempt.set()
@@ -419,9 +428,13 @@ class EventHub:
         self._disconnected_at = None
         logger.info(
             "redis pub/sub reconnected",
-            extra={"event": "events_hub.reconnected", "outage_s": round(outage, 3),
-                   "attempts": attempts, "channels": len(self._tenants),
-                   "catching_up": len(self._resync_pending)},
+            extra={
+                "event": "events_hub.reconnected",
+                "outage_s": round(outage, 3),
+                "attempts": attempts,
+                "channels": len(self._tenants),
+                "catching_up": len(self._resync_pending),
+            },
         )
 
     async def _connect(self) -> None:
@@ -586,9 +599,12 @@ class EventHub:
             if isinstance(result, BaseException):
                 logger.error(
                     "event catch-up failed; ending the tenant's subscriptions",
-                    extra={"event": "events_hub.catch_up_failed", "tenant_id": tenant.tenant_id,
-                           "since": since.isoformat() if since else None,
-                           "error": _describe(result)},
+                    extra={
+                        "event": "events_hub.catch_up_failed",
+                        "tenant_id": tenant.tenant_id,
+                        "since": since.isoformat() if since else None,
+                        "error": _describe(result),
+                    },
                 )
                 self._fail_tenant(
                     tenant, "events missed during a Redis outage could not be replayed"
@@ -599,9 +615,13 @@ class EventHub:
                 self._deliver(tenant, envelope)
             logger.info(
                 "event catch-up delivered",
-                extra={"event": "events_hub.caught_up", "tenant_id": tenant.tenant_id,
-                       "since": since.isoformat() if since else None,
-                       "fetched": len(result), "replayed": replayed},
+                extra={
+                    "event": "events_hub.caught_up",
+                    "tenant_id": tenant.tenant_id,
+                    "since": since.isoformat() if since else None,
+                    "fetched": len(result),
+                    "replayed": replayed,
+                },
             )
 
     async def _fetch_missed(self, tenant: _Tenant) -> list[Envelope]:
@@ -633,14 +653,19 @@ class EventHub:
                 overflowed.append(sub)
         for sub in overflowed:
             tenant.subscribers.discard(sub)
-            sub._terminate(SubscriberOverflow(
-                f"subscriber fell more than {self._queue_size} events behind; "
-                "re-subscribe and refetch"
-            ))
+            sub._terminate(
+                SubscriberOverflow(
+                    f"subscriber fell more than {self._queue_size} events behind; "
+                    "re-subscribe and refetch"
+                )
+            )
             logger.warning(
                 "slow subscriber dropped",
-                extra={"event": "events_hub.overflow", "tenant_id": tenant.tenant_id,
-                       "queue_size": self._queue_size},
+                extra={
+                    "event": "events_hub.overflow",
+                    "tenant_id": tenant.tenant_id,
+                    "queue_size": self._queue_size,
+                },
             )
         return True
 

@@ -18,7 +18,5 @@ class EventSubscriptions:
         self, info: strawberry.Info, event_types: list[str] | None = None
     ) -> AsyncGenerator[DomainEvent, None]:
         wanted = frozenset(event_types or ())
-        async for envelope in tenant_events(
-            info, lambda e: not wanted or e["eventType"] in wanted
-        ):
+        async for envelope in tenant_events(info, lambda e: not wanted or e["eventType"] in wanted):
             yield DomainEvent.from_envelope(envelope)

@@ -13,21 +13,4 @@ class IdentityQueries:
         context = info.context
         principal = context.require_principal()
         profile = await context.services.identity.user_profile(principal.user_id)
-        tenant = context.tenant
-        return Me(
-            user=User(
-                id=strawberry.ID(str(principal.user_id)),
-                email=profile["email"],
-                full_name=profile["full_name"],
-            ),
-            tenant=Tenant(
-                id=strawberry.ID(str(tenant.id)),
-                slug=tenant.slug,
-                name=tenant.name,
-                schema=tenant.schema_name,
-                subscription_plan=tenant.plan,
-                timezone=tenant.timezone,
-                locale=tenant.locale,
-                currency=tenant.currency_code,
-            ),
-        )
+        return Me(user=User.from_profile(profile), tenant=Tenant.from_record(context.tenant))

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Self
 
 import strawberry
-from sqlalchemy import RowMapping  # noqa: TC002 (typing only)
+from sqlalchemy import RowMapping
 
 from schema.errors import UserError
 from schema.relay import PageInfo

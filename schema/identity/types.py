@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from domain.identity.model import TokenPair
@@ -15,11 +17,9 @@ class AuthError(UserError):
 class AuthPayload:
     access_token: str | None
     refresh_token: str | None
-    expires_in: int | None = strawberry.field(
-        description="Seconds until the access token expires."
-    )
+    expires_in: int | None = strawberry.field(description="Seconds until the access token expires.")
     errors: list[AuthError]
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 (a scheme name, not a secret)
 
     @classmethod
     def from_pair(cls, pair: TokenPair) -> AuthPayload:
@@ -42,12 +42,50 @@ class Tenant:
     locale: str
     currency: str
 
+    @classmethod
+    def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Tenant | None:
+        """Federation `_entities`: a caller can only ever resolve their own tenant."""
+        tenant = info.context.tenant
+        if info.context.principal is None or tenant is None or str(tenant.id) != str(id):
+            return None
+        return cls.from_record(tenant)
+
+    @classmethod
+    def from_record(cls, tenant: Any) -> Tenant:
+        return cls(
+            id=strawberry.ID(str(tenant.id)),
+            slug=tenant.slug,
+            name=tenant.name,
+            schema=tenant.schema_name,
+            subscription_plan=tenant.plan,
+            timezone=tenant.timezone,
+            locale=tenant.locale,
+            currency=tenant.currency_code,
+        )
+
 
 @strawberry.federation.type(keys=["id"])
 class User:
     id: strawberry.ID
     email: str
     full_name: str | None
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> User | None:
+        """Federation `_entities`: users of the caller's tenant only (today: themselves)."""
+        principal = info.context.principal
+        if principal is None or str(principal.user_id) != str(id):
+            return None
+        profile = await info.context.services.identity.user_profile(principal.user_id)
+        return cls.from_profile(profile) if profile else None
+
+    @classmethod
+    def from_profile(cls, profile: dict[str, Any]) -> User:
+        return cls(
+            id=strawberry.ID(str(profile["id"])),
+            email=profile["email"],
+            full_name=profile["full_name"],
+        )
 
 
 @strawberry.type(description="The signed-in user and the tenant they act in.")

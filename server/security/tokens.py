@@ -86,10 +86,12 @@ class TokenService:
         try:
             decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
             self._claims.validate(decoded.claims)
-            return AccessClaims(uuid.UUID(decoded.claims["sub"]), uuid.UUID(decoded.claims["tenant"]))
+            return AccessClaims(
+                uuid.UUID(decoded.claims["sub"]), uuid.UUID(decoded.claims["tenant"])
+            )
         except JoseError as exc:
             raise InvalidToken(_reason(exc)) from None
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             raise InvalidToken("Access token is malformed.") from None
 
     def jwks(self) -> dict[str, Any]:

@@ -126,7 +126,9 @@ async def test_invalid_update_changes_nothing(
     assert await count_rows(engine, tenant.schema, "outbox") == 1  # only the create
 
 
-async def test_update_of_unknown_company_is_not_found(gql: GraphQLClient, tenant: TenantHandle) -> None:
+async def test_update_of_unknown_company_is_not_found(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
     for company_id in (str(uuid.uuid4()), "not-a-uuid"):
         result = await gql.data(UPDATE, {"input": {"id": company_id, "version": 1}}, tenant.token)
         assert [e["code"] for e in result["updateCompany"]["errors"]] == ["NOT_FOUND"]
@@ -148,7 +150,9 @@ async def test_pages_walk_every_company_once(gql: GraphQLClient, tenant: TenantH
     assert seen == names and pages == 3
 
 
-async def test_bad_paging_arguments_are_typed_errors(gql: GraphQLClient, tenant: TenantHandle) -> None:
+async def test_bad_paging_arguments_are_typed_errors(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
     for variables, argument in (({"first": 1000}, "first"), ({"after": "garbage!"}, "after")):
         body = await gql(PAGE, variables, tenant.token)
         [error] = body["errors"]
