@@ -39,6 +39,18 @@ query {
 BAD_CREDENTIALS = "Invalid tenant, email or password."
 
 
+# Tenants shared by the tests below that only read (signing in again starts a new session and
+# changes nothing another test relies on); tests that revoke or suspend make their own.
+@pytest.fixture(scope="module")
+async def alice(make_tenant) -> TenantHandle:  # type: ignore[no-untyped-def]
+    return await make_tenant("alice")
+
+
+@pytest.fixture(scope="module")
+async def bob(make_tenant) -> TenantHandle:  # type: ignore[no-untyped-def]
+    return await make_tenant("bob")
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -92,13 +104,13 @@ def assert_unauthenticated(response: httpx.Response, field: str = "me") -> str:
 
 
 async def test_login_issues_rs256_token_verifiable_with_published_jwks(
-    gql: GraphQLClient, tenant: TenantHandle, live_server: LiveServer, settings
+    gql: GraphQLClient, alice: TenantHandle, live_server: LiveServer, settings
 ) -> None:  # type: ignore[no-untyped-def]
     started = int(time.time())
-    result = await login(gql, tenant.slug, tenant.email, tenant.password)
+    result = await login(gql, alice.slug, alice.email, alice.password)
     assert result["errors"] == []
     assert result["expiresIn"] == settings.access_token_ttl_seconds > 0
-    assert result["refreshToken"] and result["refreshToken"] != tenant.refresh_token
+    assert result["refreshToken"] and result["refreshToken"] != alice.refresh_token
 
     token = result["accessToken"]
     header, claims = unverified(token)
@@ -114,20 +126,20 @@ async def test_login_issues_rs256_token_verifiable_with_published_jwks(
 
     assert claims["iss"] == settings.jwt_issuer
     assert claims["aud"] == settings.jwt_audience
-    assert claims["sub"] == str(tenant.admin_id)
-    assert claims["tenant"] == str(tenant.id)
+    assert claims["sub"] == str(alice.admin_id)
+    assert claims["tenant"] == str(alice.id)
     assert started <= claims["exp"] - settings.access_token_ttl_seconds <= int(time.time()) + 1
 
     # The published key, and only it, verifies the signature.
     verified = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["RS256"])
-    assert verified.claims["sub"] == str(tenant.admin_id)
+    assert verified.claims["sub"] == str(alice.admin_id)
     stranger = RSAKey.generate_key(2048)
     with pytest.raises(Exception, match="(?i)signature"):
         jwt.decode(token, stranger, algorithms=["RS256"])
 
     # And the fresh token is accepted over HTTP as a Bearer token.
     me = await gql.data(ME, token=token)
-    assert me["me"]["user"]["id"] == str(tenant.admin_id)
+    assert me["me"]["user"]["id"] == str(alice.admin_id)
 
 
 async def test_me_returns_the_user_and_their_tenant(gql: GraphQLClient, make_tenant) -> None:  # type: ignore[no-untyped-def]
@@ -146,8 +158,8 @@ async def test_me_returns_the_user_and_their_tenant(gql: GraphQLClient, make_ten
     }
 
 
-async def test_login_normalises_tenant_and_email_case(gql: GraphQLClient, tenant: TenantHandle) -> None:
-    result = await login(gql, f" {tenant.slug.upper()} ", tenant.email.upper(), tenant.password)
+async def test_login_normalises_tenant_and_email_case(gql: GraphQLClient, alice: TenantHandle) -> None:
+    result = await login(gql, f" {alice.slug.upper()} ", alice.email.upper(), alice.password)
     assert result["errors"] == [] and result["accessToken"]
 
 
@@ -156,19 +168,19 @@ async def test_login_normalises_tenant_and_email_case(gql: GraphQLClient, tenant
     ["password", "password_case", "email", "tenant", "other_tenants_user"],
 )
 async def test_failed_sign_in_is_uniform_and_issues_nothing(
-    gql: GraphQLClient, tenant: TenantHandle, other_tenant: TenantHandle, wrong: str
+    gql: GraphQLClient, alice: TenantHandle, bob: TenantHandle, wrong: str
 ) -> None:
-    slug, email, password = tenant.slug, tenant.email, tenant.password
+    slug, email, password = alice.slug, alice.email, alice.password
     if wrong == "password":
         password = "not-the-password"
     elif wrong == "password_case":
         password = password.upper()
     elif wrong == "email":
-        email = f"nobody@{tenant.slug}.example"
+        email = f"nobody@{alice.slug}.example"
     elif wrong == "tenant":
         slug = f"nosuch_{uuid.uuid4().hex[:8]}"
     else:  # a real user with the right password, but of another tenant
-        email, password = other_tenant.email, other_tenant.password
+        email, password = bob.email, bob.password
     assert_refused(await login(gql, slug, email, password), BAD_CREDENTIALS)
 
 
@@ -189,6 +201,8 @@ async def test_suspended_tenant_and_inactive_user_cannot_sign_in_or_use_tokens(
         assert_refused(
             await login(gql, handle.slug, handle.email, handle.password), BAD_CREDENTIALS
         )
+        # Nor can a refresh token from before keep the session alive.
+        assert_refused(await refresh(gql, handle.refresh_token))
     # The suspended tenant's previously issued access token no longer opens anything.
     message = assert_unauthenticated(await gql.post(ME, token=suspended.token))
     assert "suspended" in message
@@ -249,9 +263,9 @@ async def test_reuse_after_single_rotation_revokes_the_successor(
     ids=["empty", "abc", "unknown-id", "wrong-secret", "no-secret", "dots", "long"],
 )
 async def test_garbage_refresh_tokens_are_unauthenticated(
-    gql: GraphQLClient, tenant: TenantHandle, make_garbage: Callable[[str], str]
+    gql: GraphQLClient, alice: TenantHandle, make_garbage: Callable[[str], str]
 ) -> None:
-    assert_refused(await refresh(gql, make_garbage(tenant.refresh_token)))
+    assert_refused(await refresh(gql, make_garbage(alice.refresh_token)))
 
 
 async def test_wrong_secret_does_not_burn_the_real_refresh_token(
@@ -384,20 +398,20 @@ BAD_TOKENS = {
 
 @pytest.mark.parametrize("case", list(BAD_TOKENS))
 async def test_bad_access_token_is_unauthenticated(
-    gql: GraphQLClient, tenant: TenantHandle, live_server: LiveServer, settings, case: str
+    gql: GraphQLClient, alice: TenantHandle, live_server: LiveServer, settings, case: str
 ) -> None:  # type: ignore[no-untyped-def]
     make, reason = BAD_TOKENS[case]
-    token = make(live_server.services.tokens._key, tenant, settings)
+    token = make(live_server.services.tokens._key, alice, settings)
     message = assert_unauthenticated(await gql.post(ME, token=token))
     assert reason.lower() in message.lower(), message
 
 
 async def test_wrong_authorization_scheme_is_unauthenticated(
-    gql: GraphQLClient, tenant: TenantHandle
+    gql: GraphQLClient, alice: TenantHandle
 ) -> None:
     for value in (
-        "Basic " + base64.b64encode(f"{tenant.email}:{tenant.password}".encode()).decode(),
-        tenant.token,  # the token without the scheme
+        "Basic " + base64.b64encode(f"{alice.email}:{alice.password}".encode()).decode(),
+        alice.token,  # the token without the scheme
         "Bearer",
     ):
         response = await gql.http.post("/graphql", json={"query": ME}, headers={"Authorization": value})
@@ -433,11 +447,11 @@ async def test_expired_token_is_refused_on_query_and_mutation(
     assert count.scalar_one() == 0
 
 
-async def test_public_login_ignores_a_bad_token(gql: GraphQLClient, tenant: TenantHandle) -> None:
+async def test_public_login_ignores_a_bad_token(gql: GraphQLClient, alice: TenantHandle) -> None:
     """A stale token in the browser must not stop the user from signing in again."""
     response = await gql.post(
         LOGIN,
-        {"tenant": tenant.slug, "email": tenant.email, "password": tenant.password},
+        {"tenant": alice.slug, "email": alice.email, "password": alice.password},
         token="stale.garbage.token",
     )
     assert response.status_code == 200
