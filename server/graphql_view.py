@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -47,6 +49,16 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
             elif token:
                 await authenticate(context, token)
         return context
+
+    def decode_json(self, data: str | bytes) -> object:
+        """HTTP bodies and websocket frames: a JSON object, or a client error (never a 500)."""
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise json.JSONDecodeError("Body is not valid JSON", "", 0) from None
+        if not isinstance(value, dict):
+            raise json.JSONDecodeError("Expected a JSON object", "", 0)
+        return value
 
     async def on_ws_connect(self, context: RequestContext) -> dict[str, Any] | None:
         """The token comes in connection_init (browsers cannot set headers on websockets)."""

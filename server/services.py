@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -35,19 +36,33 @@ class Endpoints:
 
 
 def celery_dispatcher(endpoints: Endpoints) -> Dispatch:
+    """Enqueue handler tasks on *these* endpoints' broker and queue.
+
+    The dispatcher owns its broker connection and names its queue on every message instead of
+    using the process-wide Celery app's producer pool and default queue, which the first
+    caller binds and any later `configure` (another server in the same process) redirects.
+    A down broker fails the attempt at once (no kombu connect-retry loop, ~6 s per attempt):
+    the relay keeps the events pending and retries with its own backoff.
+    """
     app = celery_app.configure(
         broker_url=endpoints.broker_url,
         database_url=endpoints.database_url,
         queue=endpoints.celery_queue,
     )
+    connection = app.connection_for_write(
+        endpoints.broker_url, transport_options={"max_retries": 0}
+    )
+    lock = threading.Lock()  # a kombu connection is not thread-safe
 
     def dispatch(jobs: Sequence[tuple[str, str, str]]) -> None:
-        with app.producer_or_acquire() as producer:
+        with lock:
+            producer = app.amqp.Producer(connection)
             for tenant_id, event_id, handler in jobs:
                 app.send_task(
                     "bigledger.handle_event",
                     args=[tenant_id, event_id, handler],
                     producer=producer,
+                    queue=endpoints.celery_queue,
                     retry=False,
                 )
 

@@ -1,0 +1,339 @@
+"""Benchmark 2: `companies(first: 50)` through the API vs. a bare Starlette + asyncpg endpoint.
+
+Both servers run as their own single uvicorn process (same options: uvloop + httptools) against
+the same embedded PostgreSQL, one after the other in the same run; the load generator is a third
+process (`bench.loadgen`). CPU seconds of the server process, of PostgreSQL (postmaster and
+backends) and of the load generator are measured over the timed window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pstats
+import signal
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.harness import PYTHON, CpuMeter, Harness, Server, log, login
+
+COMPANIES = 60
+PAGE = 50
+QUERY = (
+    "query Companies($first: Int!, $after: String) {\n"
+    "  companies(first: $first, after: $after) {\n"
+    "    edges { cursor node { id name registrationNumber taxNumber currencyCode timezone"
+    " createdAt updatedAt createdBy updatedBy version } }\n"
+    "    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }\n"
+    "  }\n"
+    "}"
+)
+BODY = orjson.dumps({"query": QUERY, "variables": {"first": PAGE}}).decode()
+NODE_FIELDS = {"id", "name", "registrationNumber", "taxNumber", "currencyCode", "timezone",
+               "createdAt", "updatedAt", "createdBy", "updatedBy", "version"}  # fmt: skip
+
+
+def check_body(text: str) -> str | None:
+    """None if this is a correct page of 50 companies, else what is wrong."""
+    try:
+        body = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return f"not JSON: {text[:200]!r}"
+    if "errors" in body:
+        return f"errors: {body['errors']}"
+    try:
+        connection = body["data"]["companies"]
+        edges = connection["edges"]
+    except (KeyError, TypeError):
+        return f"no data.companies.edges: {text[:200]!r}"
+    if len(edges) != PAGE:
+        return f"{len(edges)} edges, expected {PAGE}"
+    for edge in edges:
+        if not edge.get("cursor") or set(edge.get("node", {})) != NODE_FIELDS:
+            return f"bad edge: {edge}"
+    if connection["pageInfo"]["hasNextPage"] is not True:
+        return "hasNextPage should be true"
+    return None
+
+
+async def fetch(port: int, token: str | None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        response = await http.post("/graphql", content=BODY, headers={
+            "Content-Type": "application/json", **headers})  # fmt: skip
+    response.raise_for_status()
+    problem = check_body(response.text)
+    if problem:
+        raise RuntimeError(f"port {port} answered wrongly: {problem}")
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def measure(
+    h: Harness,
+    server: Server,
+    label: str,
+    token: str | None,
+    *,
+    concurrency: int,
+    warmup: float,
+    duration: float,
+    on_window: tuple[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """One load-generator run against `server`, with CPU accounting over the timed window."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    spec = {"port": server.port, "path": "/graphql", "headers": headers, "body": BODY}
+    spec_path = h.dir / f"spec-{label}.json"
+    spec_path.write_bytes(orjson.dumps(spec))
+    proc = await asyncio.create_subprocess_exec(
+        PYTHON, "-m", "bench.loadgen", "--spec", str(spec_path),
+        "--concurrency", str(concurrency), "--warmup", str(warmup), "--duration", str(duration),
+        "--sample-every", "97", "--max-samples", "40",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    meters = {"server": CpuMeter(server.pid), "postgres": CpuMeter(h.postgres_pid, children=True)}
+    assert proc.stderr is not None and proc.stdout is not None
+    stdout_task = asyncio.create_task(proc.stdout.read())
+    windowed = False
+    cpu: dict[str, float] = {}
+    try:
+        async with asyncio.timeout(warmup + duration + 60):
+            while line := await proc.stderr.readline():
+                text = line.decode(errors="replace").rstrip()
+                print(f"  [{label}] {text}", file=sys.stderr, flush=True)
+                if text.startswith("loadgen: measuring"):
+                    for meter in meters.values():
+                        meter.start()
+                    if on_window:
+                        on_window[0]()
+                    windowed = True
+                elif text.startswith("loadgen: window over") and windowed:
+                    cpu = {name: meter.stop() for name, meter in meters.items()}
+                    if on_window:
+                        on_window[1]()
+            out = await stdout_task
+            await proc.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        raise
+    if proc.returncode != 0:
+        raise RuntimeError(f"loadgen failed for {label} (exit {proc.returncode})")
+    result: dict[str, Any] = orjson.loads(out)
+    result["cpu"] = cpu
+    problems = [p for p in map(check_body, result.pop("samples")) if p]
+    statuses = result["statuses"]
+    non_200 = sum(v for k, v in statuses.items() if k != "200")
+    result["non_200"] = non_200
+    result["sample_problems"] = problems
+    if problems or non_200 or result["errors"]:
+        raise RuntimeError(
+            f"{label}: wrong answers under load: statuses={statuses} problems={problems[:3]} "
+            f"errors={result['errors'][:3]}"
+        )
+    log(f"{label}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
+        f"p99 {result['p99_ms']:.1f} ms")  # fmt: skip
+    return result
+
+
+def _area(filename: str, name: str) -> str:
+    path = filename.replace("\\", "/")
+    if filename == "~":
+        return f"C builtins ({name.split(' of ')[-1].rstrip('>') if ' of ' in name else name})"
+    for marker, area in (
+        ("/graphql/", "graphql-core"), ("/strawberry/", "strawberry"),
+        ("/sqlalchemy/", "SQLAlchemy"), ("/asyncpg/", "asyncpg"), ("/starlette/", "starlette"),
+        ("/uvicorn/", "uvicorn"), ("/joserfc/", "joserfc (JWT)"),
+        ("/cryptography/", "cryptography (JWT)"), ("/logging/", "logging"),
+        ("/json/", "json (stdlib)"), ("/asyncio/", "asyncio"), ("/uvloop/", "uvloop"),
+        ("/redis/", "redis"), ("/typing", "typing"), ("/enum.py", "enum"),
+        ("/dataclasses.py", "dataclasses"), ("/inspect.py", "inspect"),
+    ):  # fmt: skip
+        if marker in path:
+            return area
+    if "/work/main/" in path or "/server/" in path or "/resolvers/" in path:
+        return "bigledger app code"
+    return "other stdlib"
+
+
+STAGES = (
+    ("whole GraphQL view (strawberry AsyncBaseHTTPView.run)",
+     "strawberry/http/async_base_view.py", "run"),
+    ("get_context (incl. JWT verify + tenant lookup)", "server/graphql_view.py", "get_context"),
+    ("TokenService.verify (RS256 JWT)", "server/security/tokens.py", "verify"),
+    ("strawberry Schema.execute (parse/validate/execute)",
+     "strawberry/schema/schema.py", "execute"),
+    ("graphql-core validate", "graphql/validation/validate.py", "validate"),
+    ("companies resolver", "resolvers/company/queries.py", "companies"),
+    ("companies_page (SQLAlchemy + asyncpg)", "db/readmodels/companies.py", "companies_page"),
+    ("Company.from_row", "schema/company/types.py", "from_row"),
+    ("graphql-core complete_value (result building)",
+     "graphql/execution/execute.py", "complete_value"),
+    ("encode_json (stdlib json.dumps)", "strawberry/http/base.py", "encode_json"),
+    ("access-log line (middleware _log)", "server/middleware.py", "_log"),
+)  # fmt: skip
+
+
+def summarize_profile(path: Path, requests: int) -> tuple[str, str]:
+    """(markdown for RESULTS.md, plain text dump) of a cProfile file."""
+    stats = pstats.Stats(str(path))
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values())  # tottime
+    by_area: dict[str, float] = defaultdict(float)
+    for (filename, _line, name), (_cc, _nc, tt, _ct, _callers) in raw.items():
+        by_area[_area(filename, name)] += tt
+    lines = ["| area (self time) | share | µs / request |", "|---|---|---|"]
+    for area, seconds in sorted(by_area.items(), key=lambda kv: -kv[1])[:14]:
+        lines.append(f"| {area} | {seconds / total:.1%} | {seconds / requests * 1e6:.0f} |")
+    stage_lines = ["| stage (inclusive, CPU while running) | share | µs / request |",
+                   "|---|---|---|"]  # fmt: skip
+    for label, file_part, func in STAGES:
+        cum = sum(v[3] for (f, _l, n), v in raw.items() if f.endswith(file_part) and n == func)
+        if cum:
+            stage_lines.append(f"| {label} | {cum / total:.1%} | {cum / requests * 1e6:.0f} |")
+    top = sorted(raw.items(), key=lambda kv: -kv[1][2])[:15]
+    top_lines = ["| function (self time) | share | calls / request |", "|---|---|---|"]
+    for (filename, line, name), (_cc, nc, tt, _ct, _callers) in top:
+        short = "/".join(filename.split("/")[-3:]) if filename != "~" else ""
+        where = f"{short}:{line} " if short else ""
+        top_lines.append(f"| `{where}{name}` | {tt / total:.1%} | {nc / requests:.1f} |")
+    markdown = "\n".join([*lines, "", *stage_lines, "", *top_lines])
+    import io
+
+    buffer = io.StringIO()
+    dump = pstats.Stats(str(path), stream=buffer)
+    dump.sort_stats("tottime").print_stats(40)
+    dump.sort_stats("cumulative").print_stats(50)
+    return markdown, buffer.getvalue()
+
+
+async def profile_api(
+    h: Harness, token: str, *, concurrency: int, warmup: float, duration: float
+) -> dict[str, Any]:
+    """The API under cProfile (toggled by signals around the timed window only)."""
+    out = Path(tempfile.mkdtemp(dir=h.dir)) / "api.prof"
+    launcher = [PYTHON, "-m", "bench.profile_api", "--out", str(out), "--"]
+    server = await h.start_api("api-profiled", log_level="WARNING", launcher=launcher)
+    try:
+
+        def begin() -> None:
+            os.kill(server.pid, signal.SIGUSR1)
+
+        def end() -> None:
+            os.kill(server.pid, signal.SIGUSR2)
+
+        result = await measure(h, server, "api-profiled", token, concurrency=concurrency,
+                               warmup=warmup, duration=duration, on_window=(begin, end))  # fmt: skip
+        for _ in range(100):
+            if out.exists():
+                break
+            await asyncio.sleep(0.1)
+        markdown, text = summarize_profile(out, result["requests"])
+    finally:
+        h.stop(server)
+    text_path = Path(__file__).with_name("profile_companies.txt")
+    text_path.write_text(
+        f"cProfile of one API process under {concurrency} clients for {duration:g}s "
+        f"({result['requests']} requests, {result['rps']:.0f} req/s under the profiler)\n\n{text}"
+    )
+    return {"result": result, "markdown": markdown, "text_path": text_path.name}
+
+
+async def run(
+    h: Harness,
+    *,
+    concurrency: int = 32,
+    warmup: float = 2.0,
+    duration: float = 10.0,
+    info_run: bool = True,
+    profile: bool | None = None,
+) -> dict[str, Any]:
+    tenant = await h.tenant("bench_companies", companies=COMPANIES)
+    log(f"tenant {tenant.slug}: {COMPANIES} companies")
+    api = await h.start_api("api-companies", log_level="WARNING")
+    token = await login(api.port, tenant)
+    bare = await h.start_bare("bare-companies", tenant.schema)
+    api_json, bare_json = await fetch(api.port, token), await fetch(bare.port, None)
+    if api_json != bare_json:
+        raise RuntimeError(
+            f"bare app JSON differs from the API's:\n{api_json!r:.600}\n{bare_json!r:.600}"
+        )
+    log("API and bare endpoint return identical JSON for the page")
+    kw = {"concurrency": concurrency, "warmup": warmup, "duration": duration}
+    results: dict[str, Any] = {}
+    results["api"] = await measure(h, api, "api", token, **kw)
+    results["bare"] = await measure(h, bare, "bare", None, **kw)
+    h.stop(bare)
+    h.stop(api)
+    if info_run:
+        api_info = await h.start_api("api-companies-info", log_level="INFO")
+        results["api_info"] = await measure(h, api_info, "api-info", token, **kw)
+        h.stop(api_info)
+    ratio = results["api"]["rps"] / results["bare"]["rps"]
+    results["ratio"] = ratio
+    log(f"ratio API / bare = {ratio:.3f}")
+    if profile is None:
+        profile = ratio < 0.3
+    if profile:
+        results["profile"] = await profile_api(h, token, **kw)
+    results["params"] = kw | {"companies": COMPANIES, "page": PAGE}
+    return results
+
+
+def markdown(results: dict[str, Any]) -> str:
+    p = results["params"]
+    rows = [
+        "| target | req/s | p50 ms | p90 ms | p99 ms | requests | non-200 | server CPU (cores) "
+        "| server CPU ms/req | PostgreSQL CPU ms/req | loadgen CPU (cores) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    labels = (("api", "API, LOG_LEVEL=WARNING"), ("bare", "bare Starlette + asyncpg"),
+              ("api_info", "API, LOG_LEVEL=INFO (default)"))  # fmt: skip
+    for key, label in labels:
+        r = results.get(key)
+        if not r:
+            continue
+        d = r["duration_s"]
+        cpu = r["cpu"]
+        rows.append(
+            f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} "
+            f"| {r['p99_ms']:.1f} | {r['requests']} | {r['non_200']} | {cpu['server'] / d:.2f} "
+            f"| {cpu['server'] / r['requests'] * 1000:.2f} "
+            f"| {cpu['postgres'] / r['requests'] * 1000:.2f} | {r['loadgen_cpu_s'] / d:.2f} |"
+        )
+    ratio = results["ratio"]
+    verdict = "meets" if ratio >= 0.3 else "misses"
+    text = "\n".join(rows)
+    text += (
+        f"\n\n**Ratio API req/s ÷ bare req/s = {ratio:.3f}** — {verdict} the issue's goal of ≥ 0.3."
+    )
+    if "api_info" in results:
+        info = results["api_info"]["rps"] / results["api"]["rps"]
+        text += (
+            f" At the default LOG_LEVEL=INFO (one JSON access-log line per request) the API "
+            f"does {info:.2f}× its WARNING throughput (ratio to bare {results['api_info']['rps'] / results['bare']['rps']:.3f})."
+        )
+    if "profile" in results:
+        prof = results["profile"]
+        r = prof["result"]
+        text += (
+            f"\n\n### Where the API's time goes (cProfile of the API process)\n\n"
+            f"The API was started again under `bench/profile_api.py` (cProfile switched on only "
+            f"for the timed window) and loaded the same way: {r['requests']} requests, "
+            f"{r['rps']:.0f} req/s under the profiler (deterministic profiling inflates code "
+            f"with many small calls, so shares are indicative). Shares are of the profiled CPU "
+            f"time of the event-loop thread; µs/request divides by requests served in the "
+            f"window. Full dump: `bench/{prof['text_path']}`.\n\n{prof['markdown']}"
+        )
+    return text + (
+        f"\n\nParameters: {p['concurrency']} concurrent keep-alive connections, "
+        f"{p['warmup']:g} s warm-up then {p['duration']:g} s timed, page of {p['page']} of "
+        f"{p['companies']} companies, every scalar field + cursor + pageInfo."
+    )
