@@ -1,7 +1,9 @@
 # Two commands from a fresh clone: `make run` serves the API, `make test` runs the whole suite.
 # Only Python 3.11+ and make are needed; PostgreSQL and Redis are embedded unless
 # DATABASE_URL / REDIS_URL / CELERY_BROKER_URL name real servers.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter on PATH that really runs and is 3.11+ (pyenv shims may exist but fail).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -10,6 +12,7 @@ NODE_DEPS := tests/federation/node_modules/.installed
 .PHONY: run test lint typecheck bench schema clean
 
 $(INSTALLED): pyproject.toml requirements.lock
+	@test -n "$(PYTHON)" || { echo "Python 3.11+ is needed (python3 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -94,9 +95,20 @@ async def run(h: Harness, *, count: int = 1000, concurrent: int = 8) -> dict[str
             started = time.perf_counter()
             sent = await _drive(api.port, token, count, connections, f"Event Co {label}")
             elapsed = time.perf_counter() - started
-            deadline = time.monotonic() + 30
-            while any(cid not in arrivals for cid, _, _ in sent) and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            pending = {cid for cid, _, _ in sent if cid not in arrivals}
+            if pending:
+                last = asyncio.get_running_loop().create_future()
+                for cid in pending:
+                    waiters[cid] = last  # any one arrival wakes us to re-check
+                deadline = time.monotonic() + 30
+                while pending and time.monotonic() < deadline:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(last), timeout=0.5)
+                    pending = {cid for cid in pending if cid not in arrivals}
+                    if last.done() and pending:
+                        last = asyncio.get_running_loop().create_future()
+                        for cid in pending:
+                            waiters[cid] = last
             missing = sum(1 for cid, _, _ in sent if cid not in arrivals)
             after_response = [arrivals[c] - r for c, _, r in sent if c in arrivals]
             after_send = [arrivals[c] - s for c, s, _ in sent if c in arrivals]
