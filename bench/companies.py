@@ -24,6 +24,28 @@ import orjson
 
 from bench.harness import PYTHON, CpuMeter, Harness, Server, log, login
 
+WHAT = (
+    "Throughput and latency of `companies(first: 50)` (every scalar field of the node + cursor + "
+    "pageInfo) through the API, authenticated as the tenant's admin (Bearer RS256 JWT), against "
+    "the raw baseline the issue names: a bare Starlette + asyncpg endpoint (`bench/bare_app.py`) "
+    "running the same SELECT (same columns, keyset ORDER BY created_at, id, LIMIT 51, in the "
+    "tenant's schema) and building the same JSON with orjson."
+)
+METHOD = (
+    "One harness: embedded PostgreSQL (durable) + Redis in a temp dir, migrated; a tenant with "
+    "60 companies registered through the domain handlers. The API is `bigledger serve` (one "
+    "uvicorn process, uvloop + httptools; LOG_LEVEL=WARNING so access logging is not measured, "
+    "plus one run at the default INFO); the baseline is one uvicorn process started with the same "
+    "`uvicorn.run` options. Before loading, both answers are fetched and must be identical JSON. "
+    "The load generator (`bench/loadgen.py`, a separate process: raw asyncio sockets, one "
+    "keep-alive HTTP/1.1 connection per virtual client, pre-encoded POST) keeps 32 requests in "
+    "flight, warms up 2 s, then counts 10 s. Every 97th response of the window is kept and "
+    "checked (status 200, no `errors`, 50 edges with every field, hasNextPage); any non-200 fails "
+    "the run. CPU seconds of the server process, of PostgreSQL (postmaster + backends) and of the "
+    "load generator are taken over the timed window. API, baseline and API-at-INFO run one after "
+    "the other in the same invocation."
+)
+
 COMPANIES = 60
 PAGE = 50
 QUERY = (

@@ -62,11 +62,18 @@ async def run(h: Harness, *, count: int = 1000, concurrent: int = 8) -> dict[str
     arrivals: dict[str, float] = {}
     waiters: dict[str, asyncio.Future[float]] = {}
 
+    expected: set[str] = set()  # ids whose event we still wait for at the end of a phase
+    all_in = asyncio.Event()
+
     def on_event(aggregate_id: str, at: float) -> None:
         arrivals.setdefault(aggregate_id, at)
         waiter = waiters.pop(aggregate_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(at)
+        if aggregate_id in expected:
+            expected.discard(aggregate_id)
+            if not expected:
+                all_in.set()
 
     subscriber = Subscriber(api.port, token, on_event, compression="deflate")
     await subscriber.start()
@@ -95,20 +102,11 @@ async def run(h: Harness, *, count: int = 1000, concurrent: int = 8) -> dict[str
             started = time.perf_counter()
             sent = await _drive(api.port, token, count, connections, f"Event Co {label}")
             elapsed = time.perf_counter() - started
-            pending = {cid for cid, _, _ in sent if cid not in arrivals}
-            if pending:
-                last = asyncio.get_running_loop().create_future()
-                for cid in pending:
-                    waiters[cid] = last  # any one arrival wakes us to re-check
-                deadline = time.monotonic() + 30
-                while pending and time.monotonic() < deadline:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(asyncio.shield(last), timeout=0.5)
-                    pending = {cid for cid in pending if cid not in arrivals}
-                    if last.done() and pending:
-                        last = asyncio.get_running_loop().create_future()
-                        for cid in pending:
-                            waiters[cid] = last
+            expected.update(cid for cid, _, _ in sent if cid not in arrivals)
+            if expected:
+                all_in.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(all_in.wait(), timeout=30)
             missing = sum(1 for cid, _, _ in sent if cid not in arrivals)
             after_response = [arrivals[c] - r for c, _, r in sent if c in arrivals]
             after_send = [arrivals[c] - s for c, s, _ in sent if c in arrivals]

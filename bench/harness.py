@@ -234,11 +234,11 @@ def spawn(name: str, argv: list[str], env: dict[str, str], log_path: Path, port:
     return Server(name, proc, port, log_path, started)
 
 
-async def wait_ready(server: Server, timeout: float = 90.0) -> float:
+async def wait_ready(server: Server, limit_s: float = 90.0) -> float:
     """Poll `{ __typename }` until 200; seconds since the process was started."""
     import asyncio
 
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit_s
     while True:
         if server.proc.poll() is not None:
             raise RuntimeError(
@@ -248,7 +248,7 @@ async def wait_ready(server: Server, timeout: float = 90.0) -> float:
             return time.perf_counter() - server.started_at
         if time.monotonic() > deadline:
             raise RuntimeError(
-                f"{server.name} not ready after {timeout:.0f}s:\n{server.log_tail()}"
+                f"{server.name} not ready after {limit_s:.0f}s:\n{server.log_tail()}"
             )
         await asyncio.sleep(0.05)
 

@@ -185,13 +185,13 @@ class HttpConnection(asyncio.Protocol):
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_exception(ConnectionError(f"connection lost: {exc!r}"))
 
-    async def request(self, raw: bytes, timeout: float = 30.0) -> tuple[int, bytes, float, float]:
+    async def request(self, raw: bytes, limit_s: float = 30.0) -> tuple[int, bytes, float, float]:
         """Send a pre-encoded request; (status, body, sent_at, received_at) in perf_counter s."""
         assert self.transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
         sent_at = time.perf_counter()
         self.transport.write(raw)
-        status, body, received_at = await asyncio.wait_for(self._waiter, timeout)
+        status, body, received_at = await asyncio.wait_for(self._waiter, limit_s)
         return status, body, sent_at, received_at
 
     def close(self) -> None:

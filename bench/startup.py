@@ -106,10 +106,13 @@ def one_run(root: Path, data: Path, label: str, timeout: float = 180.0) -> dict[
     left = _leftovers(data)
     if left:
         _stop_embedded(data)
-    result = {"ready_s": ready, "stop_s": stop_s, "left_running": left,
-              "phases": _phases(log_path, spawned_wall), "exit_code": server.proc.returncode}  # fmt: skip
+    code = server.proc.returncode
+    result = {
+        "ready_s": ready, "stop_s": stop_s, "left_running": left,
+        "phases": _phases(log_path, spawned_wall), "exit_code": code,
+    }  # fmt: skip
     log(f"startup {label}: first answer after {ready:.2f}s; exit after SIGTERM {stop_s:.2f}s "
-        f"(code {server.proc.returncode}); left running: {', '.join(left) or 'nothing'}")  # fmt: skip
+        f"(code {code}); left running: {', '.join(left) or 'nothing'}")  # fmt: skip
     return result
 
 
@@ -167,7 +170,7 @@ def markdown(result: dict[str, Any]) -> str:
     for name, r in [("first (prepares data)", result["prepare"])] + [
         (str(i + 1), r) for i, r in enumerate(runs)
     ]:
-        cells = [f"{r['phases'][label]:.2f}" if label in r["phases"] else "–" for label in labels]
+        cells = [f"{r['phases'][label]:.2f}" if label in r["phases"] else "-" for label in labels]
         rows.append(
             f"| {name} | " + " | ".join(cells) + f" | **{r['ready_s']:.2f}** | {r['stop_s']:.2f} "
             f"| {r['exit_code']} | {', '.join(r['left_running']) or 'nothing'} |"

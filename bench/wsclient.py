@@ -35,12 +35,12 @@ class Subscriber:
         self.reader: asyncio.Task[None] | None = None
         self.errors: list[str] = []
 
-    async def start(self, timeout: float = 30.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def start(self, limit_s: float = 30.0) -> None:
+        async with asyncio.timeout(limit_s):
             self.ws = await connect(
                 self.url, subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
                 compression=self.compression, ping_interval=None, proxy=None, max_size=None,
-                open_timeout=timeout,
+                open_timeout=limit_s,
             )  # fmt: skip
             await self.ws.send(orjson.dumps({
                 "type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}

@@ -216,9 +216,9 @@ class Outage:
     """
 
     def __init__(self, redis: EmbeddedRedis, redis_url: str, engine: AsyncEngine,
-                 database_url: str, live: Any) -> None:  # fmt: skip
+                 database_url: str, queue: str, live: Any) -> None:  # fmt: skip
         self.redis, self.redis_url, self.engine = redis, redis_url, engine
-        self.database_url, self.live = database_url, live
+        self.database_url, self.queue, self.live = database_url, queue, live
 
 
 @pytest.fixture
@@ -239,7 +239,7 @@ async def outage(
         )  # fmt: skip
         live, server, task = await start_server(settings, own)
         try:
-            yield Outage(redis, redis_url, own_engine, database_url, live)
+            yield Outage(redis, redis_url, own_engine, database_url, own.celery_queue, live)
         finally:
             if not redis.is_running():
                 await asyncio.to_thread(redis.start)
@@ -308,9 +308,23 @@ async def test_redis_outage_mid_stream_loses_no_event(outage: Outage) -> None:
             assert [e["aggregateId"] for e in caught_up] == during
             assert {e["tenantId"] for e in caught_up} == {str(tenant.tenant_id)}
 
-            async def published() -> bool:
+            async def delivered() -> bool:
                 rows = await outbox_rows(engine, tenant.schema)
-                return all(r.published_at is not None for r in rows)
+                return all(r.published_at and r.dispatched_at for r in rows)
 
-            assert await eventually(published, timeout=20), await outbox_rows(engine, tenant.schema)
+            assert await eventually(delivered, timeout=20), await outbox_rows(engine, tenant.schema)
             await sub.assert_silent(1.0)  # the relay's late publish is not delivered twice
+
+    # The broker (this Redis, db 1; it kept nothing across the restart) now holds the handler
+    # tasks of the waiting events, on this instance's queue (no worker consumes it here).
+    broker = Redis.from_url(redis_db(outage.redis_url, 1))
+    try:
+        messages = [json.loads(m) for m in await broker.lrange(outage.queue, 0, -1)]
+    finally:
+        await broker.aclose()
+    queued = {m["headers"]["argsrepr"] for m in messages}
+    assert len(messages) == 3 and {m["headers"]["task"] for m in messages} == {
+        "bigledger.handle_event"
+    }
+    rows = {str(r.aggregate_id): r for r in await outbox_rows(engine, tenant.schema)}
+    assert all(any(str(rows[c].event_id) in q for q in queued) for c in during), queued
