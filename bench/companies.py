@@ -149,6 +149,8 @@ async def measure(
     if proc.returncode != 0:
         raise RuntimeError(f"loadgen failed for {label} (exit {proc.returncode})")
     result: dict[str, Any] = orjson.loads(out)
+    if not result["requests"]:
+        raise RuntimeError(f"{label}: no request completed in the window: {result['errors'][:3]}")
     result["cpu"] = cpu
     problems = [p for p in map(check_body, result.pop("samples")) if p]
     statuses = result["statuses"]

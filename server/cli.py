@@ -66,13 +66,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 0
     finally:
+        # Ask the worker to stop, stop the servers we started (fast), then wait for the worker:
+        # a supervisor's grace period (or a second Ctrl-C) may be short.
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
+        infra.stop_started()
+        if worker is not None:
             try:
                 worker.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 worker.kill()
-        infra.stop_started()
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
