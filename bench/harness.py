@@ -115,6 +115,7 @@ def machine_info() -> dict[str, str]:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             libs.append(f"{name} {importlib.metadata.version(name)}")
     return {
+        "code measured": code_revision(),
         "CPU": f"{model}, {os.cpu_count()} logical cores",
         "RAM": f"{memory:.1f} GiB",
         "OS": f"{platform.system()} {platform.release()}",
@@ -124,6 +125,21 @@ def machine_info() -> dict[str, str]:
         "libraries": ", ".join(libs),
         "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def code_revision() -> str:
+    """The commit benchmarked, and whether files outside bench/ differ from it."""
+    label = os.environ.get("BENCH_CODE_REV")
+    if label:
+        return label
+    try:
+        git = {"cwd": ROOT, "text": True, "capture_output": True, "check": True, "timeout": 10}
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], **git).stdout.strip()  # type: ignore[call-overload]
+        status = subprocess.run(["git", "status", "--porcelain"], **git).stdout  # type: ignore[call-overload]
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    dirty = [line for line in status.splitlines() if line[3:] and not line[3:].startswith("bench/")]
+    return f"commit {rev}" + (" + uncommitted changes outside bench/" if dirty else "")
 
 
 def machine_markdown(info: dict[str, str]) -> str:
@@ -140,6 +156,8 @@ def base_env(**extra: str) -> dict[str, str]:
     """This environment without service URLs (so nothing points at a server we did not start)."""
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARS}
     env["PYTHONUNBUFFERED"] = "1"
+    # Subprocesses import the same tree as this process (also when run from a copy of the repo).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env.update(extra)
     return env
 

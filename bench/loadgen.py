@@ -7,12 +7,13 @@ little CPU per request and is not what limits the measurement.
 
 Run as a separate process:
 
-    python -m bench.loadgen --spec spec.json --concurrency 32 --warmup 2 --duration 10 \
-        [--samples samples.json]
+    python -m bench.loadgen --spec spec.json --out result.json --concurrency 32 --warmup 2 \
+        --duration 10 [--sample-every 97 --max-samples 40]
 
 `spec.json` holds {"port": ..., "path": "/graphql", "headers": {...}, "body": "..."}. The result
-(requests, req/s, latency percentiles, status counts, the generator's own CPU time) is printed as
-JSON on stdout; progress goes to stderr. `--samples` keeps a few response bodies for checking.
+(requests, req/s, latency percentiles, status counts, the generator's own CPU time) is written as
+JSON to `--out`; progress goes to stderr. `--sample-every`/`--max-samples` keep a few response
+bodies for checking.
 """
 
 from __future__ import annotations
@@ -257,6 +258,7 @@ async def run_load(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path, help="where to write the JSON result")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -284,8 +286,7 @@ def main(argv: list[str] | None = None) -> int:
             max_samples=args.max_samples,
         )
     )
-    sys.stdout.buffer.write(orjson.dumps(result))
-    sys.stdout.flush()
+    args.out.write_bytes(orjson.dumps(result))
     return 0
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.access import prepare_tenant_access
 from db.engine import plain_url
 from db.migrations import runner
 from db.tables.shared import subscriptions, tenants, users
@@ -137,6 +138,7 @@ async def provision_tenant(
             await conn.execute(
                 insert(subscriptions).values(id=uuid.uuid4(), tenant_id=tenant_id, plan=plan)
             )
+            await prepare_tenant_access(conn, schema, tenant_id)  # the admin becomes owner
     except IntegrityError as exc:
         if "tenants_slug_key" in str(exc.orig) or "schema_name" in str(exc.orig):
             raise DomainError.single(

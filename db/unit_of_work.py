@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from db.access import SqlAccessRepository
 from db.repositories.companies import SqlCompanyRepository
 from db.tables.tenant import outbox
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
         self.companies = SqlCompanyRepository(self._conn)
+        self.access = SqlAccessRepository(self._conn)
         return self
 
     async def __aexit__(

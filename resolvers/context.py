@@ -17,9 +17,11 @@ from graphql import GraphQLError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.access import AccessDirectory
 from db.engine import TenantEngines
 from db.identity import SqlIdentityStore
 from db.tenants import TenantDirectory, TenantRecord
+from domain.identity.access import AccessGrants
 from domain.identity.model import Principal
 from domain.identity.ports import AccessTokenIssuer, PasswordHasher
 from domain.shared.events import EventMetadata, EventOrigin
@@ -35,6 +37,7 @@ class Services:
     passwords: PasswordHasher
     tokens: AccessTokenIssuer
     hub: EventHub
+    access: AccessDirectory
     redis: Redis
     refresh_ttl: timedelta
     dummy_password_hash: str
@@ -72,6 +75,10 @@ class RequestContext:
                 extensions={"code": "UNAUTHENTICATED"},
             )
         return self.principal
+
+    @property
+    def grants(self) -> AccessGrants:
+        return self.require_principal().grants
 
     @property
     def tenant_engine(self) -> AsyncEngine:

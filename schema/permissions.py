@@ -1,7 +1,8 @@
 """Permission declarations, checked before a resolver runs and written into the schema.
 
-Each field names the permission it needs (`resource:action`). Today every active user of the
-tenant holds every permission; role-based grants plug into `Requires.has_permission`.
+Each field names the permission it needs (`resource:action`); the caller must hold it in some
+company (or tenant-wide). Record-level rules — which company, own records only, amount limits —
+are checked where the record is known, against the same grants.
 """
 
 from __future__ import annotations
@@ -19,11 +20,18 @@ class Requires(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         context = info.context
-        if context.principal is None:
+        principal = context.principal
+        if principal is None:
             # Raised rather than returned: the reason (expired, forged, ...) is per request.
             raise GraphQLError(
                 context.auth_error or "Authentication required: send a Bearer token.",
                 extensions={"code": "UNAUTHENTICATED"},
+            )
+        resource, _, action = self.permission.partition(":")
+        if not principal.grants.allows(resource, action):
+            raise GraphQLError(
+                f"You lack permission {self.permission}.",
+                extensions={"code": "FORBIDDEN", "permission": self.permission},
             )
         return True
 

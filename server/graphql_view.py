@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import orjson
@@ -12,12 +11,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from domain.identity.model import Principal
 from resolvers.context import RequestContext, Services
-from server.logging import tenant_id_var, user_id_var
-from server.security.tokens import InvalidToken, TokenService
-
-logger = logging.getLogger("bigledger.auth")
+from server.authentication import authenticate
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -68,21 +63,3 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
         if token:
             await authenticate(context, str(token))
         return None
-
-
-async def authenticate(context: RequestContext, token: str) -> None:
-    services = context.services
-    tokens = services.tokens
-    assert isinstance(tokens, TokenService)
-    try:
-        claims = tokens.verify(token)
-    except InvalidToken as exc:
-        context.auth_error = str(exc)
-        return
-    tenant = await services.tenants.get(claims.tenant_id)
-    if tenant is None or not tenant.active:
-        context.auth_error = "The token's tenant does not exist or is suspended."
-        return
-    context.authenticate(Principal(claims.user_id, tenant.id, tenant.schema_name), tenant)
-    tenant_id_var.set(str(tenant.id))
-    user_id_var.set(str(claims.user_id))

@@ -12,6 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from db.access import AccessDirectory
 from db.engine import TenantEngines, create_engine
 from db.identity import SqlIdentityStore
 from db.outbox import envelopes_since
@@ -104,6 +105,7 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
         tokens=token_service(settings),
         hub=hub,
         redis=redis,
+        access=AccessDirectory(redis),
         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
         dummy_password_hash=passwords.hash("not-a-real-password"),
     )

@@ -24,20 +24,21 @@ def _config(kind: str, connection: Connection, schema: str | None = None) -> Con
     return cfg
 
 
-def head(kind: str) -> str | None:
-    return ScriptDirectory(str(_HERE / kind)).get_current_head()
+def heads(kind: str) -> set[str]:
+    """Independent features may add migrations side by side; all heads are applied."""
+    return set(ScriptDirectory(str(_HERE / kind)).get_heads())
 
 
 def upgrade_shared(connection: Connection) -> None:
-    command.upgrade(_config("shared", connection), "head")
+    command.upgrade(_config("shared", connection), "heads")
 
 
 def upgrade_tenant(connection: Connection, schema: str) -> None:
     if not SCHEMA_NAME.match(schema):
         raise ValueError(f"not a tenant schema name: {schema!r}")
-    command.upgrade(_config("tenant", connection, schema), "head")
+    command.upgrade(_config("tenant", connection, schema), "heads")
 
 
-def tenant_revision(connection: Connection, schema: str) -> str | None:
+def tenant_revisions(connection: Connection, schema: str) -> set[str]:
     ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
-    return ctx.get_current_revision()
+    return set(ctx.get_current_heads())

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import RowMapping, select, tuple_
@@ -19,10 +19,17 @@ async def companies_by_id(
 
 
 async def companies_page(
-    engine: AsyncEngine, *, first: int, after: tuple[datetime, uuid.UUID] | None
+    engine: AsyncEngine,
+    *,
+    first: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    visible: Collection[uuid.UUID] | None = None,
 ) -> list[RowMapping]:
-    """Keyset page in creation order; fetches one extra row to tell if there is a next page."""
+    """Keyset page in creation order; fetches one extra row to tell if there is a next page.
+    `visible` limits it to those companies (None: all of the tenant's)."""
     query = select(companies).order_by(companies.c.created_at, companies.c.id).limit(first + 1)
+    if visible is not None:
+        query = query.where(companies.c.id.in_(list(visible)))
     if after is not None:
         query = query.where(tuple_(companies.c.created_at, companies.c.id) > tuple_(*after))
     async with engine.connect() as conn:

@@ -37,7 +37,10 @@ users = Table(
     Column("tenant_id", UUID(as_uuid=True), ForeignKey(tenants.c.id), nullable=False),
     Column("email", String(320), nullable=False),  # stored lower-cased; unique per tenant
     Column("full_name", String(255)),
-    Column("password_hash", Text, nullable=False),
+    Column("password_hash", Text),  # null until an invited user accepts
+    Column("invitation_hash", LargeBinary),
+    Column("invitation_expires_at", DateTime(timezone=True)),
+    Column("invited_by", UUID(as_uuid=True)),
     Column("is_active", Boolean, nullable=False, server_default="true"),
     Column("last_login_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

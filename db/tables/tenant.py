@@ -2,15 +2,17 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
+    ForeignKey,
     Integer,
     String,
     Table,
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from db.tables import TENANT_SCHEMA_PLACEHOLDER, metadata
 
@@ -67,5 +69,43 @@ usage_counters = Table(
     Column("name", String(50), primary_key=True),
     Column("value", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema=TENANT_SCHEMA_PLACEHOLDER,
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("permissions", JSONB, nullable=False, server_default="[]"),
+    Column("inherits", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("builtin", Boolean, nullable=False, server_default="false"),
+    Column("all_companies", Boolean, nullable=False, server_default="false"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("version", Integer, nullable=False, server_default="1"),
+    schema=TENANT_SCHEMA_PLACEHOLDER,
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    Column("role_id", UUID(as_uuid=True), ForeignKey(roles.c.id), primary_key=True),
+    Column("granted_by", UUID(as_uuid=True)),
+    Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema=TENANT_SCHEMA_PLACEHOLDER,
+)
+
+company_access = Table(
+    "company_access",
+    metadata,
+    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    Column("company_id", UUID(as_uuid=True), ForeignKey(companies.c.id), primary_key=True),
+    Column("role_ids", ARRAY(UUID(as_uuid=True)), nullable=False, server_default="{}"),
+    Column("permissions", JSONB, nullable=False, server_default="[]"),
+    Column("granted_by", UUID(as_uuid=True)),
+    Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.company.model import Company
+from domain.identity.access import Permission
 from domain.shared.unit_of_work import UnitOfWork
 
 
@@ -17,6 +19,20 @@ class CompanyRepository(Protocol):
         """Persist; raises Conflict if the stored version is no longer `previous_version`."""
 
 
+class CompanyAccessWriter(Protocol):
+    async def set_company_access(
+        self,
+        user_id: uuid.UUID,
+        company_id: uuid.UUID,
+        role_ids: Sequence[uuid.UUID],
+        permissions: Sequence[Permission],
+        by: uuid.UUID,
+    ) -> None: ...
+
+
 class CompanyUnitOfWork(UnitOfWork, Protocol):
     @property
     def companies(self) -> CompanyRepository: ...
+
+    @property
+    def access(self) -> CompanyAccessWriter: ...

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.identity.access import AccessGrants
 from domain.shared.errors import Unauthenticated
 
 TENANT_SLUG_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
@@ -19,11 +20,13 @@ BAD_CREDENTIALS = "Invalid tenant, email or password."
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated user acting inside one tenant."""
+    """An authenticated user (or a user's API key) acting inside one tenant."""
 
     user_id: uuid.UUID
     tenant_id: uuid.UUID
     tenant_schema: str
+    grants: AccessGrants
+    api_key_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ class CompanyQueries:
             key = uuid.UUID(str(id))
         except ValueError:
             raise bad_input("`id` is not a company id.", "id") from None
+        if not info.context.grants.can_enter(key):
+            return None  # the same answer as for a company that does not exist
         row = await info.context.loaders.company_by_id.load(key)
         return Company.from_row(row) if row is not None else None
 
@@ -33,7 +35,12 @@ class CompanyQueries:
             raise bad_input(str(exc), "after") from None
         except ValueError as exc:
             raise bad_input(str(exc), "first") from None
-        rows = await companies_page(info.context.tenant_engine, first=size, after=position)
+        rows = await companies_page(
+            info.context.tenant_engine,
+            first=size,
+            after=position,
+            visible=info.context.grants.visible_companies(),
+        )
         page = rows[:size]
         edges = [
             CompanyEdge(cursor=encode_cursor(r["created_at"], r["id"]), node=Company.from_row(r))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,10 +18,14 @@ async def tenant_events(
     """Envelopes of the caller's tenant only (the hub subscribes by tenant channel)."""
     context = info.context
     tenant_id = str(context.tenant_id)
+    grants = context.grants
     async with context.services.hub.subscribe(tenant_id) as subscription:
         try:
             async for envelope in subscription:
                 if envelope.get("tenantId") != tenant_id or not accept(envelope):
+                    continue
+                company = event_company(envelope)
+                if company is not None and not grants.can_enter(company):
                     continue
                 context.fresh_loaders()  # rows resolved for this event are read now
                 yield envelope
@@ -29,3 +34,11 @@ async def tenant_events(
                 "You fell too far behind the event stream; re-subscribe and refetch.",
                 extensions={"code": "SUBSCRIBER_OVERFLOW"},
             ) from None
+
+
+def event_company(envelope: dict[str, Any]) -> uuid.UUID | None:
+    """The company an event belongs to: the company itself, or its payload's companyId."""
+    if envelope.get("aggregateType") == "Company":
+        return uuid.UUID(envelope["aggregateId"])
+    company_id = (envelope.get("payload") or {}).get("companyId")
+    return uuid.UUID(company_id) if company_id else None

@@ -51,7 +51,7 @@ class Company:
             key = uuid.UUID(str(id))
         except ValueError:
             return None
-        if info.context.principal is None:
+        if info.context.principal is None or not info.context.grants.can_enter(key):
             return None
         row = await info.context.loaders.company_by_id.load(key)
         return cls.from_row(row) if row is not None else None

@@ -25,7 +25,7 @@ from resolvers.events.hub import tenant_channel
 from server.bootstrap import DEMO_ADMIN, DEMO_SLUG, seed_demo
 from server.services import Endpoints
 from tests.conftest import LOGIN, GraphQLClient, LiveServer, TenantHandle, eventually
-from tests.e2e.ws_client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, GraphQLWebSocket
+from tests.e2e.ws_client import PROTOCOLS, TRANSPORT_WS, GraphQLWebSocket
 
 CREATE = """
 mutation Create($input: CreateCompanyInput!) {

@@ -43,14 +43,14 @@ async def test_new_tenants_get_their_own_schema_at_head(engine: AsyncEngine) -> 
     for tenant in made:
         assert await tables_in(engine, tenant.schema) == TENANT_TABLES
         async with engine.connect() as conn:
-            revision = await conn.run_sync(runner.tenant_revision, tenant.schema)
+            revisions = await conn.run_sync(runner.tenant_revisions, tenant.schema)
             email = (
                 await conn.execute(
                     text("SELECT email FROM shared.users WHERE id = :id"),
                     {"id": tenant.admin_user_id},
                 )
             ).scalar_one()
-        assert revision == runner.head("tenant")
+        assert revisions == runner.heads("tenant")
         assert email == "admin@example.com"
 
 

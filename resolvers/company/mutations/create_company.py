@@ -26,7 +26,7 @@ async def create_company(info: strawberry.Info, input: CreateCompanyInput) -> Cr
     origin = context.origin()
     try:
         company = await handlers.create_company(
-            command, SqlUnitOfWork(context.tenant_engine, origin), origin
+            command, SqlUnitOfWork(context.tenant_engine, origin), origin, context.grants
         )
     except DomainError as exc:
         return CreateCompanyPayload(company=None, errors=CreateCompanyError.from_domain(exc.errors))

@@ -34,7 +34,7 @@ async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> Up
     origin = context.origin()
     try:
         company = await handlers.update_company(
-            command, SqlUnitOfWork(context.tenant_engine, origin), origin
+            command, SqlUnitOfWork(context.tenant_engine, origin), origin, context.grants
         )
     except DomainError as exc:
         return UpdateCompanyPayload(company=None, errors=UpdateCompanyError.from_domain(exc.errors))

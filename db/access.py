@@ -1,0 +1,240 @@
+"""Roles and access in the tenant's schema; effective grants per user, cached in Redis.
+
+The cache is versioned per tenant: any change to roles or access bumps the tenant's version,
+and every cached grant of an older version is ignored. One Redis round trip per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.tables.shared import users
+from db.tables.tenant import company_access, roles, user_roles
+from domain.identity.access import AccessGrants, CompanyAccess, Permission, Role, RoleGraph
+from domain.identity.builtin_roles import BUILTIN_ROLES, OWNER
+
+CACHE_TTL_SECONDS = 3600
+
+
+def role_from_row(row: Any) -> Role:
+    return Role(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        permissions=tuple(Permission.from_json(p) for p in row["permissions"]),
+        inherits=tuple(row["inherits"] or ()),
+        builtin=row["builtin"],
+        all_companies=row["all_companies"],
+        version=row["version"],
+    )
+
+
+def role_values(role: Role) -> dict[str, Any]:
+    return {
+        "id": role.id,
+        "name": role.name,
+        "description": role.description,
+        "permissions": [p.to_json() for p in role.permissions],
+        "inherits": list(role.inherits),
+        "builtin": role.builtin,
+        "all_companies": role.all_companies,
+        "version": role.version,
+    }
+
+
+async def sync_builtin_roles(conn: AsyncConnection) -> None:
+    """Built-in roles are defined in code; make the tenant's copies match it."""
+    stmt = insert(roles).values([role_values(r) for r in BUILTIN_ROLES])
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[roles.c.id],
+            set_={c: stmt.excluded[c] for c in
+                  ("name", "description", "permissions", "inherits", "all_companies")},
+        )
+    )  # fmt: skip
+
+
+async def ensure_owner(conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
+    """A tenant always has an owner: if nobody holds the role, its first active user gets it
+    (this also upgrades tenants created before roles existed)."""
+    has_owner = (
+        await conn.execute(select(func.count()).where(user_roles.c.role_id == OWNER.id))
+    ).scalar_one()
+    if has_owner:
+        return
+    first = (
+        await conn.execute(
+            select(users.c.id)
+            .where(users.c.tenant_id == tenant_id, users.c.is_active)
+            .order_by(users.c.created_at)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if first is not None:
+        await conn.execute(insert(user_roles).values(user_id=first, role_id=OWNER.id))
+
+
+async def prepare_tenant_access(conn: AsyncConnection, schema: str, tenant_id: uuid.UUID) -> None:
+    """After migrating a tenant schema: built-in roles current, an owner present."""
+    await conn.execution_options(schema_translate_map={"tenant": schema})
+    await sync_builtin_roles(conn)
+    await ensure_owner(conn, tenant_id)
+
+
+async def load_grants(engine: AsyncEngine, user_id: uuid.UUID) -> AccessGrants:
+    async with engine.connect() as conn:
+        all_roles = (await conn.execute(select(roles))).mappings().all()
+        role_ids = (
+            (
+                await conn.execute(
+                    select(user_roles.c.role_id).where(user_roles.c.user_id == user_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        access = (
+            (await conn.execute(select(company_access).where(company_access.c.user_id == user_id)))
+            .mappings()
+            .all()
+        )
+    graph = RoleGraph(role_from_row(r) for r in all_roles)
+    return AccessGrants.resolve(
+        user_id,
+        graph,
+        role_ids,
+        [
+            CompanyAccess(
+                a["company_id"],
+                tuple(a["role_ids"] or ()),
+                tuple(Permission.from_json(p) for p in a["permissions"]),
+            )
+            for a in access
+        ],
+    )
+
+
+class AccessDirectory:
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    @staticmethod
+    def _keys(tenant_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str]:
+        return f"access-version:{tenant_id}", f"access:{tenant_id}:{user_id}"
+
+    async def grants(
+        self, engine: AsyncEngine, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> AccessGrants:
+        version_key, grants_key = self._keys(tenant_id, user_id)
+        try:
+            raw_version, cached = await self._redis.mget(version_key, grants_key)
+        except RedisError:
+            return await load_grants(engine, user_id)  # the cache is an optimisation only
+        version = int(raw_version or 0)
+        if cached:
+            entry = orjson.loads(cached)
+            if entry["v"] == version:
+                return AccessGrants.from_json(entry["g"])
+        grants = await load_grants(engine, user_id)
+        with contextlib.suppress(RedisError):
+            await self._redis.set(
+                grants_key, orjson.dumps({"v": version, "g": grants.to_json()}),
+                ex=CACHE_TTL_SECONDS,
+            )  # fmt: skip
+        return grants
+
+    async def invalidate(self, tenant_id: uuid.UUID) -> None:
+        """Call after committing any change to roles, assignments or company access."""
+        await self._redis.incr(f"access-version:{tenant_id}")
+
+
+class SqlAccessRepository:
+    """Roles and assignments inside a command's transaction."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def graph(self) -> RoleGraph:
+        rows = (await self._conn.execute(select(roles))).mappings().all()
+        return RoleGraph(role_from_row(r) for r in rows)
+
+    async def role_for_update(self, role_id: uuid.UUID) -> Role | None:
+        row = (
+            (await self._conn.execute(select(roles).where(roles.c.id == role_id).with_for_update()))
+            .mappings()
+            .first()
+        )
+        return role_from_row(row) if row else None
+
+    async def name_taken(self, name: str, except_id: uuid.UUID | None = None) -> bool:
+        query = select(roles.c.id).where(func.lower(roles.c.name) == name.lower())
+        if except_id is not None:
+            query = query.where(roles.c.id != except_id)
+        return (await self._conn.execute(query)).first() is not None
+
+    async def add_role(self, role: Role) -> None:
+        await self._conn.execute(insert(roles).values(role_values(role)))
+
+    async def save_role(self, role: Role) -> None:
+        values = role_values(role)
+        del values["id"]
+        await self._conn.execute(
+            roles.update().where(roles.c.id == role.id).values(**values, updated_at=func.now())
+        )
+
+    async def user_role_ids(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        rows = await self._conn.execute(
+            select(user_roles.c.role_id).where(user_roles.c.user_id == user_id)
+        )
+        return list(rows.scalars())
+
+    async def assign(self, user_id: uuid.UUID, role_id: uuid.UUID, by: uuid.UUID) -> None:
+        stmt = insert(user_roles).values(user_id=user_id, role_id=role_id, granted_by=by)
+        await self._conn.execute(stmt.on_conflict_do_nothing())
+
+    async def unassign(self, user_id: uuid.UUID, role_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            user_roles.delete().where(
+                user_roles.c.user_id == user_id, user_roles.c.role_id == role_id
+            )
+        )
+
+    async def set_company_access(
+        self,
+        user_id: uuid.UUID,
+        company_id: uuid.UUID,
+        role_ids: Sequence[uuid.UUID],
+        permissions: Sequence[Permission],
+        by: uuid.UUID,
+    ) -> None:
+        values = {
+            "user_id": user_id,
+            "company_id": company_id,
+            "role_ids": list(role_ids),
+            "permissions": [p.to_json() for p in permissions],
+            "granted_by": by,
+        }
+        stmt = insert(company_access).values(values)
+        await self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[company_access.c.user_id, company_access.c.company_id],
+                set_={k: stmt.excluded[k] for k in ("role_ids", "permissions", "granted_by")},
+            )
+        )
+
+    async def revoke_company_access(self, user_id: uuid.UUID, company_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            company_access.delete().where(
+                company_access.c.user_id == user_id, company_access.c.company_id == company_id
+            )
+        )
