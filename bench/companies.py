@@ -23,7 +23,7 @@ import httpx
 import orjson
 import psutil
 
-from bench.harness import PYTHON, CpuMeter, Harness, Server, log, login
+from bench.harness import PYTHON, ROOT, CpuMeter, Harness, Server, log, login, seed_companies
 
 WHAT = (
     "Throughput and latency of `companies(first: 50)` (every scalar field of the node + cursor + "
@@ -33,8 +33,9 @@ WHAT = (
     "tenant's schema) and building the same JSON with orjson."
 )
 METHOD = (
-    "One harness: embedded PostgreSQL (durable) + Redis in a temp dir, migrated; a tenant with "
-    "60 companies registered through the domain handlers. The API is `bigledger serve` (one "
+    "One harness: embedded PostgreSQL (durable) + Redis in a temp dir, migrated; a tenant "
+    "provisioned with `db.tenancy.provision_tenant` and 60 companies registered through the API's "
+    "`createCompany`. The API is `bigledger serve` (one "
     "uvicorn process, uvloop + httptools; LOG_LEVEL=WARNING so access logging is not measured, "
     "plus one run at the default INFO); the baseline is one uvicorn process started with the same "
     "`uvicorn.run` options. Before loading, both answers are fetched and must be identical JSON. "
@@ -44,7 +45,11 @@ METHOD = (
     "checked (status 200, no `errors`, 50 edges with every field, hasNextPage); any non-200 fails "
     "the run. CPU seconds of the server process, of PostgreSQL (postmaster + backends) and of the "
     "load generator are taken over the timed window. API, baseline and API-at-INFO run one after "
-    "the other in the same invocation."
+    "the other in the same invocation. The *what-if* rows are the same API started through "
+    "`bench/launch_api.py --patch ...`, which applies prototypes of proposed fixes in that process "
+    "only (no app file is changed): `fastpath` = `bench/fastpath.py` as the schema's execution "
+    "context, `orjson` = orjson response encoding, `autocommit` = the page SELECT on an "
+    "AUTOCOMMIT engine (no BEGIN/ROLLBACK round trips)."
 )
 
 COMPANIES = 60
@@ -193,8 +198,10 @@ def _area(filename: str, name: str) -> str:
     ):  # fmt: skip
         if marker in path:
             return area
-    if "/work/main/" in path or "/server/" in path or "/resolvers/" in path:
-        return "bigledger app code"
+    if path.startswith(f"{ROOT}/") and "/site-packages/" not in path:
+        return "bench prototype (fastpath)" if "/bench/" in path else "bigledger app code"
+    if "/site-packages/" in path:
+        return "other libraries"
     return "other stdlib"
 
 
@@ -203,6 +210,7 @@ STAGES = (
      "strawberry/http/async_base_view.py", "run"),
     ("get_context (incl. JWT verify + tenant lookup)", "server/graphql_view.py", "get_context"),
     ("TokenService.verify (RS256 JWT)", "server/security/tokens.py", "verify"),
+    ("access grants lookup (Redis MGET, cached grants)", "db/access.py", "grants"),
     ("strawberry Schema.execute (parse/validate/execute)",
      "strawberry/schema/schema.py", "execute"),
     ("graphql-core validate", "graphql/validation/validate.py", "validate"),
@@ -303,10 +311,11 @@ async def run(
     what_if: bool = True,
     profile: bool | None = None,
 ) -> dict[str, Any]:
-    tenant = await h.tenant("bench_companies", companies=COMPANIES)
-    log(f"tenant {tenant.slug}: {COMPANIES} companies")
+    tenant = await h.tenant("bench_companies")
     api = await h.start_api("api-companies", log_level="WARNING")
     token = await login(api.port, tenant)
+    await seed_companies(api.port, tenant, COMPANIES)
+    log(f"tenant {tenant.slug}: {COMPANIES} companies registered through createCompany")
     bare = await h.start_bare("bare-companies", tenant.schema)
     api_json, bare_json = await fetch(api.port, token), await fetch(bare.port, None)
     if api_json != bare_json:
@@ -326,7 +335,7 @@ async def run(
         runs.append(("api_info", await measure(h, api_info, "api-info", token, **kw)))
         h.stop(api_info)
     if what_if:
-        for patch in ("fastpath", "fastpath,orjson"):
+        for patch in ("fastpath", "fastpath,orjson", "fastpath,orjson,autocommit"):
             launcher = [PYTHON, "-m", "bench.launch_api", "--patch", patch, "--"]
             name = "api+" + patch.replace(",", "+")
             server = await h.start_api(name, log_level="WARNING", launcher=launcher)
@@ -353,6 +362,7 @@ LABELS = {
     "api_info": "API, LOG_LEVEL=INFO (the default)",
     "api+fastpath": "what-if: API + `bench/fastpath.py` (prototype fix, not app code)",
     "api+fastpath+orjson": "what-if: API + fastpath + orjson response encoding",
+    "api+fastpath+orjson+autocommit": "what-if: API + fastpath + orjson + AUTOCOMMIT read",
 }
 
 
@@ -394,7 +404,7 @@ def markdown(results: dict[str, Any]) -> str:
             f" At the default LOG_LEVEL=INFO (one JSON access-log line per request) the API "
             f"does {info:.0%} of its WARNING throughput."
         )
-    for key in ("api+fastpath", "api+fastpath+orjson"):
+    for key in ("api+fastpath", "api+fastpath+orjson", "api+fastpath+orjson+autocommit"):
         if key in by_key:
             r = by_key[key]
             text += f" {LABELS[key].split(': ', 1)[1]}: ratio to bare {r['rps'] / bare['rps']:.3f}."

@@ -1,9 +1,10 @@
 """Shared benchmark harness.
 
 Starts an embedded PostgreSQL and Redis in a temporary data dir (via `db.embedded`), creates and
-migrates the database, provisions tenants (with companies) through the app's own code, starts the
-API (`bigledger serve`) and the bare baseline as subprocesses on free ports, each in its own
-process group, and stops everything at the end, also on failure.
+migrates the database, provisions tenants through the app's own code (`provision_tenant`; their
+companies through the API's `createCompany`), starts the API (`bigledger serve`) and the bare
+baseline as subprocesses on free ports, each in its own process group, and stops everything at
+the end, also on failure.
 """
 
 from __future__ import annotations
@@ -396,14 +397,9 @@ class Harness:
 
     # -- tenants ---------------------------------------------------------------------------
 
-    async def tenant(self, slug: str, *, companies: int = 0) -> Tenant:
-        """Provision a tenant and register `companies` companies through the domain handlers."""
-        from db.engine import TenantEngines
+    async def tenant(self, slug: str) -> Tenant:
+        """Provision a tenant (schema at head, admin user) with the app's `provision_tenant`."""
         from db.tenancy import provision_tenant
-        from db.unit_of_work import SqlUnitOfWork
-        from domain.company import handlers
-        from domain.company.commands import CreateCompany
-        from domain.shared.events import EventMetadata, EventOrigin
         from server.security.passwords import Argon2PasswordHasher
 
         password = f"bench-{uuid.uuid4().hex}"
@@ -413,21 +409,7 @@ class Harness:
             admin_password_hash=Argon2PasswordHasher().hash(password),
             timezone="Asia/Kuala_Lumpur", currency_code="MYR",
         )  # fmt: skip
-        engine = TenantEngines(self.engine).for_schema(made.schema)
-        origin = EventOrigin(
-            tenant_id=made.tenant_id,
-            user_id=made.admin_user_id,
-            correlation_id="bench-seed",
-            metadata=EventMetadata(source="bench", request_id="bench-seed"),
-        )
-        for i in range(companies):
-            command = CreateCompany(
-                name=f"Bench Company {i:03} Sdn Bhd", registration_number=f"2024010{i:05}",
-                tax_number=None if i % 3 == 0 else f"C{i:010}", currency_code="MYR",
-                timezone="Asia/Kuala_Lumpur",
-            )  # fmt: skip
-            await handlers.create_company(command, SqlUnitOfWork(engine, origin), origin)
-        return Tenant(made.tenant_id, slug, made.schema, made.admin_user_id, email, password)
+        return Tenant(made.tenant_id, made.slug, made.schema, made.admin_user_id, email, password)
 
     # -- servers -------------------------------------------------------------------------------
 
@@ -506,6 +488,32 @@ async def login(port: int, tenant: Tenant) -> str:
         raise RuntimeError(f"login failed: {payload['errors']}")
     tenant.token = payload["accessToken"]
     return tenant.token
+
+
+CREATE_COMPANY = (
+    "mutation Create($input: CreateCompanyInput!) {"
+    " createCompany(input: $input) { company { id } errors { code message } } }"
+)
+
+
+async def seed_companies(port: int, tenant: Tenant, count: int) -> None:
+    """Register `count` companies through the API's createCompany (signed in as the admin)."""
+    import httpx
+
+    token = tenant.token or await login(port, tenant)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=30) as http:
+        for i in range(count):
+            company = {"name": f"Bench Company {i:03} Sdn Bhd",
+                       "registrationNumber": f"2024010{i:05}",
+                       "taxNumber": None if i % 3 == 0 else f"C{i:010}",
+                       "currencyCode": "MYR", "timezone": "Asia/Kuala_Lumpur"}  # fmt: skip
+            response = await http.post("/graphql", headers=headers, json={
+                "query": CREATE_COMPANY, "variables": {"input": company}})  # fmt: skip
+            response.raise_for_status()
+            body = response.json()
+            if body.get("errors") or body["data"]["createCompany"]["errors"]:
+                raise RuntimeError(f"createCompany failed: {body}")
 
 
 def today() -> str:

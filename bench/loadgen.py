@@ -153,19 +153,12 @@ class _Run:
             self.errors.append(error)
 
 
-class HttpConnection(asyncio.Protocol):
-    """One keep-alive connection for sequential requests, with send/receive timestamps."""
-
+class _Sequential(asyncio.Protocol):
     def __init__(self) -> None:
         self.parser = ResponseParser()
         self.transport: asyncio.Transport | None = None
-        self._waiter: asyncio.Future[tuple[int, bytes, float]] | None = None
-
-    @classmethod
-    async def open(cls, port: int) -> HttpConnection:
-        loop = asyncio.get_running_loop()
-        _, conn = await loop.create_connection(cls, HOST, port)
-        return conn
+        self.lost = False
+        self.waiter: asyncio.Future[tuple[int, bytes, float]] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
@@ -177,25 +170,59 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
         for status, body in self.parser.feed(data):
-            if self._waiter is not None and not self._waiter.done():
-                self._waiter.set_result((status, body, now))
+            if self.waiter is not None and not self.waiter.done():
+                self.waiter.set_result((status, body, now))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_exception(ConnectionError(f"connection lost: {exc!r}"))
+        self.lost = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError(f"connection lost: {exc!r}"))
+
+
+class HttpConnection:
+    """A keep-alive connection for sequential requests, with send/receive timestamps.
+
+    Reconnects before a request when the server has closed the connection or it has been idle
+    long enough for the server's keep-alive timeout (uvicorn: 5 s) to be near.
+    """
+
+    IDLE_S = 3.0
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._proto: _Sequential | None = None
+        self._last = 0.0
+
+    @classmethod
+    async def open(cls, port: int) -> HttpConnection:
+        conn = cls(port)
+        await conn._connect()
+        return conn
+
+    async def _connect(self) -> None:
+        self.close()
+        loop = asyncio.get_running_loop()
+        _, self._proto = await loop.create_connection(_Sequential, HOST, self.port)
+        self._last = time.perf_counter()
 
     async def request(self, raw: bytes, limit_s: float = 30.0) -> tuple[int, bytes, float, float]:
         """Send a pre-encoded request; (status, body, sent_at, received_at) in perf_counter s."""
-        assert self.transport is not None
-        self._waiter = asyncio.get_running_loop().create_future()
+        proto = self._proto
+        if proto is None or proto.lost or time.perf_counter() - self._last > self.IDLE_S:
+            await self._connect()
+            proto = self._proto
+        assert proto is not None and proto.transport is not None
+        proto.waiter = asyncio.get_running_loop().create_future()
         sent_at = time.perf_counter()
-        self.transport.write(raw)
-        status, body, received_at = await asyncio.wait_for(self._waiter, limit_s)
+        proto.transport.write(raw)
+        status, body, received_at = await asyncio.wait_for(proto.waiter, limit_s)
+        self._last = received_at
         return status, body, sent_at, received_at
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        if self._proto is not None and self._proto.transport is not None:
+            self._proto.transport.close()
+        self._proto = None
 
 
 async def run_load(

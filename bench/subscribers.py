@@ -10,7 +10,7 @@ from typing import Any
 
 import psutil
 
-from bench.harness import CpuMeter, Harness, Tenant, log, login, ms, summary
+from bench.harness import PYTHON, CpuMeter, Harness, Tenant, log, login, ms, summary
 from bench.loadgen import HttpConnection
 from bench.wsclient import Subscriber, create_request, created_id
 
@@ -28,15 +28,26 @@ METHOD = (
     "after 1 s → (after - before) / 1,000. Then 20 `createCompany` mutations one after the other; "
     "for each, the time from the mutation's HTTP response to the first, median and last of the "
     "1,000 receipts. The run is done twice: clients offering permessage-deflate (as browsers do; "
-    "uvicorn accepts it) and without compression; a fresh API process each time."
+    "uvicorn accepts it) and without compression; a fresh API process each time. A third pass "
+    "(what-if) runs the API with the prototype `bench/fastpath.py` execution context (see "
+    "benchmark 2), without compression."
 )
 
 
 async def _one_pass(
-    h: Harness, tenant: Tenant, clients: int, events: int, compression: str | None
+    h: Harness,
+    tenant: Tenant,
+    clients: int,
+    events: int,
+    compression: str | None,
+    patch: str | None = None,
 ) -> dict[str, Any]:
     label = "deflate" if compression else "no-compression"
-    api = await h.start_api(f"api-subscribers-{label}", log_level="WARNING")
+    if patch:
+        label += f", what-if: {patch}"
+    launcher = [PYTHON, "-m", "bench.launch_api", "--patch", patch, "--"] if patch else None
+    name = "api-subscribers-" + label.replace(", what-if: ", "-")
+    api = await h.start_api(name, log_level="WARNING", launcher=launcher)
     token = await login(api.port, tenant)
     proc = psutil.Process(api.pid)
     arrivals: dict[str, list[float]] = defaultdict(list)
@@ -164,6 +175,8 @@ async def run(h: Harness, *, clients: int = 1000, events: int = 20) -> dict[str,
     passes = []
     for compression in ("deflate", None):
         passes.append(await _one_pass(h, tenant, clients, events, compression))
+    # What the prototype fix of benchmark 2 (bench/fastpath.py) does to the fan-out.
+    passes.append(await _one_pass(h, tenant, clients, events, None, patch="fastpath"))
     return {"passes": passes}
 
 

@@ -14,10 +14,12 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.crypto import USER_FULL_NAME, FieldCipher
 from db.tables.shared import users
 from db.tables.tenant import company_access, roles, user_roles
 from domain.identity.access import AccessGrants, CompanyAccess, Permission, Role, RoleGraph
@@ -91,8 +93,14 @@ async def prepare_tenant_access(conn: AsyncConnection, schema: str, tenant_id: u
     await ensure_owner(conn, tenant_id)
 
 
-async def load_grants(engine: AsyncEngine, user_id: uuid.UUID) -> AccessGrants:
+async def load_grants(engine: AsyncEngine, user_id: uuid.UUID) -> AccessGrants | None:
+    """None when the user is deactivated (or gone): they hold nothing."""
     async with engine.connect() as conn:
+        active = (
+            await conn.execute(select(users.c.is_active).where(users.c.id == user_id))
+        ).scalar_one_or_none()
+        if not active:
+            return None
         all_roles = (await conn.execute(select(roles))).mappings().all()
         role_ids = (
             (
@@ -134,7 +142,7 @@ class AccessDirectory:
 
     async def grants(
         self, engine: AsyncEngine, tenant_id: uuid.UUID, user_id: uuid.UUID
-    ) -> AccessGrants:
+    ) -> AccessGrants | None:
         version_key, grants_key = self._keys(tenant_id, user_id)
         try:
             raw_version, cached = await self._redis.mget(version_key, grants_key)
@@ -144,11 +152,11 @@ class AccessDirectory:
         if cached:
             entry = orjson.loads(cached)
             if entry["v"] == version:
-                return AccessGrants.from_json(entry["g"])
+                return AccessGrants.from_json(entry["g"]) if entry["g"] else None
         grants = await load_grants(engine, user_id)
         with contextlib.suppress(RedisError):
             await self._redis.set(
-                grants_key, orjson.dumps({"v": version, "g": grants.to_json()}),
+                grants_key, orjson.dumps({"v": version, "g": grants and grants.to_json()}),
                 ex=CACHE_TTL_SECONDS,
             )  # fmt: skip
         return grants
@@ -238,3 +246,61 @@ class SqlAccessRepository:
                 company_access.c.user_id == user_id, company_access.c.company_id == company_id
             )
         )
+
+
+# --- read models for the access screens ---------------------------------------------------
+
+
+async def roles_of_tenant(engine: AsyncEngine) -> list[Role]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(roles))).mappings().all()
+    return [role_from_row(r) for r in rows]
+
+
+async def tenant_accounts(
+    engine: AsyncEngine, tenant_id: uuid.UUID, cipher: FieldCipher
+) -> list[dict[str, Any]]:
+    """Users of the tenant with their tenant-wide role ids, in one statement."""
+    role_ids = (
+        select(func.coalesce(func.array_agg(user_roles.c.role_id), literal([], ARRAY(PG_UUID))))
+        .where(user_roles.c.user_id == users.c.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            users.c.id,
+            users.c.email,
+            users.c.full_name,
+            users.c.is_active,
+            (users.c.invitation_hash.is_not(None)).label("invitation_pending"),
+            role_ids.label("role_ids"),
+        )
+        .where(users.c.tenant_id == tenant_id)
+        .order_by(users.c.email)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+    return [USER_FULL_NAME.open_row(cipher, r, tenant=tenant_id) for r in rows]
+
+
+async def company_access_of(
+    engine: AsyncEngine, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[CompanyAccess]]:
+    query = select(company_access).where(company_access.c.user_id.in_(list(user_ids)))
+    out: dict[uuid.UUID, list[CompanyAccess]] = {}
+    async with engine.connect() as conn:
+        for a in (await conn.execute(query)).mappings():
+            out.setdefault(a["user_id"], []).append(
+                CompanyAccess(
+                    a["company_id"],
+                    tuple(a["role_ids"] or ()),
+                    tuple(Permission.from_json(p) for p in a["permissions"]),
+                )
+            )
+    return out
+
+
+async def roles_by_id(engine: AsyncEngine, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Role]:
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(roles).where(roles.c.id.in_(list(ids))))).mappings()
+        return {r["id"]: role_from_row(r) for r in rows}

@@ -9,14 +9,16 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.crypto import USER_FULL_NAME, FieldCipher
 from db.tables.shared import refresh_tokens, tenants, users
 from domain.identity.model import LoginSubject, RefreshToken, RefreshTokenReused
 from domain.shared.errors import Unauthenticated
 
 
 class SqlIdentityStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: FieldCipher) -> None:
         self._engine = engine
+        self._cipher = cipher  # `full_name` is personal data, stored encrypted
 
     async def login_subject(self, tenant_slug: str, email: str) -> LoginSubject | None:
         query = (
@@ -77,6 +79,39 @@ class SqlIdentityStore:
             await conn.execute(insert(refresh_tokens).values(**_token_values(successor)))
         return successor
 
+    async def accept_invitation(
+        self,
+        tenant_slug: str,
+        email: str,
+        token_hash: bytes,
+        password_hash: str,
+        now: datetime,
+    ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        tenant_ids = select(tenants.c.id).where(
+            tenants.c.slug == tenant_slug, tenants.c.status == "active"
+        )
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    update(users)
+                    .where(
+                        users.c.tenant_id.in_(tenant_ids.scalar_subquery()),
+                        users.c.email == email,
+                        users.c.is_active,
+                        users.c.invitation_hash == token_hash,
+                        users.c.invitation_expires_at > now,
+                    )
+                    .values(
+                        password_hash=password_hash,
+                        invitation_hash=None,
+                        invitation_expires_at=None,
+                        updated_at=now,
+                    )
+                    .returning(users.c.id, users.c.tenant_id)
+                )
+            ).first()
+        return (row.id, row.tenant_id) if row else None
+
     @staticmethod
     async def _may_sign_in(conn: AsyncConnection, user_id: uuid.UUID) -> bool:
         query = (
@@ -92,7 +127,9 @@ class SqlIdentityStore:
         ).where(users.c.id == user_id)
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return dict(row._mapping) if row else None
+        if row is None:
+            return None
+        return USER_FULL_NAME.open_row(self._cipher, row._mapping, tenant=row.tenant_id)
 
 
 def _token_values(token: RefreshToken) -> dict[str, object]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.access import prepare_tenant_access
+from db.crypto import USER_FULL_NAME, FieldCipher
 from db.engine import plain_url
 from db.migrations import runner
 from db.tables.shared import subscriptions, tenants, users
@@ -98,6 +99,7 @@ async def provision_tenant(
     plan: str = "professional",
     timezone: str = "UTC",
     currency_code: str = "USD",
+    cipher: FieldCipher | None = None,
 ) -> ProvisionedTenant:
     """Create the tenant row, its schema at head and its first admin — all or nothing."""
     errors = ValidationErrors()
@@ -110,6 +112,11 @@ async def provision_tenant(
     errors.raise_if_any()
 
     tenant_id, user_id, schema = uuid.uuid4(), uuid.uuid4(), schema_for(slug)
+    admin_name = (
+        USER_FULL_NAME.seal(cipher, "Administrator", tenant=tenant_id, row_id=user_id)
+        if cipher is not None
+        else {"full_name": "Administrator"}  # without keys: a placeholder, not personal data
+    )
     try:
         async with engine.begin() as conn:
             await _lock(conn)
@@ -131,7 +138,7 @@ async def provision_tenant(
                     id=user_id,
                     tenant_id=tenant_id,
                     email=admin_email.strip().lower(),
-                    full_name="Administrator",
+                    **admin_name,
                     password_hash=admin_password_hash,
                 )
             )
@@ -155,6 +162,7 @@ async def create_user(
     email: str,
     password_hash: str,
     full_name: str | None = None,
+    cipher: FieldCipher,
 ) -> uuid.UUID:
     user_id = uuid.uuid4()
     async with engine.begin() as conn:
@@ -169,7 +177,7 @@ async def create_user(
                     id=user_id,
                     tenant_id=tenant_id,
                     email=email.strip().lower(),
-                    full_name=full_name,
+                    **USER_FULL_NAME.seal(cipher, full_name, tenant=tenant_id, row_id=user_id),
                     password_hash=password_hash,
                 )
             )

@@ -8,9 +8,13 @@ from typing import Self
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from db import audit
 from db.access import SqlAccessRepository
+from db.crypto import FieldCipher
 from db.repositories.companies import SqlCompanyRepository
 from db.tables.tenant import outbox
+from db.tenant_plans import SqlLimitCounter
+from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
 
 
@@ -21,9 +25,18 @@ class SqlUnitOfWork:
     Repositories are attributes bound to this transaction's connection.
     """
 
-    def __init__(self, tenant_engine: AsyncEngine, origin: EventOrigin) -> None:
+    def __init__(
+        self,
+        tenant_engine: AsyncEngine,
+        origin: EventOrigin,
+        *,
+        cipher: FieldCipher | None = None,
+        operation: str | None = None,
+    ) -> None:
         self._engine = tenant_engine
         self._origin = origin
+        self._operation = operation  # audit row's operation (the mutation's name)
+        self.cipher = cipher  # encrypted columns (db/crypto.py); without it their writes refuse
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._pending: list[RecordedEvent] = []
@@ -38,8 +51,10 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
-        self.companies = SqlCompanyRepository(self._conn)
+        self.companies = SqlCompanyRepository(self._conn, self.cipher)
         self.access = SqlAccessRepository(self._conn)
+        self.users = SqlTenantUsers(self._conn, self._origin.tenant_id, self.cipher)
+        self.limits = SqlLimitCounter(self._conn, self._origin.tenant_id)
         return self
 
     async def __aexit__(
@@ -76,6 +91,8 @@ class SqlUnitOfWork:
                     for e in stamped
                 ],
             )
+        # Last before commit: it takes the tenant's audit-chain lock until the commit.
+        await audit.record_command(self.connection, self._origin, self._operation, stamped)
         assert self._tx is not None
         await self._tx.commit()
         self._pending.clear()

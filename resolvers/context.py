@@ -18,11 +18,18 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.access import AccessDirectory
+from db.api_keys import ApiKeyDirectory
+from db.crypto import FieldCipher
 from db.engine import TenantEngines
 from db.identity import SqlIdentityStore
-from db.tenants import TenantDirectory, TenantRecord
+from db.rate_limit import RateLimiter
+from db.sign_in_throttle import SignInThrottles
+from db.tenant_context import TenantContextStore
+from db.tenants import TenantDirectory
+from db.unit_of_work import SqlUnitOfWork
 from domain.identity.access import AccessGrants
 from domain.identity.model import Principal
+from domain.identity.plans import TenantContext, TenantLimits
 from domain.identity.ports import AccessTokenIssuer, PasswordHasher
 from domain.shared.events import EventMetadata, EventOrigin
 from resolvers.dataloaders import DataLoaders
@@ -33,6 +40,7 @@ from resolvers.events.hub import EventHub
 class Services:
     engines: TenantEngines
     tenants: TenantDirectory
+    tenant_contexts: TenantContextStore  # the per-request TenantContext, Redis-cached
     identity: SqlIdentityStore
     passwords: PasswordHasher
     tokens: AccessTokenIssuer
@@ -41,7 +49,12 @@ class Services:
     redis: Redis
     refresh_ttl: timedelta
     dummy_password_hash: str
+    api_keys: ApiKeyDirectory  # integration keys: authenticate, list, note last use
+    rate_limiter: RateLimiter  # token buckets per tenant / per client IP
+    sign_in: SignInThrottles  # failed sign-in counters and locks
+    cipher: FieldCipher  # encryption at rest of sensitive columns (db/crypto.py)
     event_source: str = "bigledger-api"
+    introspection: bool = True  # off: introspection queries are refused (production)
 
 
 # Loaders live for one operation. Each HTTP request and each websocket operation runs in its
@@ -61,12 +74,24 @@ class RequestContext:
     ip_address: str | None = None
     user_agent: str | None = None
     principal: Principal | None = None
-    tenant: TenantRecord | None = None
+    tenant_context: TenantContext | None = None
     auth_error: str | None = None
     connection_params: dict[str, Any] | None = field(default=None, repr=False)
 
-    def authenticate(self, principal: Principal, tenant: TenantRecord) -> None:
-        self.principal, self.tenant, self.auth_error = principal, tenant, None
+    def authenticate(self, principal: Principal, tenant: TenantContext) -> None:
+        self.principal, self.tenant_context, self.auth_error = principal, tenant, None
+
+    @property
+    def tenant(self) -> TenantContext | None:
+        """The caller's tenant (its TenantContext; `.id`/`.schema_name` work as before)."""
+        return self.tenant_context
+
+    @property
+    def limits(self) -> TenantLimits:
+        """The caller's tenant's limits (its plan's, with the tenant's overrides)."""
+        self.require_principal()
+        assert self.tenant_context is not None  # set together with the principal
+        return self.tenant_context.limits
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -97,9 +122,15 @@ class RequestContext:
 
     def fresh_loaders(self) -> DataLoaders:
         """Start a new cache (per operation; per event in a subscription so rows are current)."""
-        loaders = DataLoaders.build(self.tenant_engine)
+        loaders = DataLoaders.build(self.tenant_engine, self.services.cipher)
         _operation_loaders.set((id(self), loaders))
         return loaders
+
+    def unit_of_work(self, origin: EventOrigin | None = None) -> SqlUnitOfWork:
+        """The one place a command's transaction is opened for this caller's tenant."""
+        return SqlUnitOfWork(
+            self.tenant_engine, origin or self.origin(), cipher=self.services.cipher
+        )
 
     def origin(self, causation_id: str | None = None) -> EventOrigin:
         principal = self.require_principal()

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 from functools import cache
 
+from resolvers.access.mutations import AccessMutations
+from resolvers.access.queries import AccessQueries
+from resolvers.api_keys.mutations import ApiKeyMutations
+from resolvers.api_keys.queries import ApiKeyQueries
+from resolvers.audit.queries import AuditQueries
+from resolvers.audit.recording import AuditMutation
 from resolvers.company.mutations import CompanyMutations
 from resolvers.company.queries import CompanyQueries
 from resolvers.company.subscriptions import CompanySubscriptions
 from resolvers.events.subscriptions import EventSubscriptions
 from resolvers.identity.mutations import IdentityMutations
+from resolvers.identity.plans import TenantPlanQueries
 from resolvers.identity.queries import IdentityQueries
 from schema.build import BigLedgerSchema, assemble
 from schema.company.types import Company
+from schema.identity.access_types import RoleType
 from schema.identity.types import Tenant, User
 
 
 @cache
 def build_schema() -> BigLedgerSchema:
     return assemble(
-        queries=[IdentityQueries, CompanyQueries],
-        mutations=[IdentityMutations, CompanyMutations],
+        queries=[
+            IdentityQueries,
+            AccessQueries,
+            CompanyQueries,
+            AuditQueries,
+            TenantPlanQueries,
+            ApiKeyQueries,
+        ],
+        mutations=[IdentityMutations, AccessMutations, CompanyMutations, ApiKeyMutations],
         subscriptions=[EventSubscriptions, CompanySubscriptions],
-        types=[Company, Tenant, User],
+        mutation_field_extensions=[AuditMutation],
+        types=[Company, Tenant, User, RoleType],
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import FieldExtension, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -59,6 +59,7 @@ def assemble(
     mutations: Sequence[type],
     subscriptions: Sequence[type],
     types: Sequence[type] = (),
+    mutation_field_extensions: Sequence[Callable[[], FieldExtension]] = (),
 ) -> BigLedgerSchema:
     extensions: list[Any] = [
         QueryLimits,
@@ -67,9 +68,15 @@ def assemble(
         lambda: ValidationCache(maxsize=512),
         masking,
     ]
+    mutation = _merge("Mutation", mutations)
+    # Applied to every mutation, present and future (e.g. the audit trail); added last, so
+    # each wraps everything the field declares itself (its permission check included).
+    for mutation_field in mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        for make in mutation_field_extensions:
+            mutation_field.extensions = [*mutation_field.extensions, make()]
     return BigLedgerSchema(
         query=_merge("Query", queries),
-        mutation=_merge("Mutation", mutations),
+        mutation=mutation,
         subscription=_merge("Subscription", subscriptions),
         types=list(types),
         extensions=extensions,

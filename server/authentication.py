@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from domain.identity.api_keys import is_api_key
 from domain.identity.model import Principal
 from resolvers.context import RequestContext
+from server.api_key_auth import authenticate_api_key
 from server.logging import tenant_id_var, user_id_var
 from server.security.tokens import InvalidToken, TokenService
 
@@ -17,6 +19,9 @@ logger = logging.getLogger("bigledger.auth")
 
 
 async def authenticate(context: RequestContext, token: str) -> None:
+    if is_api_key(token):  # blg_live_sk_…: an integration's key, not a JWT
+        await authenticate_api_key(context, token)
+        return
     services = context.services
     tokens = services.tokens
     assert isinstance(tokens, TokenService)
@@ -25,13 +30,16 @@ async def authenticate(context: RequestContext, token: str) -> None:
     except InvalidToken as exc:
         context.auth_error = str(exc)
         return
-    tenant = await services.tenants.get(claims.tenant_id)
+    tenant = await services.tenant_contexts.get(claims.tenant_id)  # one Redis round trip
     if tenant is None or not tenant.active:
         context.auth_error = "The token's tenant does not exist or is suspended."
         return
     grants = await services.access.grants(
         services.engines.for_schema(tenant.schema_name), tenant.id, claims.user_id
     )
+    if grants is None:
+        context.auth_error = "This account has been deactivated."
+        return
     context.authenticate(Principal(claims.user_id, tenant.id, tenant.schema_name, grants), tenant)
     tenant_id_var.set(str(tenant.id))
     user_id_var.set(str(claims.user_id))

@@ -122,6 +122,7 @@ def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
     from db.tenancy import provision_tenant
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
+    from server.services import field_cipher
 
     async def create(engine: AsyncEngine) -> ProvisionedTenant:
         return await provision_tenant(
@@ -133,6 +134,7 @@ def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
             plan=args.plan,
             timezone=args.timezone,
             currency_code=args.currency,
+            cipher=field_cipher(settings),
         )
 
     try:
@@ -144,18 +146,76 @@ def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _override_pairs(pairs: Sequence[str], kind: str) -> dict[str, str]:
+    parsed = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise ValueError(f"--{kind} takes NAME=VALUE, not {pair!r}")
+        parsed[name.strip()] = value.strip().lower()
+    return parsed
+
+
+def _tenant_set_plan(settings: Settings, args: argparse.Namespace) -> int:
+    """Change a tenant's plan and/or its overrides; running APIs see it on the next request."""
+    from redis.asyncio import Redis
+
+    from db.tenant_plans import set_plan
+    from domain.identity.plans import TenantContext
+    from domain.shared.errors import DomainError
+    from server.bootstrap import resolve_endpoints
+
+    switches = {"on": True, "true": True, "off": False, "false": False, "default": None}
+    try:
+        features = {
+            name: switches[value]
+            for name, value in _override_pairs(args.feature, "feature").items()
+        }
+        limits = {
+            name: None if value == "default" else int(value)
+            for name, value in _override_pairs(args.limit, "limit").items()
+        }
+    except (KeyError, ValueError) as exc:
+        print(f"error: {exc} (features: on/off/default; limits: a number or default)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+
+    async def change(engine: AsyncEngine) -> TenantContext:
+        redis = Redis.from_url(resolve_endpoints(settings).endpoints.redis_url)
+        try:
+            return await set_plan(
+                engine, redis, slug=args.slug, plan=args.plan, features=features, limits=limits,
+                reset_overrides=args.reset_overrides,
+            )  # fmt: skip
+        finally:
+            await redis.aclose()
+
+    try:
+        tenant = asyncio.run(_with_engine(settings, change))
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    limits_now = ", ".join(f"{k}={v}" for k, v in tenant.to_json()["limits"].items())
+    print(f"tenant {tenant.slug}: plan {tenant.subscription_plan}; "
+          f"features {', '.join(sorted(tenant.features)) or '-'}; limits {limits_now}")  # fmt: skip
+    return 0
+
+
 def _user_create(settings: Settings, args: argparse.Namespace) -> int:
     from db.tenancy import create_user
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
 
     async def create(engine: AsyncEngine) -> uuid.UUID:
+        from server.services import field_cipher
+
         return await create_user(
             engine,
             tenant_slug=args.tenant,
             email=args.email,
             password_hash=Argon2PasswordHasher().hash(args.password),
             full_name=args.name,
+            cipher=field_cipher(settings),
         )
 
     try:
@@ -179,6 +239,54 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print("demo tenant is present", file=sys.stderr)
     return 0
+
+
+def _keys(settings: Settings, args: argparse.Namespace) -> int:
+    """Encryption keys: `rotate` (new active key, then re-encrypt), `reencrypt`, `status`."""
+    from db.crypto import FieldCipher, KeyRing
+    from db.key_rotation import encryption_status, reencrypt_all, rotate_and_reencrypt
+
+    path = settings.data_dir / "encryption-keys.json"
+    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    if args.action == "rotate" and configured:
+        ring = KeyRing.from_json(configured).with_new_active_key()
+        print(ring.to_json())
+        print(
+            f"Keys come from BIGLEDGER_ENCRYPTION_KEYS: set it to the ring above (new active key "
+            f"{ring.active!r}; the old keys stay) on every API and worker process, then run "
+            "`bigledger keys reencrypt`.",
+            file=sys.stderr,
+        )
+        return 0
+
+    def progress(what: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r  re-encrypting {what}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    async def run(engine: AsyncEngine) -> int:
+        if args.action == "status":
+            for column, by_key in (await encryption_status(engine)).items():
+                counts = ", ".join(f"{k}: {n}" for k, n in sorted(by_key.items())) or "no values"
+                print(f"{column}: {counts}")
+            return 0
+        if args.action == "rotate":
+            report = await rotate_and_reencrypt(
+                engine, path, batch_size=args.batch_size, progress=progress
+            )
+        else:
+            cipher = FieldCipher.load(configured, path)
+            report = await reencrypt_all(
+                engine, cipher, batch_size=args.batch_size, progress=progress
+            )
+        print(
+            f"active key {report.active!r}: {report.rewritten} values re-encrypted",
+            file=sys.stderr,
+        )
+        for failure in report.failures:
+            print(f"  could not re-encrypt: {failure}", file=sys.stderr)
+        return 1 if report.failures else 0
+
+    return asyncio.run(_with_engine(settings, run))
 
 
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
@@ -234,6 +342,29 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--timezone", default="UTC")
     create.add_argument("--currency", default="USD")
     create.set_defaults(run=_tenant_create)
+    set_plan = tenant.add_parser("set-plan", help="change a tenant's plan, features and limits")
+    set_plan.add_argument("--slug", required=True)
+    set_plan.add_argument("--plan", help="free, professional or enterprise (default: unchanged)")
+    set_plan.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=N|default",
+        help="override a limit, e.g. maxCompanies=10 (repeatable)",
+    )
+    set_plan.add_argument(
+        "--feature",
+        action="append",
+        default=[],
+        metavar="NAME=on|off|default",
+        help="override a feature, e.g. api_keys=off (repeatable)",
+    )
+    set_plan.add_argument(
+        "--reset-overrides",
+        action="store_true",
+        help="drop the tenant's overrides before applying these",
+    )
+    set_plan.set_defaults(run=_tenant_set_plan)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     ucreate = user.add_parser("create", help="add a user to a tenant")
@@ -246,6 +377,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="create the demo tenant if missing").set_defaults(
         run=_seed_demo
     )
+    keys = sub.add_parser("keys", help="encryption keys of encrypted columns")
+    keys.add_argument("action", choices=["rotate", "reencrypt", "status"])
+    keys.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    keys.set_defaults(run=_keys)
     sub.add_parser("export-schema", help="print the federation subgraph SDL").set_defaults(
         run=_export_schema
     )

@@ -8,10 +8,12 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from resolvers.context import RequestContext, Services
+from server import rate_limit
 from server.authentication import authenticate
 
 
@@ -23,6 +25,16 @@ def bearer_token(value: str | None) -> str | None:
 
 
 class BigLedgerGraphQL(GraphQL[RequestContext, None]):
+    # Each websocket operation draws on the caller's rate limit (HTTP: in get_context).
+    graphql_transport_ws_handler_class = rate_limit.RateLimitedTransportWS
+    graphql_ws_handler_class = rate_limit.RateLimitedLegacyWS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except rate_limit.RateLimited as exc:  # raised by get_context, before any response
+            await rate_limit.too_many_requests(exc)(scope, receive, send)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
@@ -43,6 +55,7 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
                 context.auth_error = "Authorization header must be 'Bearer <token>'."
             elif token:
                 await authenticate(context, token)
+            await rate_limit.enforce(context)  # after authentication: whose bucket it is
         return context
 
     def decode_json(self, data: str | bytes) -> object:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import threading
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -13,12 +14,18 @@ from typing import Any
 from redis.asyncio import Redis
 
 from db.access import AccessDirectory
+from db.api_keys import ApiKeyDirectory
+from db.crypto import FieldCipher
 from db.engine import TenantEngines, create_engine
 from db.identity import SqlIdentityStore
 from db.outbox import envelopes_since
+from db.rate_limit import RateLimiter
+from db.sign_in_throttle import SignInThrottles
+from db.tenant_context import TenantContextStore
 from db.tenants import TenantDirectory
 from resolvers.context import Services
 from resolvers.events.hub import EventHub
+from server.rate_limit import rate_limits, sign_in_policy
 from server.security.passwords import Argon2PasswordHasher
 from server.security.tokens import TokenService, load_or_create_signing_key
 from server.settings import Settings
@@ -82,6 +89,12 @@ def token_service(settings: Settings) -> TokenService:
     )
 
 
+def field_cipher(settings: Settings) -> FieldCipher:
+    """Keys from BIGLEDGER_ENCRYPTION_KEYS, else the data dir's ring (made on first run)."""
+    configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
+    return FieldCipher.load(configured, settings.data_dir / "encryption-keys.json")
+
+
 @contextlib.asynccontextmanager
 async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
     engine = create_engine(endpoints.database_url, pool_size=settings.db_pool_size)
@@ -97,17 +110,25 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
 
     hub = EventHub(endpoints.redis_url, catch_up=catch_up)
     passwords = Argon2PasswordHasher()
+    cipher = field_cipher(settings)
     services = Services(
         engines=engines,
         tenants=tenants,
-        identity=SqlIdentityStore(engine),
+        tenant_contexts=TenantContextStore(engine, redis),
+        identity=SqlIdentityStore(engine, cipher),
         passwords=passwords,
         tokens=token_service(settings),
         hub=hub,
         redis=redis,
         access=AccessDirectory(redis),
         refresh_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
-        dummy_password_hash=passwords.hash("not-a-real-password"),
+        # A hash nobody knows the password of, verified when the user does not exist.
+        dummy_password_hash=passwords.hash(secrets.token_urlsafe(32)),
+        api_keys=ApiKeyDirectory(engine, redis),
+        rate_limiter=RateLimiter(redis, rate_limits(settings)),
+        sign_in=SignInThrottles(redis, sign_in_policy(settings)),
+        cipher=cipher,
+        introspection=settings.introspection_enabled,
     )
     relay = OutboxRelay(
         database_url=endpoints.database_url,
@@ -123,5 +144,6 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
     finally:
         await relay.stop()
         await hub.stop()
+        await services.api_keys.drain()
         await redis.aclose()
         await engine.dispose()

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     jwt_audience: str = Field("bigledger-api", alias="BIGLEDGER_JWT_AUDIENCE")
     # PEM of an RSA private key; unset: generated on first run and kept in data_dir.
     jwt_private_key: str | None = Field(None, alias="BIGLEDGER_JWT_PRIVATE_KEY")
+    # Key ring for encrypted columns, JSON: {"active": "k2", "keys": {"k1": "<base64 32 bytes>",
+    # "k2": "..."}, "index_key": "<base64>"}; unset: generated on first run and kept in data_dir.
+    encryption_keys: SecretStr | None = Field(None, alias="BIGLEDGER_ENCRYPTION_KEYS")
     access_token_ttl_seconds: int = Field(900, alias="BIGLEDGER_ACCESS_TOKEN_TTL")
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, alias="BIGLEDGER_REFRESH_TOKEN_TTL")
 
@@ -42,10 +45,30 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, alias="BIGLEDGER_MAX_BODY_BYTES")
     graphiql: bool = Field(True, alias="BIGLEDGER_GRAPHIQL")
+    # Unset: on, except with BIGLEDGER_ENV=production (see `introspection_enabled`).
+    introspection: bool | None = Field(None, alias="BIGLEDGER_INTROSPECTION")
 
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     db_pool_size: int = Field(10, alias="BIGLEDGER_DB_POOL_SIZE")
+
+    # Rate limits (Redis token buckets). Per tenant for authenticated calls (a plan's
+    # `apiRateLimit` overrides the rate); per client IP for unauthenticated ones. 0 turns off.
+    rate_limit_per_minute: int = Field(1000, alias="BIGLEDGER_RATE_LIMIT_PER_MINUTE")
+    rate_limit_burst: int = Field(100, alias="BIGLEDGER_RATE_LIMIT_BURST")
+    anonymous_rate_limit_per_minute: int = Field(1200, alias="BIGLEDGER_ANON_RATE_LIMIT_PER_MINUTE")
+    anonymous_rate_limit_burst: int = Field(300, alias="BIGLEDGER_ANON_RATE_LIMIT_BURST")
+    # Sign-in throttling: failures per (tenant, email) and per client IP. After `free` failures
+    # each attempt waits (delay, doubling, capped); after `lock` failures sign-in is refused for
+    # `lock_seconds`. Counters are forgotten `window_seconds` after the last attempt.
+    sign_in_free_failures: int = Field(5, alias="BIGLEDGER_SIGNIN_FREE_FAILURES")
+    sign_in_lock_failures: int = Field(10, alias="BIGLEDGER_SIGNIN_LOCK_FAILURES")
+    sign_in_ip_free_failures: int = Field(50, alias="BIGLEDGER_SIGNIN_IP_FREE_FAILURES")
+    sign_in_ip_lock_failures: int = Field(200, alias="BIGLEDGER_SIGNIN_IP_LOCK_FAILURES")
+    sign_in_delay_seconds: float = Field(1.0, alias="BIGLEDGER_SIGNIN_DELAY_SECONDS")
+    sign_in_max_delay_seconds: float = Field(8.0, alias="BIGLEDGER_SIGNIN_MAX_DELAY_SECONDS")
+    sign_in_lock_seconds: int = Field(900, alias="BIGLEDGER_SIGNIN_LOCK_SECONDS")
+    sign_in_window_seconds: int = Field(900, alias="BIGLEDGER_SIGNIN_WINDOW_SECONDS")
 
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -56,6 +79,12 @@ class Settings(BaseSettings):
     def model_post_init(self, __context: object) -> None:
         self.allowed_origins = self._split_origins(self.allowed_origins)  # type: ignore[assignment]
         self.data_dir = self.data_dir.resolve()
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.environment != "production"
 
     @cached_property
     def uses_embedded_postgres(self) -> bool:

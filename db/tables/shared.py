@@ -1,4 +1,5 @@
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -25,6 +26,9 @@ tenants = Table(
     Column("timezone", String(100), nullable=False, server_default="UTC"),
     Column("locale", String(20), nullable=False, server_default="en"),
     Column("currency_code", String(3), nullable=False, server_default="USD"),
+    # {"api_keys": false, ...} and {"maxCompanies": 10, ...} over the plan's (domain/identity/plans)
+    Column("feature_overrides", JSONB, nullable=False, server_default="{}"),
+    Column("limit_overrides", JSONB, nullable=False, server_default="{}"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     schema=SHARED_SCHEMA,
@@ -36,7 +40,7 @@ users = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant_id", UUID(as_uuid=True), ForeignKey(tenants.c.id), nullable=False),
     Column("email", String(320), nullable=False),  # stored lower-cased; unique per tenant
-    Column("full_name", String(255)),
+    Column("full_name", Text),  # personal data: encrypted (db/crypto.py)
     Column("password_hash", Text),  # null until an invited user accepts
     Column("invitation_hash", LargeBinary),
     Column("invitation_expires_at", DateTime(timezone=True)),
@@ -63,6 +67,22 @@ refresh_tokens = Table(
     schema=SHARED_SCHEMA,
 )
 
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", UUID(as_uuid=True), ForeignKey(tenants.c.id), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(20), nullable=False),  # shown to tell keys apart; not a secret
+    Column("secret_hash", LargeBinary, nullable=False, unique=True),  # SHA-256 of the token
+    Column("permissions", JSONB, nullable=False, server_default="[]"),
+    Column("created_by", UUID(as_uuid=True), ForeignKey(users.c.id), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    schema=SHARED_SCHEMA,
+)
+
 subscriptions = Table(
     "subscriptions",
     metadata,
@@ -82,4 +102,29 @@ system_config = Table(
     Column("value", JSONB, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     schema=SHARED_SCHEMA,
+)
+
+# Append-only and hash-chained per tenant (see domain/audit/model.py); 16 hash partitions by
+# tenant (migration 0003_shared_audit). UPDATE, DELETE and TRUNCATE are refused by triggers.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("seq", BigInteger, primary_key=True),  # per tenant, gapless from 1
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("actor_user_id", UUID(as_uuid=True)),
+    Column("api_key_id", UUID(as_uuid=True)),
+    Column("operation", String(100), nullable=False),
+    Column("outcome", String(60), nullable=False),  # "ok" or the refusing error code
+    Column("aggregate_type", String(100)),
+    Column("aggregate_id", UUID(as_uuid=True)),
+    Column("changes", JSONB),  # {field: {"before": x, "after": y}}
+    Column("ip_address", String(64)),
+    Column("user_agent", String(512)),
+    Column("request_id", String(128)),
+    Column("correlation_id", String(128)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    schema=SHARED_SCHEMA,
+    postgresql_partition_by="HASH (tenant_id)",
 )

@@ -7,6 +7,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -23,7 +24,8 @@ companies = Table(
     Column("id", UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid()),
     Column("name", String(255), nullable=False),
     Column("registration_number", String(100)),
-    Column("tax_number", String(100)),
+    Column("tax_number", Text),  # encrypted (db/crypto.py); plaintext at most 100 chars
+    Column("tax_number_index", LargeBinary),  # blind index (HMAC) for exact-match lookup
     Column("currency_code", String(3), nullable=False, server_default="USD"),
     Column("timezone", String(100), nullable=False, server_default="UTC"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

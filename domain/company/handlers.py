@@ -6,13 +6,18 @@ from domain.company.commands import CreateCompany, UpdateCompany
 from domain.company.model import Company
 from domain.company.ports import CompanyUnitOfWork
 from domain.identity.access import AccessGrants, RecordFacts
+from domain.identity.plans import TenantLimits, enforce_limit
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFound
 from domain.shared.events import EventOrigin
 
 
 async def create_company(
-    cmd: CreateCompany, uow: CompanyUnitOfWork, origin: EventOrigin, grants: AccessGrants
+    cmd: CreateCompany,
+    uow: CompanyUnitOfWork,
+    origin: EventOrigin,
+    grants: AccessGrants,
+    limits: TenantLimits,
 ) -> Company:
     grants.check("company", "create")
     company = Company.register(
@@ -25,6 +30,7 @@ async def create_company(
         now=utcnow(),
     )
     async with uow:
+        await enforce_limit(uow.limits, limits, "maxCompanies")  # locks until commit
         await uow.companies.add(company)
         if not grants.all_companies:  # the creator may enter what they created
             await uow.access.set_company_access(

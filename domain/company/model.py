@@ -31,6 +31,15 @@ INPUT_FIELD = {
     "timezone": "timezone",
 }
 EDITABLE = frozenset(INPUT_FIELD)
+# Stored encrypted and kept out of events (which reach the outbox, subscribers and logs): an event
+# says such a field is set or changed, never its value.
+SENSITIVE = frozenset({"tax_number"})
+REDACTED: dict[str, Any] = {"redacted": True}
+
+
+def public_value(attribute: str, value: Any) -> Any:
+    """What an event may carry for an attribute: sensitive values only as `{"redacted": true}`."""
+    return dict(REDACTED) if attribute in SENSITIVE and value is not None else value
 
 
 @dataclass
@@ -120,7 +129,10 @@ class Company:
                 {
                     "version": self.version,
                     "changes": {
-                        INPUT_FIELD[k]: {"before": before[k], "after": v}
+                        INPUT_FIELD[k]: {
+                            "before": public_value(k, before[k]),
+                            "after": public_value(k, v),
+                        }
                         for k, v in changed.items()
                     },
                 },
@@ -133,7 +145,7 @@ class Company:
             "id": str(self.id),
             "name": self.name,
             "registrationNumber": self.registration_number,
-            "taxNumber": self.tax_number,
+            "taxNumber": public_value("tax_number", self.tax_number),
             "currencyCode": self.currency_code,
             "timezone": self.timezone,
             "version": self.version,

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.company.model import Company
 from domain.identity.access import Permission
+from domain.identity.plans import LimitCounter
 from domain.shared.unit_of_work import UnitOfWork
 
 
@@ -36,3 +37,6 @@ class CompanyUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def access(self) -> CompanyAccessWriter: ...
+
+    @property
+    def limits(self) -> LimitCounter: ...

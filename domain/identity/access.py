@@ -130,6 +130,9 @@ TENANT_RESOURCES: Mapping[str, frozenset[str]] = {
 }
 CATALOG: Mapping[str, frozenset[str]] = {**COMPANY_RESOURCES, **TENANT_RESOURCES}
 
+# Actions on company resources that are not inside any one company.
+TENANT_LEVEL_ACTIONS = frozenset({("company", "create")})
+
 
 def validate_permissions(permissions: Iterable[Permission], field_name: str) -> None:
     errors: list[FieldError] = []
@@ -236,6 +239,7 @@ class AccessGrants:
     tenant_permissions: tuple[Permission, ...]
     all_companies: bool
     companies: Mapping[uuid.UUID, tuple[Permission, ...]] = field(default_factory=dict)
+    role_ids: frozenset[uuid.UUID] = frozenset()  # tenant-wide roles, inherited ones included
 
     @classmethod
     def resolve(
@@ -251,13 +255,16 @@ class AccessGrants:
             user_id=user_id,
             tenant_permissions=tenant_permissions,
             all_companies=any(r.all_companies for r in roles),
+            role_ids=frozenset(r.id for r in roles),
             companies={
                 a.company_id: (*graph.permissions(a.role_ids), *a.permissions) for a in access
             },
         )
 
-    def _in_scope(self, resource: str, company_id: uuid.UUID | None) -> tuple[Permission, ...]:
-        if resource in TENANT_RESOURCES:
+    def _in_scope(
+        self, resource: str, company_id: uuid.UUID | None, action: str = ""
+    ) -> tuple[Permission, ...]:
+        if resource in TENANT_RESOURCES or (resource, action) in TENANT_LEVEL_ACTIONS:
             return self.tenant_permissions
         if company_id is None:  # "in some company": anything the user holds anywhere
             extra = tuple(p for ps in self.companies.values() for p in ps)
@@ -270,7 +277,7 @@ class AccessGrants:
 
     def allows(self, resource: str, action: str, company_id: uuid.UUID | None = None) -> bool:
         """Holds the permission, perhaps with conditions still to be proven on the record."""
-        return any(p.covers(resource, action) for p in self._in_scope(resource, company_id))
+        return any(p.covers(resource, action) for p in self._in_scope(resource, company_id, action))
 
     def check(
         self,
@@ -280,7 +287,9 @@ class AccessGrants:
         company_id: uuid.UUID | None = None,
         facts: RecordFacts | None = None,
     ) -> None:
-        matching = [p for p in self._in_scope(resource, company_id) if p.covers(resource, action)]
+        matching = [
+            p for p in self._in_scope(resource, company_id, action) if p.covers(resource, action)
+        ]
         if not matching:
             where = " in this company" if company_id and resource in COMPANY_RESOURCES else ""
             raise Forbidden(f"You lack permission {resource}:{action}{where}.")
@@ -301,7 +310,8 @@ class AccessGrants:
     def holds_all(self, wanted: Iterable[Permission], company_id: uuid.UUID | None = None) -> bool:
         """For delegation: nobody grants a permission they do not hold themselves."""
         return all(
-            any(mine.includes(p) for mine in self._in_scope(p.resource, company_id)) for p in wanted
+            any(mine.includes(p) for mine in self._in_scope(p.resource, company_id, p.action))
+            for p in wanted
         )
 
     def effective(self) -> list[Permission]:
@@ -312,6 +322,7 @@ class AccessGrants:
             "user": str(self.user_id),
             "tenant": [p.to_json() for p in self.tenant_permissions],
             "all": self.all_companies,
+            "roles": [str(r) for r in self.role_ids],
             "companies": {str(k): [p.to_json() for p in v] for k, v in self.companies.items()},
         }
 
@@ -321,6 +332,7 @@ class AccessGrants:
             user_id=uuid.UUID(data["user"]),
             tenant_permissions=tuple(Permission.from_json(p) for p in data["tenant"]),
             all_companies=data["all"],
+            role_ids=frozenset(uuid.UUID(r) for r in data.get("roles", ())),
             companies={
                 uuid.UUID(k): tuple(Permission.from_json(p) for p in v)
                 for k, v in data["companies"].items()

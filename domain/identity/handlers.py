@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 
+from domain.audit.model import OUTCOME_OK
+from domain.audit.ports import SignInAudit
 from domain.identity.model import BAD_CREDENTIALS, RefreshToken, TokenPair
 from domain.identity.ports import AccessTokenIssuer, IdentityStore, PasswordHasher
+from domain.identity.throttle import SignInThrottle
 from domain.shared.clock import utcnow
-from domain.shared.errors import Unauthenticated
+from domain.shared.errors import DomainError, ErrorCode, Unauthenticated
 
 
 async def login(
@@ -21,24 +25,96 @@ async def login(
     tokens: AccessTokenIssuer,
     refresh_ttl: timedelta,
     dummy_hash: str,
+    audit: SignInAudit | None = None,
+    throttle: SignInThrottle | None = None,
 ) -> TokenPair:
+    # Repeated failures slow sign-in down, then lock it (raises Unauthenticated while locked).
+    attempt = await throttle.begin(tenant_slug, email) if throttle is not None else None
     subject = await store.login_subject(tenant_slug.strip().lower(), email.strip().lower())
     # Verify against a dummy hash when there is no such user, so timing does not tell.
     # Hashing is deliberately slow: keep it off the event loop.
     ok = await asyncio.to_thread(
-        hasher.verify, subject.password_hash if subject else dummy_hash, password
+        hasher.verify, (subject and subject.password_hash) or dummy_hash, password
     )
-    if subject is None or not ok or not subject.user_active or not subject.tenant_active:
+    if (
+        subject is None
+        or subject.password_hash is None  # invited, not yet accepted
+        or not ok
+        or not subject.user_active
+        or not subject.tenant_active
+    ):
+        if audit is not None:  # the user, if the email exists in the tenant
+            await audit.sign_in(
+                tenant_slug=tenant_slug.strip().lower(),
+                tenant_id=subject.tenant_id if subject else None,
+                user_id=subject.user_id if subject else None,
+                outcome=ErrorCode.UNAUTHENTICATED.value,
+            )
+        if attempt is not None:
+            await attempt.failed()
         raise Unauthenticated(BAD_CREDENTIALS)
+    if attempt is not None:
+        await attempt.succeeded()
+    pair = await _start_session(subject.user_id, subject.tenant_id, store, tokens, refresh_ttl)
+    if audit is not None:
+        await audit.sign_in(
+            tenant_slug=tenant_slug.strip().lower(),
+            tenant_id=subject.tenant_id,
+            user_id=subject.user_id,
+            outcome=OUTCOME_OK,
+        )
+    return pair
+
+
+async def _start_session(
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    store: IdentityStore,
+    tokens: AccessTokenIssuer,
+    refresh_ttl: timedelta,
+) -> TokenPair:
     now = utcnow()
     refresh, presented = RefreshToken.issue(
-        user_id=subject.user_id, tenant_id=subject.tenant_id, now=now, ttl=refresh_ttl
+        user_id=user_id, tenant_id=tenant_id, now=now, ttl=refresh_ttl
     )
     await store.start_session(refresh, now)
-    access, expires_in = tokens.issue_access_token(
-        user_id=subject.user_id, tenant_id=subject.tenant_id
-    )
+    access, expires_in = tokens.issue_access_token(user_id=user_id, tenant_id=tenant_id)
     return TokenPair(access, presented, expires_in)
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+async def accept_invitation(
+    *,
+    tenant_slug: str,
+    email: str,
+    token: str,
+    password: str,
+    store: IdentityStore,
+    hasher: PasswordHasher,
+    tokens: AccessTokenIssuer,
+    refresh_ttl: timedelta,
+) -> TokenPair:
+    """An invited user sets their password with the token they were given, and is signed in."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError.single(
+            ErrorCode.INVALID,
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.",
+            "password",
+        )
+    password_hash = await asyncio.to_thread(hasher.hash, password)
+    accepted = await store.accept_invitation(
+        tenant_slug.strip().lower(),
+        email.strip().lower(),
+        RefreshToken.hash_secret(token),
+        password_hash,
+        utcnow(),
+    )
+    if accepted is None:
+        raise Unauthenticated("This invitation is not valid or has expired.")
+    user_id, tenant_id = accepted
+    return await _start_session(user_id, tenant_id, store, tokens, refresh_ttl)
 
 
 async def refresh(

@@ -35,7 +35,7 @@ class LoginSubject:
     tenant_active: bool
     user_id: uuid.UUID
     user_active: bool
-    password_hash: str
+    password_hash: str | None  # None until an invited user sets one
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,13 @@ class IdentityStore(Protocol):
         If `exchange` raises RefreshTokenReused, the token's whole family is revoked (and that
         revocation is committed) before the error propagates.
         """
+
+    async def accept_invitation(
+        self,
+        tenant_slug: str,
+        email: str,
+        token_hash: bytes,
+        password_hash: str,
+        now: datetime,
+    ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """Set the password of a pending invitation; (user id, tenant id), or None if invalid."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 
@@ -26,7 +27,17 @@ class CompanyQueries:
 
     @strawberry.field(**guarded("company:read", "Your tenant's companies, oldest first."))
     async def companies(
-        self, info: strawberry.Info, first: int | None = 20, after: str | None = None
+        self,
+        info: strawberry.Info,
+        first: int | None = 20,
+        after: str | None = None,
+        tax_number: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the companies with exactly this tax number "
+                "(ignoring case and surrounding spaces)."
+            ),
+        ] = None,
     ) -> CompanyConnection:
         try:
             size = clamp_first(first)
@@ -40,6 +51,8 @@ class CompanyQueries:
             first=size,
             after=position,
             visible=info.context.grants.visible_companies(),
+            cipher=info.context.services.cipher,
+            tax_number=tax_number,
         )
         page = rows[:size]
         edges = [

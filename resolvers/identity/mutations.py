@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
+from db.audit import SqlSignInAudit
 from domain.identity import handlers
 from domain.shared.errors import DomainError
 from schema.identity.types import AuthError, AuthPayload
@@ -31,6 +32,13 @@ class IdentityMutations:
                 tokens=services.tokens,
                 refresh_ttl=services.refresh_ttl,
                 dummy_hash=services.dummy_password_hash,
+                audit=SqlSignInAudit(
+                    services.engines.root,
+                    ip_address=info.context.ip_address,
+                    user_agent=info.context.user_agent,
+                    request_id=info.context.request_id,
+                ),
+                throttle=services.sign_in.for_client(info.context.ip_address),
             )
         except DomainError as exc:
             return _failed(exc)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Self
 
 import strawberry
-from sqlalchemy import RowMapping
 
 from schema.errors import UserError
 from schema.relay import PageInfo
@@ -28,8 +28,8 @@ class Company:
     )
 
     @classmethod
-    def from_row(cls, row: RowMapping | Any) -> Self:
-        get = row.__getitem__ if isinstance(row, RowMapping) else row.__getattribute__
+    def from_row(cls, row: Mapping[str, Any] | Any) -> Self:
+        get = row.__getitem__ if isinstance(row, Mapping) else row.__getattribute__
         return cls(
             id=strawberry.ID(str(get("id"))),
             name=get("name"),

@@ -5,7 +5,9 @@ from typing import Any
 import strawberry
 
 from domain.identity.model import TokenPair
+from domain.identity.plans import TenantContext
 from schema.errors import UserError
+from schema.identity.plan_types import TenantLimitsType
 
 
 @strawberry.type
@@ -41,6 +43,8 @@ class Tenant:
     timezone: str
     locale: str
     currency: str
+    features: list[str] = strawberry.field(description="The plan's features, overrides applied.")
+    limits: TenantLimitsType
 
     @classmethod
     def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Tenant | None:
@@ -51,16 +55,18 @@ class Tenant:
         return cls.from_record(tenant)
 
     @classmethod
-    def from_record(cls, tenant: Any) -> Tenant:
+    def from_record(cls, tenant: TenantContext) -> Tenant:
         return cls(
-            id=strawberry.ID(str(tenant.id)),
+            id=strawberry.ID(str(tenant.tenant_id)),
             slug=tenant.slug,
             name=tenant.name,
-            schema=tenant.schema_name,
-            subscription_plan=tenant.plan,
+            schema=tenant.schema,
+            subscription_plan=tenant.subscription_plan,
             timezone=tenant.timezone,
             locale=tenant.locale,
-            currency=tenant.currency_code,
+            currency=tenant.currency,
+            features=sorted(tenant.features),
+            limits=TenantLimitsType.from_limits(tenant.limits),
         )
 
 

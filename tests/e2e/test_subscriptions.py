@@ -92,6 +92,23 @@ async def until_unsubscribed(redis: Redis, tenant_id: uuid.UUID | str) -> None:
     assert await eventually(off_channel, timeout=5), "closing the socket left the channel open"
 
 
+async def until_published(engine: AsyncEngine, schema: str) -> None:
+    """Wait until the relay has published every event the tenant committed so far.
+
+    Pub/sub delivers what is published after one subscribes, and the relay publishes shortly
+    after commit: without this, an event committed before subscribing may still arrive.
+    """
+
+    async def quiet() -> bool:
+        async with engine.connect() as conn:
+            pending = await conn.execute(
+                text(f'SELECT count(*) FROM "{schema}".outbox WHERE published_at IS NULL')
+            )
+            return pending.scalar_one() == 0
+
+    assert await eventually(quiet, timeout=10), "the relay left events unpublished"
+
+
 async def create_company(gql: GraphQLClient, token: str, name: str) -> tuple[dict, str]:
     """createCompany over HTTP; returns the company and the response's X-Request-Id."""
     response = await gql.post(CREATE, {"input": {"name": name}}, token)
@@ -132,10 +149,11 @@ async def demo_admin(engine: AsyncEngine, gql: GraphQLClient) -> TenantHandle:
 @protocols
 async def test_demo_admin_watches_company_created_then_updated(
     protocol: str, live_server: LiveServer, gql: GraphQLClient, redis: Redis,
-    demo_admin: TenantHandle,
+    demo_admin: TenantHandle, engine: AsyncEngine,
 ) -> None:  # fmt: skip
     """The headline: log in as the demo admin, create a company, watch CompanyCreated arrive."""
     tenant = demo_admin
+    await until_published(engine, tenant.schema)  # the shared demo tenant is quiet
     async with GraphQLWebSocket(live_server.ws_url, protocol, tenant.token) as ws:
         sub = await ws.subscribe(COMPANY_EVENTS)
         await until_listening(redis, tenant.id)
@@ -154,7 +172,14 @@ async def test_demo_admin_watches_company_created_then_updated(
 
         response = await gql.post(
             UPDATE,
-            {"input": {"id": company["id"], "version": 1, "name": "Renamed", "timezone": "Asia/Tokyo"}},
+            {
+                "input": {
+                    "id": company["id"],
+                    "version": 1,
+                    "name": "Renamed",
+                    "timezone": "Asia/Tokyo",
+                }
+            },
             tenant.token,
         )
         assert response.json()["data"]["updateCompany"]["errors"] == []
@@ -186,15 +211,18 @@ async def test_domain_events_filter_by_event_type(
         # passed the filter it would arrive first.
         event = (await sub.next(timeout=10))["data"]["domainEvents"]
         assert (event["eventType"], event["aggregateId"]) == ("CompanyUpdated", company["id"])
-        assert event["payload"]["changes"] == {"name": {"before": "Filtered Sdn Bhd", "after": "Kept"}}
+        changes = event["payload"]["changes"]
+        assert changes == {"name": {"before": "Filtered Sdn Bhd", "after": "Kept"}}
         await sub.assert_silent(0.5)
 
 
 @protocols
 async def test_company_events_of_one_company(
-    protocol: str, live_server: LiveServer, gql: GraphQLClient, redis: Redis, tenant: TenantHandle
-) -> None:
+    protocol: str, live_server: LiveServer, gql: GraphQLClient, redis: Redis,
+    tenant: TenantHandle, engine: AsyncEngine,
+) -> None:  # fmt: skip
     watched, _ = await create_company(gql, tenant.token, "Watched")
+    await until_published(engine, tenant.schema)  # its CompanyCreated is not for us
     async with GraphQLWebSocket(live_server.ws_url, protocol, tenant.token) as ws:
         sub = await ws.subscribe(COMPANY_EVENTS, {"companyId": watched["id"]})
         await until_listening(redis, tenant.id)
@@ -226,9 +254,7 @@ async def test_domain_event_carries_the_full_envelope(
 
     async with engine.connect() as conn:
         row = (
-            await conn.execute(
-                text(f'SELECT event_id, envelope FROM "{tenant.schema}".outbox')
-            )
+            await conn.execute(text(f'SELECT event_id, envelope FROM "{tenant.schema}".outbox'))
         ).one()
     assert set(event) == {
         "id", "eventType", "aggregateId", "aggregateType", "eventVersion", "occurredOn",

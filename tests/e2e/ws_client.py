@@ -70,9 +70,7 @@ class Subscription:
         try:
             return await asyncio.wait_for(self._queue.get(), timeout)
         except TimeoutError:
-            raise TimeoutError(
-                f"no message for subscription {self.id} within {timeout}s"
-            ) from None
+            raise TimeoutError(f"no message for subscription {self.id} within {timeout}s") from None
 
     async def next(self, timeout: float = 5.0) -> Payload:
         """The next result payload (``{"data": ..., "errors": ...}``).
@@ -242,7 +240,10 @@ class GraphQLWebSocket:
                         self._subs.pop(sub.id, None)
                         sub.completed = True
                 elif kind == "ping":
-                    await self._send({"type": "pong", **({"payload": message["payload"]} if "payload" in message else {})})
+                    pong = {"type": "pong"}
+                    if "payload" in message:
+                        pong["payload"] = message["payload"]
+                    await self._send(pong)
                     self.pings += 1
                 elif kind == "ka":
                     self.keep_alives += 1

@@ -11,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import TenantEngines
 from db.migrations import runner
+from db.tables import TENANT_SCHEMA_PLACEHOLDER, metadata
 from db.tables.tenant import companies
 from db.tenancy import migrate_all, provision_tenant
 from domain.shared.errors import DomainError
 
-TENANT_TABLES = {"alembic_version", "companies", "outbox", "processed_events", "usage_counters"}
+# Every table the code declares for a tenant, and Alembic's bookkeeping.
+TENANT_TABLES = {
+    t.name for t in metadata.tables.values() if t.schema == TENANT_SCHEMA_PLACEHOLDER
+} | {"alembic_version"}
 
 
 async def tables_in(engine: AsyncEngine, schema: str) -> set[str]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.unit_of_work import SqlUnitOfWork
 from domain.company import handlers
 from domain.company.commands import CreateCompany
 from domain.shared.errors import DomainError
@@ -26,7 +25,11 @@ async def create_company(info: strawberry.Info, input: CreateCompanyInput) -> Cr
     origin = context.origin()
     try:
         company = await handlers.create_company(
-            command, SqlUnitOfWork(context.tenant_engine, origin), origin, context.grants
+            command,
+            context.unit_of_work(origin),
+            origin,
+            context.grants,
+            context.limits,
         )
     except DomainError as exc:
         return CreateCompanyPayload(company=None, errors=CreateCompanyError.from_domain(exc.errors))

@@ -4,7 +4,6 @@ import uuid
 
 import strawberry
 
-from db.unit_of_work import SqlUnitOfWork
 from domain.company import handlers
 from domain.company.commands import UpdateCompany
 from domain.company.model import INPUT_FIELD
@@ -34,7 +33,10 @@ async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> Up
     origin = context.origin()
     try:
         company = await handlers.update_company(
-            command, SqlUnitOfWork(context.tenant_engine, origin), origin, context.grants
+            command,
+            context.unit_of_work(origin),
+            origin,
+            context.grants,
         )
     except DomainError as exc:
         return UpdateCompanyPayload(company=None, errors=UpdateCompanyError.from_domain(exc.errors))

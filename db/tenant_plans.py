@@ -1,0 +1,158 @@
+"""Changing a tenant's plan (and its overrides); counting what a tenant uses against its limits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.tables.shared import subscriptions, tenants, users
+from db.tables.tenant import companies
+from db.tenant_context import invalidate_tenant_context, load_tenant_context
+from domain.identity.plans import TenantContext, plan_named, validate_overrides
+from domain.shared.errors import DomainError, ErrorCode
+
+# A value of None in an override mapping removes that override (back to the plan's value).
+FeatureChanges = Mapping[str, bool | None]
+LimitChanges = Mapping[str, int | None]
+
+
+def _apply(
+    current: Mapping[str, object], changes: Mapping[str, object | None]
+) -> dict[str, object]:
+    merged = dict(current)
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+async def set_plan(
+    engine: AsyncEngine,
+    redis: Redis | None,
+    *,
+    slug: str,
+    plan: str | None = None,
+    features: FeatureChanges | None = None,
+    limits: LimitChanges | None = None,
+    reset_overrides: bool = False,
+) -> TenantContext:
+    """Change the plan and/or overrides of a tenant, then invalidate its cached context.
+
+    Overrides survive a plan change (they are the tenant's own deal) unless `reset_overrides`.
+    A plan change ends the current subscription row and starts a new one.
+    """
+    if plan is not None:
+        plan_named(plan)  # refuses unknown names with INVALID
+    validate_overrides(
+        {k: v for k, v in (features or {}).items() if v is not None},
+        {k: v for k, v in (limits or {}).items() if v is not None},
+    )
+    async with engine.begin() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    tenants.c.id,
+                    tenants.c.plan,
+                    tenants.c.feature_overrides,
+                    tenants.c.limit_overrides,
+                )
+                .where(tenants.c.slug == slug)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            raise DomainError.single(ErrorCode.NOT_FOUND, f"No tenant '{slug}'.", "slug")
+        base_features = {} if reset_overrides else row.feature_overrides
+        base_limits = {} if reset_overrides else row.limit_overrides
+        new_plan = plan or row.plan
+        await conn.execute(
+            update(tenants)
+            .where(tenants.c.id == row.id)
+            .values(
+                plan=new_plan,
+                feature_overrides=_apply(base_features, features or {}),
+                limit_overrides=_apply(base_limits, limits or {}),
+                updated_at=func.now(),
+            )
+        )
+        if new_plan != row.plan:
+            await _switch_subscription(conn, row.id, new_plan)
+    # After commit: the next request of every API process sees the change.
+    if redis is not None:
+        await invalidate_tenant_context(redis, row.id)
+    context = await load_tenant_context(engine, row.id)
+    assert context is not None
+    return context
+
+
+async def _switch_subscription(conn: AsyncConnection, tenant_id: uuid.UUID, plan: str) -> None:
+    await conn.execute(
+        update(subscriptions)
+        .where(subscriptions.c.tenant_id == tenant_id, subscriptions.c.status == "active")
+        .values(status="ended", ends_at=func.now())
+    )
+    await conn.execute(
+        subscriptions.insert().values(id=uuid.uuid4(), tenant_id=tenant_id, plan=plan)
+    )
+
+
+def _company_count() -> Select[int]:
+    return select(func.count()).select_from(companies)
+
+
+def _user_count(tenant_id: uuid.UUID) -> Select[int]:
+    """Seats: active users, invited ones included (deactivated users free their seat)."""
+    return (
+        select(func.count())
+        .select_from(users)
+        .where(users.c.tenant_id == tenant_id, users.c.is_active)
+    )
+
+
+@dataclass(frozen=True)
+class TenantUsage:
+    companies: int
+    users: int
+    transactions: int  # nothing posts transactions yet
+    storage_bytes: int  # nothing stores files yet
+
+
+async def tenant_usage(tenant_engine: AsyncEngine, tenant_id: uuid.UUID) -> TenantUsage:
+    """Exact counts in one statement: an admin deciding whether to upgrade needs the truth,
+    not the eventually consistent `usage_counters` projection."""
+    query = select(_company_count().scalar_subquery(), _user_count(tenant_id).scalar_subquery())
+    async with tenant_engine.connect() as conn:
+        companies_now, users_now = (await conn.execute(query)).one()
+    return TenantUsage(companies=companies_now, users=users_now, transactions=0, storage_bytes=0)
+
+
+class SqlLimitCounter:
+    """`LimitCounter` inside a command's transaction (the tenant's schema is mapped on `conn`).
+
+    `lock_and_count` takes a per-tenant, per-limit advisory lock held until the transaction
+    ends, then counts: two concurrent commands cannot both see room for one more.
+    """
+
+    def __init__(self, conn: AsyncConnection, tenant_id: uuid.UUID) -> None:
+        self._conn = conn
+        self._tenant_id = tenant_id
+
+    async def lock_and_count(self, limit: str) -> int:
+        if limit == "maxCompanies":
+            query = _company_count()
+        elif limit == "maxUsers":
+            query = _user_count(self._tenant_id)
+        else:
+            raise ValueError(f"nothing counts against {limit} yet")
+        await self._conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"limit:{limit}:{self._tenant_id}"},
+        )
+        return int((await self._conn.execute(query)).scalar_one())

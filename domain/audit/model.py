@@ -1,0 +1,313 @@
+"""Audit entries and their hash chain.
+
+Each tenant's audit rows form one chain: row `seq` stores `prev_hash` (the hash of row
+`seq - 1`, or `GENESIS_HASH` for the first row) and `hash = SHA-256(prev_hash || content)`, where
+content is a canonical JSON array of every other column of the row (seq and tenant included, so a
+row cannot be moved or renumbered). Changing any stored value breaks that row's hash; deleting or
+inserting a row breaks the link of the row after it. Verification needs nothing but the rows.
+
+Pure Python: the database layer stores and streams rows, this module decides what their hash is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from domain.shared.events import DomainEvent
+
+GENESIS_HASH = "0" * 64
+# Bumped if the canonical content ever changes; part of every hashed content.
+HASH_VERSION = 1
+OUTCOME_OK = "ok"
+SIGN_IN = "login"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+
+# Values of these fields never enter the audit log (they are encrypted at rest, or secrets);
+# the log keeps that they changed and whether they were set, not what they were.
+REDACTED = "[redacted]"
+SENSITIVE_FIELDS = frozenset(
+    {
+        "taxNumber", "tax_number", "bankAccount", "bank_account", "password",
+        "passwordHash", "password_hash", "secret", "token", "accessToken", "refreshToken",
+    }
+)  # fmt: skip
+
+_LIMITS = {
+    "operation": 100,
+    "outcome": 60,
+    "aggregate_type": 100,
+    "ip_address": 64,
+    "user_agent": 512,
+    "request_id": 128,
+    "correlation_id": 128,
+}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit row. `seq` is assigned when the row is appended to its tenant's chain."""
+
+    tenant_id: uuid.UUID
+    occurred_at: datetime
+    operation: str  # the GraphQL mutation name, or "login"
+    outcome: str = OUTCOME_OK  # "ok" or the error code that refused it
+    actor_user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    aggregate_type: str | None = None
+    aggregate_id: uuid.UUID | None = None
+    changes: dict[str, Any] | None = None  # {field: {"before": x, "after": y}}
+    ip_address: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    seq: int = 0
+
+    def normalised(self) -> AuditEntry:
+        """The entry as it will be stored: bounded strings, JSON-exact changes, UTC time.
+
+        Hashing the normalised entry means the hash recomputed from the stored row matches.
+        """
+        bounded: dict[str, Any] = {
+            name: _text(getattr(self, name), limit) for name, limit in _LIMITS.items()
+        }
+        return replace(
+            self,
+            occurred_at=self.occurred_at.astimezone(UTC),
+            changes=_json_exact(self.changes) if self.changes is not None else None,
+            **bounded,
+        )
+
+    def at(self, seq: int) -> AuditEntry:
+        return replace(self, seq=seq)
+
+    def content(self) -> list[Any]:
+        """The canonical content (a JSON array, in column order) that the hash covers."""
+        return [
+            HASH_VERSION,
+            str(self.tenant_id),
+            self.seq,
+            format_timestamp(self.occurred_at),
+            _str_or_none(self.actor_user_id),
+            _str_or_none(self.api_key_id),
+            self.operation,
+            self.outcome,
+            self.aggregate_type,
+            _str_or_none(self.aggregate_id),
+            self.changes,
+            self.ip_address,
+            self.user_agent,
+            self.request_id,
+            self.correlation_id,
+        ]
+
+
+def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
+    """SHA-256 (hex) of the previous row's hash followed by this row's canonical content."""
+    return content_hash(prev_hash, entry.content())
+
+
+def content_hash(prev_hash: str, content: Sequence[Any]) -> str:
+    """The hash of a row given its content array (see `AuditEntry.content` for the order).
+
+    Verification builds the array straight from stored columns and calls this; appending
+    builds it from an `AuditEntry`. Both therefore hash the same bytes.
+    """
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256((prev_hash + canonical).encode("ascii")).hexdigest()
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC with microseconds, always the same width (what PostgreSQL's to_char gives too)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def command_entry(
+    *,
+    tenant_id: uuid.UUID,
+    actor_user_id: uuid.UUID | None,
+    operation: str,
+    events: Sequence[DomainEvent],
+    occurred_at: datetime,
+    api_key_id: uuid.UUID | None = None,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+    request_id: str | None = None,
+    correlation_id: str | None = None,
+) -> AuditEntry:
+    """The one row of a committed command, built from the events it recorded.
+
+    The row's aggregate is that of the first event; the changes of every event on that aggregate
+    are merged (first `before`, last `after`). Events on other aggregates, if a command has
+    any, are listed under the key "$related" with their own changes.
+    """
+    aggregate_type = aggregate_id = None
+    changes: dict[str, Any] | None = None
+    if events:
+        first = events[0]
+        aggregate_type, aggregate_id = first.aggregate_type, first.aggregate_id
+        changes = {}
+        related: list[dict[str, Any]] = []
+        for event in events:
+            diff = event_changes(event.event_type, event.payload)
+            if (event.aggregate_type, event.aggregate_id) == (aggregate_type, aggregate_id):
+                for key, change in diff.items():
+                    if key in changes and "before" in changes[key]:
+                        change = {**change, "before": changes[key]["before"]}
+                    changes[key] = change
+            else:
+                related.append(
+                    {
+                        "aggregateType": event.aggregate_type,
+                        "aggregateId": str(event.aggregate_id),
+                        "eventType": event.event_type,
+                        "changes": diff,
+                    }
+                )
+        if related:
+            changes["$related"] = related
+    return AuditEntry(
+        tenant_id=tenant_id,
+        occurred_at=occurred_at,
+        operation=operation,
+        actor_user_id=actor_user_id,
+        api_key_id=api_key_id,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        changes=changes,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        request_id=request_id,
+        correlation_id=correlation_id,
+    )
+
+
+def event_changes(event_type: str, payload: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Before/after per field, from one event's payload.
+
+    `...Updated`-style payloads carry `changes: {field: {before, after}}`; `...Created`
+    payloads are the new snapshot (everything is "after"). Other events: their payload fields
+    as "after" (what the event says now holds).
+    """
+    raw = payload.get("changes")
+    if isinstance(raw, Mapping) and all(
+        isinstance(v, Mapping) and ("before" in v or "after" in v) for v in raw.values()
+    ):
+        out = {str(k): dict(v) for k, v in raw.items()}
+    elif event_type.endswith("Created"):
+        out = {str(k): {"before": None, "after": v} for k, v in payload.items() if k != "id"}
+    else:
+        out = {str(k): {"after": v} for k, v in payload.items()}
+    return {k: _redact(k, v) for k, v in out.items()}
+
+
+def _redact(field: str, change: dict[str, Any]) -> dict[str, Any]:
+    if field not in SENSITIVE_FIELDS:
+        return change
+    return {side: (None if value is None else REDACTED) for side, value in change.items()}
+
+
+def _json_exact(value: Any) -> Any:
+    """Only what survives a jsonb round trip unchanged: str, int, bool, None, lists, objects.
+
+    Decimals and floats become strings (jsonb would re-spell them), dates ISO strings, UUIDs
+    strings; NUL characters are dropped (PostgreSQL text cannot hold them).
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, Enum):
+        return _json_exact(value.value)
+    if isinstance(value, Decimal | float):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k).replace("\x00", ""): _json_exact(v) for k, v in value.items()}
+    if isinstance(value, Iterable):
+        return [_json_exact(v) for v in value]
+    return str(value)
+
+
+def _text(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    return value.replace("\x00", "")[:limit]
+
+
+def _str_or_none(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    ok: bool
+    checked_rows: int
+    first_broken_seq: int | None = None
+    reason: str | None = None
+    head_hash: str = GENESIS_HASH  # hash of the last row that checked out
+
+
+class ChainVerifier:
+    """Checks one tenant's rows, fed in seq order in batches, against the chain rules.
+
+    Each row is a sequence laid out as `VERIFY_COLUMNS`: seq, prev_hash, hash, then the content
+    columns as text (ids as canonical UUID strings, occurred_at formatted as
+    `format_timestamp`, changes as JSON text). Stops at the first broken row.
+    """
+
+    def __init__(self) -> None:
+        self.checked = 0
+        self.head = GENESIS_HASH
+        self.broken: tuple[int, str] | None = None
+
+    def feed(self, rows: Iterable[Sequence[Any]]) -> bool:
+        """Check a batch; False once a broken row has been found (feed no more)."""
+        if self.broken is not None:
+            return False
+        expected, head, checked = self.checked + 1, self.head, self.checked
+        loads = json.loads
+        for row in rows:
+            seq, prev_hash, stored = row[0], row[1], row[2]
+            if seq != expected:
+                self.broken = (expected, f"row {expected} is missing (next row is {seq})")
+                break
+            if prev_hash != head:
+                self.broken = (seq, f"row {seq} does not link to the hash of row {seq - 1}")
+                break
+            changes = row[11]
+            content = [
+                HASH_VERSION, row[3], seq, row[4], row[5], row[6], row[7], row[8], row[9],
+                row[10], None if changes is None else loads(changes),
+                row[12], row[13], row[14], row[15],
+            ]  # fmt: skip
+            if content_hash(prev_hash, content) != stored:
+                self.broken = (seq, f"row {seq} was altered: its content does not match its hash")
+                break
+            head, expected, checked = stored, expected + 1, checked + 1
+        self.head, self.checked = head, checked
+        return self.broken is None
+
+    def result(self) -> ChainVerification:
+        if self.broken is None:
+            return ChainVerification(True, self.checked, head_hash=self.head)
+        seq, reason = self.broken
+        return ChainVerification(False, self.checked, seq, reason, self.head)
+
+
+# The columns `ChainVerifier` expects, in order (the store selects them this way).
+VERIFY_COLUMNS = (
+    "seq", "prev_hash", "hash", "tenant_id", "occurred_at", "actor_user_id", "api_key_id",
+    "operation", "outcome", "aggregate_type", "aggregate_id", "changes", "ip_address",
+    "user_agent", "request_id", "correlation_id",
+)  # fmt: skip

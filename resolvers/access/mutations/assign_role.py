@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.identity import access_handlers
+from domain.identity.commands import AssignRole
+from domain.shared.errors import DomainError
+from resolvers.access.mutations.common import access_changed
+from resolvers.commands import parse_id, run_command
+from schema.identity.access_types import AccessError, AccessPayload
+
+
+async def assign_role(
+    info: strawberry.Info, user_id: strawberry.ID, role_id: strawberry.ID, remove: bool = False
+) -> AccessPayload:
+    try:
+        command = AssignRole(
+            user_id=parse_id(user_id, "userId", "user"),
+            role_id=parse_id(role_id, "roleId", "role"),
+            assign=not remove,
+        )
+        await run_command(info, access_handlers.assign_role, command)
+    except DomainError as exc:
+        return AccessPayload(ok=False, errors=AccessError.from_domain(exc.errors))
+    await access_changed(info)
+    return AccessPayload(ok=True, errors=[])

@@ -1,0 +1,1 @@
+"""Audit log: queries and the recording of every mutation."""

@@ -1,0 +1,34 @@
+"""Running a command from a mutation resolver: one unit of work, the caller's origin and grants."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+
+from domain.shared.errors import DomainError, ErrorCode
+
+T = TypeVar("T")
+
+
+async def run_command(
+    info: strawberry.Info,
+    handler: Callable[..., Awaitable[T]],
+    command: Any,
+    **options: Any,
+) -> T:
+    """Raises DomainError for the resolver to turn into its payload's errors."""
+    context = info.context
+    origin = context.origin()
+    return await handler(command, context.unit_of_work(origin), origin, context.grants, **options)
+
+
+def parse_id(value: object, field: str, what: str = "record") -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise DomainError.single(
+            ErrorCode.NOT_FOUND, f"No {what} with id '{value}'.", field
+        ) from None
