@@ -87,6 +87,16 @@ class RedisThrottleStore:
     ) -> None:
         keys = self._keys(tenant_slug, email)
         actions = [account.value, client.value][: len(keys) // 2]
+        if Action.LOCK.value in actions:  # security-relevant; the email stays out of the log
+            logger.warning(
+                "sign-in locked",
+                extra={
+                    "tenantSlug": tenant_slug,
+                    "account": account is Action.LOCK,
+                    "ip": self._ip if client is Action.LOCK else None,
+                    "lockSeconds": lock_seconds,
+                },
+            )
         try:
             await self._owner.end_script(keys=keys, args=[lock_seconds * 1000, *actions])
         except RedisError:

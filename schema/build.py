@@ -13,6 +13,7 @@ from strawberry.federation import Schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.fast_execution import FastLeafExecutionContext
 from schema.limits import QueryLimits, is_unexpected, masking
 from schema.scalars import SCALARS
 
@@ -81,5 +82,6 @@ def assemble(
         types=list(types),
         extensions=extensions,
         federation_version="2.7",
+        execution_context_class=FastLeafExecutionContext,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -55,6 +55,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker"], env=env)
         host, port = args.host or settings.host, args.port or settings.port
         print(f"BigLedger API: http://{host}:{port}/graphql", file=sys.stderr, flush=True)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; turn that into SystemExit so
+        # the `finally` below still stops the worker and the embedded servers.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.run(
             create_app(settings, infra.endpoints),
             host=host,

@@ -58,6 +58,10 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
             await rate_limit.enforce(context)  # after authentication: whose bucket it is
         return context
 
+    def encode_json(self, data: object) -> str:
+        # A str, not bytes: Strawberry sends bytes over websockets as binary frames.
+        return orjson.dumps(data).decode()
+
     def decode_json(self, data: str | bytes) -> object:
         """HTTP bodies and websocket frames: a JSON object, or a client error (never a 500)."""
         try:

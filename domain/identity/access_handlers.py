@@ -31,6 +31,7 @@ from domain.identity.commands import (
     UpdateRole,
 )
 from domain.identity.model import RefreshToken
+from domain.identity.plans import TenantLimits, enforce_limit
 from domain.shared.clock import utcnow
 from domain.shared.errors import (
     Conflict,
@@ -216,7 +217,7 @@ async def invite_user(
     uow: AccessUnitOfWork,
     origin: EventOrigin,
     grants: AccessGrants,
-    max_users: int | None = None,
+    limits: TenantLimits | None = None,
 ) -> tuple[uuid.UUID, str]:
     """Returns the new user's id and the invitation token (shown once; only its hash is kept)."""
     grants.check("user", "invite")
@@ -228,10 +229,8 @@ async def invite_user(
     async with uow:
         if await uow.users.email_taken(email):
             raise DomainError.single(ErrorCode.DUPLICATE, f"{email} is already a user.", "email")
-        if max_users is not None and await uow.users.count_active() >= max_users:
-            raise DomainError.single(
-                ErrorCode.LIMIT_EXCEEDED, f"Your plan allows {max_users} users (maxUsers).", None
-            )
+        if limits is not None:
+            await enforce_limit(uow.limits, limits, "maxUsers")  # locks until commit
         graph = await uow.access.graph()
         for role_id in cmd.role_ids:
             role = graph.roles.get(role_id)

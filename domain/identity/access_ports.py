@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.identity.access import Permission, Role, RoleGraph
+from domain.identity.plans import LimitCounter
 from domain.shared.unit_of_work import UnitOfWork
 
 
@@ -62,3 +63,6 @@ class AccessUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def users(self) -> TenantUsers: ...
+
+    @property
+    def limits(self) -> LimitCounter: ...

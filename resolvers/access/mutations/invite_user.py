@@ -27,7 +27,7 @@ async def invite_user(info: strawberry.Info, input: InviteUserInput) -> InviteUs
             ),
         )
         user_id, token = await run_command(
-            info, access_handlers.invite_user, command, max_users=max_users(info)
+            info, access_handlers.invite_user, command, limits=info.context.limits
         )
     except DomainError as exc:
         return InviteUserPayload(
@@ -35,10 +35,3 @@ async def invite_user(info: strawberry.Info, input: InviteUserInput) -> InviteUs
         )
     await access_changed(info)
     return InviteUserPayload(user_id=strawberry.ID(str(user_id)), invitation_token=token, errors=[])
-
-
-def max_users(info: strawberry.Info) -> int | None:
-    """The plan's user limit, when the tenant context carries one."""
-    tenant_context = getattr(info.context, "tenant_context", None)
-    limits = getattr(tenant_context, "limits", None)
-    return getattr(limits, "max_users", None)
