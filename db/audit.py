@@ -7,6 +7,8 @@ append last, right before they commit, to hold the lock as briefly as possible.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -49,7 +52,20 @@ logger = logging.getLogger("bigledger.audit")
 # pg_advisory_xact_lock(int4, int4): this class id + 32 bits of the tenant id. The two-key form
 # has a lock space of its own, apart from single-bigint advisory locks used elsewhere.
 LOCK_CLASS = 0x41554454  # "AUDT"
-VERIFY_BATCH = 20_000
+VERIFY_BATCH = 5_000  # rows per round trip; a batch fits the socket buffers
+
+
+class OrjsonCodec:
+    """orjson gives canonical JSON's bytes (sorted keys, compact, UTF-8) ~20x faster than the
+    standard library; the verifier re-checks any row it does not confirm (domain/audit)."""
+
+    @staticmethod
+    def dumps(content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+
+    @staticmethod
+    def loads(text: str) -> Any:
+        return orjson.loads(text)
 
 
 def lock_key(tenant_id: uuid.UUID) -> int:
@@ -234,19 +250,30 @@ async def verify_chain(
     Rows stream through a server-side cursor in batches (constant memory), inside one
     REPEATABLE READ transaction so the chain is checked as of a single moment.
     """
-    verifier = ChainVerifier()
+    verifier = ChainVerifier(OrjsonCodec())
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
             await conn.execute(text("SET TRANSACTION READ ONLY"))
             raw: Any = (await conn.get_raw_connection()).driver_connection
             cursor = await raw.cursor(_VERIFY_SQL, tenant_id)
-            while True:
+            upcoming: asyncio.Future[list[Any]] | None = None
+            try:
                 batch = await cursor.fetch(VERIFY_BATCH)
-                if not batch or not verifier.feed(batch):
-                    break
-                if progress is not None:
-                    progress(verifier.checked)
+                while batch:
+                    # Ask for the next batch before hashing this one: the server reads and
+                    # sends it (into the socket buffers) while this process hashes.
+                    upcoming = asyncio.ensure_future(cursor.fetch(VERIFY_BATCH))
+                    await asyncio.sleep(0)  # let the request go out
+                    if not verifier.feed(batch):
+                        break
+                    if progress is not None:
+                        progress(verifier.checked)
+                    batch, upcoming = await upcoming, None
+            finally:
+                if upcoming is not None:  # the connection must be idle before it is released
+                    with contextlib.suppress(Exception):
+                        await upcoming
     return verifier.result()
 
 

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import strawberry
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -42,6 +43,7 @@ from graphql import (
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from domain.identity import plans
 from schema.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -179,6 +181,10 @@ class DocumentMeasure:
         if is_list_type(get_nullable_type(field.type)):
             if paged:
                 return 1, False
+            definition = field.extensions.get("strawberry-definition")
+            hint = getattr(definition, "metadata", None) or {}
+            if "list_size" in hint:  # a list bounded by the domain (see schema.limits.bounded_list)
+                return int(hint["list_size"]), False
             lists = [v for v in arguments.values() if isinstance(v, ListValueNode)]
             return (len(lists[0].values) if lists else MAX_PAGE_SIZE), False
         return 1, False
@@ -288,12 +294,20 @@ class QueryLimits(SchemaExtension):
         yield
 
 
+def bounded_list(size: int, **field_options: Any) -> Any:
+    """A list field whose length the domain bounds (a role's permissions, a permission's
+    conditions): the cost estimate counts it as `size` items instead of a full page."""
+    return strawberry.field(metadata={"list_size": size}, **field_options)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """Parse/validation errors and our coded errors are for the client; anything else is a bug."""
     if error.original_error is None:
         return False
     if isinstance(error.original_error, GraphQLError):
         return is_unexpected(error.original_error)
+    if isinstance(error.original_error, InvalidOperationTypeError):
+        return False  # e.g. a query sent over a subscriptions-only protocol: the client's mistake
     code = (error.extensions or {}).get("code")
     return code not in PUBLIC_CODES
 

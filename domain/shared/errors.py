@@ -20,6 +20,9 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     DUPLICATE = "DUPLICATE"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    UNBALANCED = "UNBALANCED"  # a journal entry's debits and credits differ
+    PERIOD_CLOSED = "PERIOD_CLOSED"  # no open fiscal period covers the date
+    INVALID_STATE = "INVALID_STATE"  # not allowed in the record's state (posting a posted entry)
 
 
 @dataclass(frozen=True)

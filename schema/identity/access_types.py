@@ -9,6 +9,7 @@ import strawberry
 
 from domain.identity.access import Condition, ConditionKind, Permission, Role
 from schema.errors import UserError
+from schema.limits import bounded_list
 from schema.scalars import Money
 
 strawberry.enum(ConditionKind, name="ConditionKind", description="What a condition limits.")
@@ -24,7 +25,7 @@ class ConditionType:
 class PermissionType:
     resource: str
     action: str
-    conditions: list[ConditionType]
+    conditions: list[ConditionType] = bounded_list(4)
 
     @classmethod
     def of(cls, p: Permission) -> Self:
@@ -68,9 +69,9 @@ class RoleType:
     description: str
     builtin: bool
     all_companies: bool = strawberry.field(description="Holders may enter every company.")
-    permissions: list[PermissionType]
-    inherits: list[strawberry.ID]
-    version: int
+    permissions: list[PermissionType] = bounded_list(60)
+    inherits: list[strawberry.ID] = bounded_list(20)
+    version: int = 1
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Self | None:
@@ -98,8 +99,8 @@ class RoleType:
 @strawberry.type
 class CompanyAccessEntry:
     company_id: strawberry.ID
-    role_ids: list[strawberry.ID]
-    permissions: list[PermissionType]
+    role_ids: list[strawberry.ID] = bounded_list(20)
+    permissions: list[PermissionType] = bounded_list(60)
 
 
 @strawberry.type(description="A user of your tenant, with what they were given.")
@@ -109,8 +110,8 @@ class UserAccount:
     full_name: str | None
     is_active: bool
     invitation_pending: bool
-    role_ids: list[strawberry.ID]
-    company_access: list[CompanyAccessEntry]
+    role_ids: list[strawberry.ID] = bounded_list(20)
+    company_access: list[CompanyAccessEntry] = bounded_list(50)
 
 
 @strawberry.type(description="What you may do: the permissions your roles resolve to.")

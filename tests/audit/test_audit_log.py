@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db import audit
 from domain.identity.builtin_roles import VIEWER
 from tests.conftest import LOGIN, GraphQLClient, TenantHandle
 
@@ -276,7 +277,7 @@ async def tamper(engine: AsyncEngine, tenant_id: uuid.UUID, statement: str) -> N
 
 
 async def test_a_tampered_row_is_named_by_verify(
-    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("One", "Two", "Three"):
         await gql.data(CREATE, {"input": {"name": name}}, tenant.token)
@@ -292,6 +293,14 @@ async def test_a_tampered_row_is_named_by_verify(
     broken = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
     assert (broken["ok"], broken["firstBrokenSeq"], broken["checkedRows"]) == (False, 3, 2)
     assert "altered" in broken["reason"]
+
+    # The same verdict when the rows arrive in many small batches (the break found while the
+    # next batch is already on its way), with progress reported per batch.
+    monkeypatch.setattr(audit, "VERIFY_BATCH", 1)
+    seen: list[int] = []
+    result = await audit.verify_chain(engine, tenant.id, progress=seen.append)
+    assert (result.ok, result.first_broken_seq, result.checked_rows) == (False, 3, 2)
+    assert seen == [1, 2]
 
 
 async def test_a_removed_row_is_named_by_verify(
@@ -403,3 +412,47 @@ async def test_concurrent_commands_form_one_gapless_chain(
     assert seqs == list(range(1, 27))  # sign-in, 10 creates, 10 updates, 5 sign-ins: no gap
     verify = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
     assert (verify["ok"], verify["checkedRows"]) == (True, 26)
+
+
+async def test_calls_with_an_api_key_name_the_key(gql: GraphQLClient, tenant: TenantHandle) -> None:
+    created = (
+        await gql.data(
+            """mutation($input: CreateApiKeyInput!) {
+                 createApiKey(input: $input) { apiKey { id } secret errors { code } } }""",
+            {"input": {"name": "erp", "permissions": [
+                {"resource": "company", "action": "create"},
+                {"resource": "company", "action": "update"}]}},
+            tenant.token,
+        )
+    )["createApiKey"]  # fmt: skip
+    assert created["errors"] == []
+    key_id, secret = created["apiKey"]["id"], created["secret"]
+    company = (await gql.data(CREATE, {"input": {"name": "By key"}}, secret))["createCompany"][
+        "company"
+    ]
+    refused = await gql(UPDATE, {"input": {"id": company["id"], "version": 9, "name": "x"}}, secret)
+    assert refused["data"]["updateCompany"]["errors"][0]["code"] == "CONFLICT"
+
+    rows = await audit_rows(gql, tenant, aggregateId=company["id"])
+    assert [(r["operation"], r["outcome"], r["apiKeyId"], r["actorUserId"]) for r in rows] == [
+        ("updateCompany", "CONFLICT", key_id, str(tenant.admin_id)),
+        ("createCompany", "ok", key_id, str(tenant.admin_id)),
+    ]
+
+
+async def test_a_command_that_changes_nothing_is_still_on_record(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    company = (await gql.data(CREATE, {"input": {"name": "Same"}}, tenant.token))["createCompany"][
+        "company"
+    ]
+    same = await gql.data(
+        UPDATE, {"input": {"id": company["id"], "version": 1, "name": "Same"}}, tenant.token
+    )
+    assert same["updateCompany"]["company"]["version"] == 1  # nothing to change
+    rows = await audit_rows(gql, tenant, aggregateId=company["id"])
+    assert [(r["operation"], r["outcome"]) for r in rows] == [
+        ("updateCompany", "ok"),
+        ("createCompany", "ok"),
+    ]
+    assert rows[0]["changes"] is None

@@ -144,3 +144,22 @@ def test_verifier_accepts_a_chain_and_names_the_first_broken_row() -> None:
     relinked.feed(forged)
     assert relinked.result().first_broken_seq == 4
     assert "link" in (relinked.result().reason or "")
+
+
+def test_the_fast_codec_gives_the_canonical_bytes_or_is_overruled() -> None:
+    from db.audit import OrjsonCodec
+    from domain.audit.model import canonical_json
+
+    tricky = [
+        1, "plain", 'quote " and \\ backslash', "tab\tnewline\nreturn\rbell\x07\x1f\x7f",
+        "naïve café 日本語 🧾", "\u2028\u2029", {"é": 1, "e": 2, "z": 3, "É": 4, "日": 5},
+        {"nested": {"b": [True, False, None], "a": -(2**62)}}, [], {}, "",
+    ]  # fmt: skip
+    assert OrjsonCodec.dumps(tricky) == canonical_json(tricky)
+
+    # Where it cannot (an integer beyond 64 bits), the verifier falls back to the standard
+    # library and still gives the right verdict.
+    big = entry(changes={"n": {"before": 2**70, "after": 1}})
+    rows = chain([big, entry()])
+    fast = ChainVerifier(OrjsonCodec())
+    assert fast.feed(rows) and fast.result().checked_rows == 2

@@ -25,7 +25,7 @@ from resolvers.events.hub import tenant_channel
 from server.bootstrap import DEMO_ADMIN, DEMO_SLUG, seed_demo
 from server.services import Endpoints
 from tests.conftest import LOGIN, GraphQLClient, LiveServer, TenantHandle, eventually
-from tests.e2e.ws_client import PROTOCOLS, TRANSPORT_WS, GraphQLWebSocket
+from tests.e2e.ws_client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, GraphQLWebSocket
 
 CREATE = """
 mutation Create($input: CreateCompanyInput!) {
@@ -332,3 +332,15 @@ async def test_subscribing_without_a_valid_token_is_unauthenticated(
                 codes = [e.get("extensions", {}).get("code") for e in errors]
                 assert codes == ["UNAUTHENTICATED"], (name, errors)
             assert ws.closed_reason is None, name  # the connection survives; nothing crashed
+
+
+async def test_a_query_over_the_legacy_protocol_is_a_client_error(
+    live_server: LiveServer, tenant: TenantHandle
+) -> None:
+    """Legacy graphql-ws carries subscriptions only here; a query is the client's mistake."""
+    params = {"Authorization": f"Bearer {tenant.token}"}
+    async with GraphQLWebSocket(live_server.ws_url, LEGACY_WS, connection_params=params) as ws:
+        sub = await ws.subscribe("{ __typename }")
+        errors = await sub.errors(timeout=5)
+        assert errors and "Internal server error" not in errors[0]["message"], errors
+        assert ws.closed_reason is None

@@ -1,0 +1,1 @@
+"""Financial Accounting: chart of accounts, fiscal periods, journal entries that always balance."""

@@ -1,0 +1,1088 @@
+"""Accounts, fiscal years and periods, journal entries: the aggregates and their invariants.
+
+Money is Decimal end to end. Amounts have at most 4 decimal places (NUMERIC(19,4)); an amount
+that would need rounding is refused, never rounded. A line in a foreign currency carries an
+exchange rate; its base-currency amount is `amount x rate` rounded half-up to 0.0001, and an
+entry balances when its base debits equal its base credits exactly.
+
+Errors name the input field at fault as the client spelled it: `lines.2.debit` is the third
+line's debit (lines are numbered from 0, as the client's list is).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from enum import StrEnum
+from typing import Any
+
+from domain.accounting.events import (
+    ACCOUNT_CREATED,
+    ACCOUNT_UPDATED,
+    FISCAL_YEAR_CREATED,
+    JOURNAL_ENTRY_CREATED,
+    JOURNAL_ENTRY_REVERSED,
+    PERIOD_CLOSED,
+    PERIOD_LOCKED,
+    PERIOD_REOPENED,
+    TRANSACTION_POSTED,
+)
+from domain.shared.currency import is_currency_code
+from domain.shared.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    FieldError,
+    ValidationErrors,
+)
+from domain.shared.events import RecordedEvent
+
+ACCOUNT = "Account"
+FISCAL_YEAR = "FiscalYear"
+FISCAL_PERIOD = "FiscalPeriod"
+JOURNAL_ENTRY = "JournalEntry"
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+AMOUNT_PLACES = 4
+AMOUNT_QUANTUM = Decimal("0.0001")
+AMOUNT_MAX = Decimal("999999999999999.9999")  # NUMERIC(19,4)
+RATE_PLACES = 10
+RATE_QUANTUM = Decimal("1E-10")
+RATE_MAX = Decimal("999999999.9999999999")  # NUMERIC(19,10)
+
+CODE_MAX = 20  # VARCHAR(20), the spec's account_code
+NAME_MAX = 255
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+REFERENCE_MAX = 100
+DESCRIPTION_MAX = 1000
+LINE_DESCRIPTION_MAX = 500
+MIN_LINES = 2
+MAX_LINES = 1000
+FISCAL_YEAR_NAME_MAX = 50
+MAX_PERIODS = 18  # a first (or changed) financial year may run up to 18 months
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+class Side(StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+class AccountType(StrEnum):
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    REVENUE = "revenue"
+    EXPENSE = "expense"
+
+    @property
+    def normal_side(self) -> Side:
+        """The side on which a balance of this type normally sits (and increases)."""
+        return Side.DEBIT if self in (AccountType.ASSET, AccountType.EXPENSE) else Side.CREDIT
+
+
+class AccountSubtype(StrEnum):
+    CURRENT_ASSET = "current_asset"
+    NON_CURRENT_ASSET = "non_current_asset"
+    BANK = "bank"
+    CASH = "cash"
+    RECEIVABLE = "receivable"
+    INVENTORY = "inventory"
+    PREPAYMENT = "prepayment"
+    FIXED_ASSET = "fixed_asset"
+    PAYABLE = "payable"
+    TAX = "tax"
+    CURRENT_LIABILITY = "current_liability"
+    NON_CURRENT_LIABILITY = "non_current_liability"
+    SHARE_CAPITAL = "share_capital"
+    RETAINED_EARNINGS = "retained_earnings"
+    OTHER_EQUITY = "other_equity"
+    SALES = "sales"
+    OTHER_INCOME = "other_income"
+    COST_OF_SALES = "cost_of_sales"
+    OPERATING_EXPENSE = "operating_expense"
+    OTHER_EXPENSE = "other_expense"
+    TAX_EXPENSE = "tax_expense"
+
+    @property
+    def account_type(self) -> AccountType:
+        return SUBTYPE_TYPE[self]
+
+
+_A, _L, _E, _R, _X = (
+    AccountType.ASSET,
+    AccountType.LIABILITY,
+    AccountType.EQUITY,
+    AccountType.REVENUE,
+    AccountType.EXPENSE,
+)
+SUBTYPE_TYPE: Mapping[AccountSubtype, AccountType] = {
+    AccountSubtype.CURRENT_ASSET: _A,
+    AccountSubtype.NON_CURRENT_ASSET: _A,
+    AccountSubtype.BANK: _A,
+    AccountSubtype.CASH: _A,
+    AccountSubtype.RECEIVABLE: _A,
+    AccountSubtype.INVENTORY: _A,
+    AccountSubtype.PREPAYMENT: _A,
+    AccountSubtype.FIXED_ASSET: _A,
+    AccountSubtype.PAYABLE: _L,
+    AccountSubtype.TAX: _L,
+    AccountSubtype.CURRENT_LIABILITY: _L,
+    AccountSubtype.NON_CURRENT_LIABILITY: _L,
+    AccountSubtype.SHARE_CAPITAL: _E,
+    AccountSubtype.RETAINED_EARNINGS: _E,
+    AccountSubtype.OTHER_EQUITY: _E,
+    AccountSubtype.SALES: _R,
+    AccountSubtype.OTHER_INCOME: _R,
+    AccountSubtype.COST_OF_SALES: _X,
+    AccountSubtype.OPERATING_EXPENSE: _X,
+    AccountSubtype.OTHER_EXPENSE: _X,
+    AccountSubtype.TAX_EXPENSE: _X,
+}
+assert set(SUBTYPE_TYPE) == set(AccountSubtype)
+
+# Domain attribute -> the input field a client sends.
+ACCOUNT_FIELDS = {
+    "code": "code",
+    "name": "name",
+    "account_type": "type",
+    "subtype": "subtype",
+    "parent_id": "parentId",
+    "is_active": "isActive",
+}
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    company_id: uuid.UUID
+    code: str
+    name: str
+    account_type: AccountType
+    subtype: AccountSubtype | None
+    parent_id: uuid.UUID | None
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    created_by: uuid.UUID
+    updated_by: uuid.UUID
+    version: int = 1
+    events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def normal_side(self) -> Side:
+        return self.account_type.normal_side
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "companyId": str(self.company_id),
+            "id": str(self.id),
+            "code": self.code,
+            "name": self.name,
+            "type": self.account_type.name,
+            "subtype": self.subtype.name if self.subtype else None,
+            "parentId": str(self.parent_id) if self.parent_id else None,
+            "isActive": self.is_active,
+            "version": self.version,
+        }
+
+    def _public(self, attribute: str) -> Any:
+        value = getattr(self, attribute)
+        if isinstance(value, AccountType | AccountSubtype):
+            return value.name
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        return value
+
+
+class ChartOfAccounts:
+    """One company's accounts, as much as a change needs to be checked: codes are unique,
+    a parent is an account of the same company and type, and the tree has no cycles.
+
+    The handler loads it under a per-company lock, so two concurrent changes cannot each pass
+    these checks and together break them.
+    """
+
+    def __init__(self, company_id: uuid.UUID, accounts: Sequence[Account]) -> None:
+        self.company_id = company_id
+        self.accounts: dict[uuid.UUID, Account] = {a.id: a for a in accounts}
+
+    def by_code(self, code: str) -> Account | None:
+        wanted = code.casefold()
+        return next((a for a in self.accounts.values() if a.code.casefold() == wanted), None)
+
+    def open_account(
+        self,
+        *,
+        code: str,
+        name: str,
+        account_type: AccountType,
+        subtype: AccountSubtype | None,
+        parent_id: uuid.UUID | None,
+        actor: uuid.UUID,
+        now: datetime,
+        account_id: uuid.UUID | None = None,
+        record_event: bool = True,
+    ) -> Account:
+        account = Account(
+            id=account_id or uuid.uuid4(),
+            company_id=self.company_id,
+            code=(code or "").strip(),
+            name=(name or "").strip(),
+            account_type=account_type,
+            subtype=subtype,
+            parent_id=parent_id,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+            created_by=actor,
+            updated_by=actor,
+        )
+        self._validate(account, has_postings=False, before=None)
+        self.accounts[account.id] = account
+        if record_event:
+            account.events.append(
+                RecordedEvent(ACCOUNT_CREATED, ACCOUNT, account.id, account.snapshot(), now)
+            )
+        return account
+
+    def update_account(
+        self,
+        account: Account,
+        *,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        has_postings: bool,
+        actor: uuid.UUID,
+        now: datetime,
+    ) -> None:
+        """A partial change (only the attributes the caller sent). A stale version conflicts."""
+        if expected_version != account.version:
+            raise Conflict(
+                f"Account {account.code} was changed by someone else (version {account.version},"
+                f" you sent {expected_version}); reload it and try again."
+            )
+        unknown = set(changes) - set(ACCOUNT_FIELDS)
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        proposed = dict(changes)
+        for key in ("code", "name"):
+            if isinstance(proposed.get(key), str):
+                proposed[key] = proposed[key].strip()
+        if (
+            "account_type" in proposed
+            and proposed["account_type"] != account.account_type
+            and "subtype" not in proposed
+            and account.subtype is not None
+        ):
+            proposed["subtype"] = None  # the old subtype belongs to the old type
+        candidate = replace(account, **proposed, events=[])
+        changed = {
+            k: v for k, v in proposed.items() if getattr(account, k) != getattr(candidate, k)
+        }
+        if not changed:
+            return
+        self._validate(candidate, has_postings=has_postings, before=account)
+        before = {k: account._public(k) for k in changed}
+        for key in changed:
+            setattr(account, key, getattr(candidate, key))
+        account.version += 1
+        account.updated_at = now
+        account.updated_by = actor
+        account.events.append(
+            RecordedEvent(
+                ACCOUNT_UPDATED,
+                ACCOUNT,
+                account.id,
+                {
+                    "companyId": str(account.company_id),
+                    "version": account.version,
+                    "changes": {
+                        ACCOUNT_FIELDS[k]: {"before": before[k], "after": account._public(k)}
+                        for k in changed
+                    },
+                },
+                now,
+            )
+        )
+
+    def _validate(self, account: Account, *, has_postings: bool, before: Account | None) -> None:
+        errors = ValidationErrors()
+        code, name = account.code, account.name
+        if not code:
+            errors.add("code", "Code is required.", ErrorCode.REQUIRED)
+        elif len(code) > CODE_MAX or not CODE_PATTERN.match(code):
+            errors.add(
+                "code",
+                f"Code: at most {CODE_MAX} letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit.",
+            )
+        else:
+            holder = self.by_code(code)
+            if holder is not None and holder.id != account.id:
+                errors.add(
+                    "code", f"Code {code} is already used by {holder.label}.", ErrorCode.DUPLICATE
+                )
+        if not name:
+            errors.add("name", "Name is required.", ErrorCode.REQUIRED)
+        elif len(name) > NAME_MAX:
+            errors.add("name", f"Name is longer than {NAME_MAX} characters.")
+        if account.subtype is not None and account.subtype.account_type != account.account_type:
+            errors.add(
+                "subtype",
+                f"Subtype {account.subtype.name} belongs to {account.subtype.account_type.name}"
+                f" accounts, not {account.account_type.name}.",
+            )
+        if before is not None and before.account_type != account.account_type:
+            if has_postings:
+                errors.add(
+                    "type",
+                    f"{before.label} has postings: its type cannot change "
+                    "(deactivate it and open a new account instead).",
+                )
+            children = [
+                c
+                for c in self.accounts.values()
+                if c.parent_id == account.id and c.account_type != account.account_type
+            ]
+            if children:
+                errors.add(
+                    "type",
+                    f"{before.label} has sub-accounts of type {before.account_type.name} "
+                    f"({', '.join(c.code for c in children[:5])}); move them first.",
+                )
+        self._check_parent(account, errors)
+        errors.raise_if_any()
+
+    def _check_parent(self, account: Account, errors: ValidationErrors) -> None:
+        if account.parent_id is None:
+            return
+        parent = self.accounts.get(account.parent_id)
+        if parent is None or parent.company_id != account.company_id:
+            errors.add(
+                "parentId", "No such parent account in this company.", ErrorCode.NOT_FOUND
+            )
+            return
+        if parent.account_type != account.account_type:
+            errors.add(
+                "parentId",
+                f"A {account.account_type.name} account cannot sit under {parent.label}, "
+                f"a {parent.account_type.name} account.",
+            )
+        seen: set[uuid.UUID] = set()
+        current: Account | None = parent
+        while current is not None and current.id not in seen:
+            if current.id == account.id:
+                errors.add(
+                    "parentId",
+                    f"{parent.label} is {account.label} itself or one of its sub-accounts: "
+                    "that would make a cycle.",
+                )
+                return
+            seen.add(current.id)
+            current = self.accounts.get(current.parent_id) if current.parent_id else None
+
+
+# -- fiscal years and periods -------------------------------------------------------------------
+
+
+class PeriodStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    LOCKED = "locked"
+
+
+def add_months(day: date, months: int, anchor_day: int | None = None) -> date:
+    """`day` moved by whole months, on `anchor_day` (default: day's own) clamped to the month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    wanted = anchor_day or day.day
+    return date(year, month, min(wanted, calendar.monthrange(year, month)[1]))
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+@dataclass
+class FiscalPeriod:
+    id: uuid.UUID
+    fiscal_year_id: uuid.UUID
+    company_id: uuid.UUID
+    number: int
+    start_date: date
+    end_date: date
+    status: PeriodStatus
+    updated_at: datetime
+    updated_by: uuid.UUID
+    fiscal_year_end: date  # of its year: entry numbers carry that year (JE-2026-000001)
+    version: int = 1
+    events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"period {self.number} ({self.start_date.isoformat()} to {self.end_date})"
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+    def close(self, *, actor: uuid.UUID, now: datetime) -> None:
+        if self.status is not PeriodStatus.OPEN:
+            raise _state_error(f"The {self.label} is {self.status.value}; only an open one closes.")
+        self._move(PeriodStatus.CLOSED, PERIOD_CLOSED, actor, now)
+
+    def reopen(self, *, actor: uuid.UUID, now: datetime) -> None:
+        if self.status is PeriodStatus.LOCKED:
+            raise _state_error(f"The {self.label} is locked; a locked period never reopens.")
+        if self.status is not PeriodStatus.CLOSED:
+            raise _state_error(f"The {self.label} is already open.")
+        self._move(PeriodStatus.OPEN, PERIOD_REOPENED, actor, now)
+
+    def lock(self, *, actor: uuid.UUID, now: datetime) -> None:
+        if self.status is PeriodStatus.LOCKED:
+            raise _state_error(f"The {self.label} is already locked.")
+        self._move(PeriodStatus.LOCKED, PERIOD_LOCKED, actor, now)
+
+    def ensure_open_for(self, day: date, field_name: str) -> None:
+        if self.status is not PeriodStatus.OPEN:
+            raise DomainError.single(
+                ErrorCode.PERIOD_CLOSED,
+                f"{day.isoformat()} falls in the {self.label}, which is {self.status.value}.",
+                field_name,
+            )
+
+    def _move(self, status: PeriodStatus, event_type: str, actor: uuid.UUID, now: datetime) -> None:
+        before = self.status
+        self.status = status
+        self.version += 1
+        self.updated_at = now
+        self.updated_by = actor
+        self.events.append(
+            RecordedEvent(
+                event_type,
+                FISCAL_PERIOD,
+                self.id,
+                {
+                    "companyId": str(self.company_id),
+                    "fiscalYearId": str(self.fiscal_year_id),
+                    "number": self.number,
+                    "startDate": self.start_date.isoformat(),
+                    "endDate": self.end_date.isoformat(),
+                    "version": self.version,
+                    "changes": {"status": {"before": before.name, "after": status.name}},
+                },
+                now,
+            )
+        )
+
+
+@dataclass
+class FiscalYear:
+    id: uuid.UUID
+    company_id: uuid.UUID
+    name: str
+    start_date: date
+    end_date: date
+    periods: list[FiscalPeriod]
+    created_at: datetime
+    created_by: uuid.UUID
+    events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        company_id: uuid.UUID,
+        start_date: date,
+        end_date: date | None,
+        name: str | None,
+        existing: Sequence[tuple[date, date]],
+        actor: uuid.UUID,
+        now: datetime,
+    ) -> FiscalYear:
+        """Monthly periods from `start_date` (end: a year later, less a day, by default)."""
+        errors = ValidationErrors()
+        end = end_date or add_months(start_date, 12) - timedelta(days=1)
+        if end < start_date:
+            errors.add("endDate", "The year ends before it starts.")
+        elif end >= add_months(start_date, MAX_PERIODS):
+            errors.add("endDate", f"A fiscal year runs at most {MAX_PERIODS} months.")
+        label = (name or "").strip() or f"FY{end.year}"
+        if len(label) > FISCAL_YEAR_NAME_MAX:
+            errors.add("name", f"Name is longer than {FISCAL_YEAR_NAME_MAX} characters.")
+        for other_start, other_end in existing:
+            if start_date <= other_end and other_start <= end:
+                errors.add(
+                    "startDate",
+                    f"It overlaps the fiscal year {other_start.isoformat()} to "
+                    f"{other_end.isoformat()}.",
+                    ErrorCode.CONFLICT,
+                )
+                break
+        errors.raise_if_any()
+        year_id = uuid.uuid4()
+        periods: list[FiscalPeriod] = []
+        begin, number = start_date, 1
+        while begin <= end:
+            following = add_months(start_date, number, anchor_day=start_date.day)
+            periods.append(
+                FiscalPeriod(
+                    id=uuid.uuid4(),
+                    fiscal_year_id=year_id,
+                    company_id=company_id,
+                    number=number,
+                    start_date=begin,
+                    end_date=min(following - timedelta(days=1), end),
+                    status=PeriodStatus.OPEN,
+                    updated_at=now,
+                    updated_by=actor,
+                    fiscal_year_end=end,
+                )
+            )
+            begin, number = following, number + 1
+        year = cls(
+            id=year_id,
+            company_id=company_id,
+            name=label,
+            start_date=start_date,
+            end_date=end,
+            periods=periods,
+            created_at=now,
+            created_by=actor,
+        )
+        year.events.append(
+            RecordedEvent(
+                FISCAL_YEAR_CREATED,
+                FISCAL_YEAR,
+                year.id,
+                {
+                    "companyId": str(company_id),
+                    "id": str(year.id),
+                    "name": label,
+                    "startDate": start_date.isoformat(),
+                    "endDate": end.isoformat(),
+                    "periods": len(periods),
+                },
+                now,
+            )
+        )
+        return year
+
+    def months(self) -> list[date]:
+        """The first day of every calendar month the year touches."""
+        out, current = [], month_start(self.start_date)
+        while current <= self.end_date:
+            out.append(current)
+            current = add_months(current, 1)
+        return out
+
+
+def _state_error(message: str, field_name: str | None = "id") -> DomainError:
+    return DomainError.single(ErrorCode.INVALID_STATE, message, field_name)
+
+
+# -- journal entries -----------------------------------------------------------------------------
+
+
+class EntryStatus(StrEnum):
+    DRAFT = "draft"
+    POSTED = "posted"
+    REVERSED = "reversed"
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as the client sent it (amounts not yet checked)."""
+
+    account_id: uuid.UUID | None
+    debit: Decimal | None = None
+    credit: Decimal | None = None
+    description: str | None = None
+    currency_code: str | None = None  # None: the company's base currency
+    exchange_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class JournalLine:
+    line_number: int  # 1-based, in the order given
+    account_id: uuid.UUID
+    debit: Decimal  # in the line's currency; exactly one of debit/credit is > 0
+    credit: Decimal
+    currency_code: str
+    exchange_rate: Decimal
+    base_debit: Decimal  # in the company's base currency
+    base_credit: Decimal
+    description: str | None = None
+
+    def to_input(self, *, mirrored: bool = False) -> LineInput:
+        return LineInput(
+            account_id=self.account_id,
+            debit=(self.credit if mirrored else self.debit) or None,
+            credit=(self.debit if mirrored else self.credit) or None,
+            description=self.description,
+            currency_code=self.currency_code,
+            exchange_rate=self.exchange_rate,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lineNumber": self.line_number,
+            "accountId": str(self.account_id),
+            "debit": _money(self.debit),
+            "credit": _money(self.credit),
+            "currencyCode": self.currency_code,
+            "exchangeRate": format(self.exchange_rate, "f"),
+            "baseDebit": _money(self.base_debit),
+            "baseCredit": _money(self.base_credit),
+            "description": self.description,
+        }
+
+
+def _money(value: Decimal) -> str:
+    return format(value.quantize(AMOUNT_QUANTUM), "f")
+
+
+def base_amount(amount: Decimal, rate: Decimal) -> Decimal:
+    """`amount x rate` in base currency, rounded half-up to 4 places (computed without loss)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (amount * rate).quantize(AMOUNT_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def _places_ok(value: Decimal, quantum: Decimal) -> bool:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return value.quantize(quantum) == value
+
+
+def entry_number(fiscal_year_end: date, sequence: int) -> str:
+    return f"JE-{fiscal_year_end.year}-{sequence:06d}"
+
+
+@dataclass
+class JournalEntry:
+    id: uuid.UUID
+    company_id: uuid.UUID
+    transaction_date: date
+    reference: str | None
+    description: str | None
+    currency_code: str  # the company's base currency
+    lines: tuple[JournalLine, ...]
+    total_amount: Decimal  # base debits (= base credits)
+    status: EntryStatus
+    created_at: datetime
+    updated_at: datetime
+    created_by: uuid.UUID
+    entry_number: str | None = None
+    fiscal_year_id: uuid.UUID | None = None
+    reversal_of: uuid.UUID | None = None
+    reversed_by: uuid.UUID | None = None
+    posted_at: datetime | None = None
+    posted_by: uuid.UUID | None = None
+    version: int = 1
+    events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return self.entry_number or f"draft {self.id}"
+
+    @property
+    def account_ids(self) -> set[uuid.UUID]:
+        return {line.account_id for line in self.lines}
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        company_id: uuid.UUID,
+        base_currency: str,
+        transaction_date: date,
+        reference: str | None,
+        description: str | None,
+        lines: Sequence[LineInput],
+        accounts: Mapping[uuid.UUID, Account],
+        actor: uuid.UUID,
+        now: datetime,
+        entry_id: uuid.UUID | None = None,
+        reversal_of: uuid.UUID | None = None,
+        date_field: str = "postingDate",
+    ) -> JournalEntry:
+        """A new draft; every invariant but the open period (checked on posting) holds."""
+        errors: list[FieldError] = []
+        reference = (reference or "").strip() or None
+        description = (description or "").strip() or None
+        if transaction_date is None:
+            errors.append(FieldError(ErrorCode.REQUIRED, "A posting date is required.", date_field))
+        if reference is not None and len(reference) > REFERENCE_MAX:
+            errors.append(
+                FieldError(ErrorCode.INVALID, f"At most {REFERENCE_MAX} characters.", "reference")
+            )
+        if description is not None and len(description) > DESCRIPTION_MAX:
+            errors.append(
+                FieldError(
+                    ErrorCode.INVALID, f"At most {DESCRIPTION_MAX} characters.", "description"
+                )
+            )
+        if len(lines) < MIN_LINES:
+            errors.append(
+                FieldError(
+                    ErrorCode.INVALID,
+                    f"An entry needs at least {MIN_LINES} lines (a debit and a credit); "
+                    f"it has {len(lines)}.",
+                    "lines",
+                )
+            )
+        elif len(lines) > MAX_LINES:
+            errors.append(
+                FieldError(ErrorCode.INVALID, f"An entry has at most {MAX_LINES} lines.", "lines")
+            )
+        built: list[JournalLine] = []
+        for index, given in enumerate(lines):
+            line, problems = _build_line(index, given, company_id, base_currency, accounts)
+            errors.extend(problems)
+            if line is not None:
+                built.append(line)
+        if not errors:
+            debits = sum((line.base_debit for line in built), ZERO)
+            credits = sum((line.base_credit for line in built), ZERO)
+            if debits != credits:
+                errors.append(
+                    FieldError(
+                        ErrorCode.UNBALANCED,
+                        f"Debits ({_money(debits)}) and credits ({_money(credits)}) differ by "
+                        f"{_money(abs(debits - credits))} {base_currency}; an entry must "
+                        "balance exactly in base currency.",
+                        "lines",
+                    )
+                )
+            elif debits > AMOUNT_MAX:
+                errors.append(FieldError(ErrorCode.INVALID, "The entry's total is too large.", "lines"))
+        if errors:
+            raise DomainError(errors)
+        entry = cls(
+            id=entry_id or uuid.uuid4(),
+            company_id=company_id,
+            transaction_date=transaction_date,
+            reference=reference,
+            description=description,
+            currency_code=base_currency,
+            lines=tuple(built),
+            total_amount=sum((line.base_debit for line in built), ZERO),
+            status=EntryStatus.DRAFT,
+            created_at=now,
+            updated_at=now,
+            created_by=actor,
+            reversal_of=reversal_of,
+        )
+        entry.events.append(
+            RecordedEvent(JOURNAL_ENTRY_CREATED, JOURNAL_ENTRY, entry.id, entry.snapshot(), now)
+        )
+        return entry
+
+    def check_postable(
+        self,
+        period: FiscalPeriod | None,
+        accounts: Mapping[uuid.UUID, Account],
+        *,
+        date_field: str = "postingDate",
+    ) -> None:
+        """Everything posting needs, before a number is drawn (a drawn number is never lost)."""
+        if self.status is not EntryStatus.DRAFT:
+            raise _state_error(f"Journal entry {self.label} is already {self.status.value}.")
+        if period is None or not period.covers(self.transaction_date):
+            raise DomainError.single(
+                ErrorCode.PERIOD_CLOSED,
+                f"No fiscal period of this company covers {self.transaction_date.isoformat()}; "
+                "create its fiscal year first.",
+                date_field,
+            )
+        period.ensure_open_for(self.transaction_date, date_field)
+        problems: list[FieldError] = []
+        for index, line in enumerate(self.lines):
+            problem = _account_problem(index, line.account_id, self.company_id, accounts)
+            if problem is not None:
+                problems.append(problem)
+        if problems:
+            raise DomainError(problems)
+
+    def post(
+        self,
+        *,
+        period: FiscalPeriod,
+        sequence: int,
+        accounts: Mapping[uuid.UUID, Account],
+        actor: uuid.UUID,
+        now: datetime,
+    ) -> None:
+        self.check_postable(period, accounts)
+        self.status = EntryStatus.POSTED
+        self.entry_number = entry_number(period.fiscal_year_end, sequence)
+        self.fiscal_year_id = period.fiscal_year_id
+        self.posted_at = self.updated_at = now
+        self.posted_by = actor
+        self.version += 1
+        payload = {
+            "companyId": str(self.company_id),
+            "id": str(self.id),
+            "entryNumber": self.entry_number,
+            "postingDate": self.transaction_date.isoformat(),
+            "fiscalYearId": str(self.fiscal_year_id),
+            "currencyCode": self.currency_code,
+            "totalAmount": _money(self.total_amount),
+            "lines": [
+                {
+                    "accountId": str(line.account_id),
+                    "baseDebit": _money(line.base_debit),
+                    "baseCredit": _money(line.base_credit),
+                }
+                for line in self.lines
+            ],
+            "version": self.version,
+        }
+        if self.reversal_of is not None:
+            payload["reversalOf"] = str(self.reversal_of)
+        self.events.append(RecordedEvent(TRANSACTION_POSTED, JOURNAL_ENTRY, self.id, payload, now))
+
+    def check_reversible(self) -> None:
+        if self.status is EntryStatus.DRAFT:
+            raise _state_error(
+                f"Journal entry {self.label} is a draft: it was never posted, so there is "
+                "nothing to reverse."
+            )
+        if self.status is EntryStatus.REVERSED:
+            raise _state_error(f"Journal entry {self.label} is already reversed.")
+
+    def mirror(
+        self,
+        *,
+        reversal_date: date | None,
+        description: str | None,
+        accounts: Mapping[uuid.UUID, Account],
+        actor: uuid.UUID,
+        now: datetime,
+    ) -> JournalEntry:
+        """The draft of the reversing entry: every line on the other side, same amounts."""
+        self.check_reversible()
+        return JournalEntry.draft(
+            company_id=self.company_id,
+            base_currency=self.currency_code,
+            transaction_date=reversal_date or self.transaction_date,
+            reference=self.reference,
+            description=description or f"Reversal of {self.label}",
+            lines=[line.to_input(mirrored=True) for line in self.lines],
+            accounts=accounts,
+            actor=actor,
+            now=now,
+            reversal_of=self.id,
+            date_field="date",
+        )
+
+    def mark_reversed(self, reversal: JournalEntry, *, now: datetime) -> None:
+        self.check_reversible()
+        if reversal.status is not EntryStatus.POSTED or reversal.reversal_of != self.id:
+            raise ValueError("the reversal must be this entry's posted mirror")
+        self.status = EntryStatus.REVERSED
+        self.reversed_by = reversal.id
+        self.updated_at = now
+        self.version += 1
+        self.events.append(
+            RecordedEvent(
+                JOURNAL_ENTRY_REVERSED,
+                JOURNAL_ENTRY,
+                self.id,
+                {
+                    "companyId": str(self.company_id),
+                    "id": str(self.id),
+                    "entryNumber": self.entry_number,
+                    "reversalId": str(reversal.id),
+                    "reversalEntryNumber": reversal.entry_number,
+                    "reversalDate": reversal.transaction_date.isoformat(),
+                    "version": self.version,
+                    "changes": {"status": {"before": "POSTED", "after": "REVERSED"}},
+                },
+                now,
+            )
+        )
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "companyId": str(self.company_id),
+            "id": str(self.id),
+            "status": self.status.name,
+            "postingDate": self.transaction_date.isoformat(),
+            "reference": self.reference,
+            "description": self.description,
+            "currencyCode": self.currency_code,
+            "totalAmount": _money(self.total_amount),
+            "reversalOf": str(self.reversal_of) if self.reversal_of else None,
+            "lines": [line.to_json() for line in self.lines],
+        }
+
+
+def _account_problem(
+    index: int,
+    account_id: uuid.UUID | None,
+    company_id: uuid.UUID,
+    accounts: Mapping[uuid.UUID, Account],
+) -> FieldError | None:
+    where = f"lines.{index}.accountId"
+    account = accounts.get(account_id) if account_id is not None else None
+    # Another company's account reads as unknown: no probing what other companies hold.
+    if account is None or account.company_id != company_id:
+        return FieldError(ErrorCode.NOT_FOUND, "No such account in this company.", where)
+    if not account.is_active:
+        return FieldError(
+            ErrorCode.INVALID, f"Account {account.label} is inactive: nothing posts to it.", where
+        )
+    return None
+
+
+def _amount_problem(value: Decimal, where: str) -> FieldError | None:
+    if not value.is_finite():
+        return FieldError(ErrorCode.INVALID, "Not a finite amount.", where)
+    if value < 0:
+        return FieldError(
+            ErrorCode.INVALID,
+            "Amounts are never negative: put the amount on the other side instead.",
+            where,
+        )
+    if value > AMOUNT_MAX:
+        return FieldError(ErrorCode.INVALID, f"At most {AMOUNT_MAX}.", where)
+    if not _places_ok(value, AMOUNT_QUANTUM):
+        return FieldError(
+            ErrorCode.INVALID,
+            f"At most {AMOUNT_PLACES} decimal places ({value} would need rounding).",
+            where,
+        )
+    return None
+
+
+def _build_line(
+    index: int,
+    given: LineInput,
+    company_id: uuid.UUID,
+    base_currency: str,
+    accounts: Mapping[uuid.UUID, Account],
+) -> tuple[JournalLine | None, list[FieldError]]:
+    at = f"lines.{index}"
+    problems: list[FieldError] = []
+    account_problem = _account_problem(index, given.account_id, company_id, accounts)
+    if account_problem is not None:
+        problems.append(account_problem)
+    amounts_ok = True
+    for name, value in (("debit", given.debit), ("credit", given.credit)):
+        if value is not None:
+            problem = _amount_problem(value, f"{at}.{name}")
+            if problem is not None:
+                problems.append(problem)
+                amounts_ok = False
+    debit, credit = given.debit or ZERO, given.credit or ZERO
+    if amounts_ok:
+        if debit > 0 and credit > 0:
+            problems.append(
+                FieldError(
+                    ErrorCode.INVALID,
+                    "A line has a debit or a credit, not both: split it into two lines.",
+                    f"{at}.credit",
+                )
+            )
+            amounts_ok = False
+        elif debit == 0 and credit == 0:
+            problems.append(
+                FieldError(
+                    ErrorCode.REQUIRED,
+                    "A line needs a debit or a credit greater than zero.",
+                    f"{at}.debit",
+                )
+            )
+            amounts_ok = False
+    currency = (given.currency_code or base_currency).strip().upper()
+    rate = given.exchange_rate
+    currency_ok = is_currency_code(currency)
+    if not currency_ok:
+        problems.append(
+            FieldError(
+                ErrorCode.INVALID,
+                f"'{given.currency_code}' is not an ISO 4217 currency code.",
+                f"{at}.currencyCode",
+            )
+        )
+    rate_problem: FieldError | None = None
+    if currency_ok and currency == base_currency:
+        if rate is not None and rate != ONE:
+            rate_problem = FieldError(
+                ErrorCode.INVALID,
+                f"A line in the base currency ({base_currency}) has exchange rate 1.",
+                f"{at}.exchangeRate",
+            )
+        rate = ONE
+    elif currency_ok:
+        if rate is None:
+            rate_problem = FieldError(
+                ErrorCode.REQUIRED,
+                f"A line in {currency} needs the exchange rate to {base_currency}.",
+                f"{at}.exchangeRate",
+            )
+        elif not rate.is_finite() or rate <= 0 or rate > RATE_MAX:
+            rate_problem = FieldError(
+                ErrorCode.INVALID,
+                f"An exchange rate is greater than 0 and at most {RATE_MAX}.",
+                f"{at}.exchangeRate",
+            )
+        elif not _places_ok(rate, RATE_QUANTUM):
+            rate_problem = FieldError(
+                ErrorCode.INVALID,
+                f"An exchange rate has at most {RATE_PLACES} decimal places.",
+                f"{at}.exchangeRate",
+            )
+    if rate_problem is not None:
+        problems.append(rate_problem)
+    description = (given.description or "").strip() or None
+    if description is not None and len(description) > LINE_DESCRIPTION_MAX:
+        problems.append(
+            FieldError(
+                ErrorCode.INVALID,
+                f"At most {LINE_DESCRIPTION_MAX} characters.",
+                f"{at}.description",
+            )
+        )
+    if problems or not amounts_ok or rate is None:
+        return None, problems
+    side, amount = ("debit", debit) if debit > 0 else ("credit", credit)
+    base = base_amount(amount, rate)
+    if base == 0 or base > AMOUNT_MAX:
+        reason = "rounds to zero" if base == 0 else "is too large"
+        return None, [
+            FieldError(
+                ErrorCode.INVALID,
+                f"{amount} {currency} at {rate} {reason} in {base_currency}.",
+                f"{at}.{side}",
+            )
+        ]
+    assert given.account_id is not None  # checked with the account above
+    return (
+        JournalLine(
+            line_number=index + 1,
+            account_id=given.account_id,
+            debit=debit.quantize(AMOUNT_QUANTUM),
+            credit=credit.quantize(AMOUNT_QUANTUM),
+            currency_code=currency,
+            exchange_rate=rate,
+            base_debit=base if debit > 0 else ZERO.quantize(AMOUNT_QUANTUM),
+            base_credit=base if credit > 0 else ZERO.quantize(AMOUNT_QUANTUM),
+            description=description,
+        ),
+        [],
+    )
