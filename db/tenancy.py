@@ -18,6 +18,7 @@ from db.crypto import USER_FULL_NAME, FieldCipher
 from db.engine import plain_url
 from db.migrations import runner
 from db.tables.shared import subscriptions, tenants, users
+from db.tables.tenant import roles, user_roles
 from domain.identity.model import TENANT_SLUG_PATTERN
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 
@@ -163,14 +164,25 @@ async def create_user(
     password_hash: str,
     full_name: str | None = None,
     cipher: FieldCipher,
+    role: str = "viewer",
 ) -> uuid.UUID:
+    """A user with one tenant-wide role (by name: a built-in one or the tenant's own)."""
     user_id = uuid.uuid4()
     async with engine.begin() as conn:
-        tenant_id = (
-            await conn.execute(select(tenants.c.id).where(tenants.c.slug == tenant_slug))
-        ).scalar_one_or_none()
-        if tenant_id is None:
+        tenant = (
+            await conn.execute(
+                select(tenants.c.id, tenants.c.schema_name).where(tenants.c.slug == tenant_slug)
+            )
+        ).first()
+        if tenant is None:
             raise DomainError.single(ErrorCode.NOT_FOUND, f"No tenant '{tenant_slug}'.", "tenant")
+        tenant_id = tenant.id
+        await conn.execution_options(schema_translate_map={"tenant": tenant.schema_name})
+        role_id = (
+            await conn.execute(select(roles.c.id).where(roles.c.name == role))
+        ).scalar_one_or_none()
+        if role_id is None:
+            raise DomainError.single(ErrorCode.NOT_FOUND, f"No role '{role}'.", "role")
         try:
             await conn.execute(
                 insert(users).values(
@@ -185,4 +197,5 @@ async def create_user(
             raise DomainError.single(
                 ErrorCode.DUPLICATE, f"{email} already exists in '{tenant_slug}'.", "email"
             ) from None
+        await conn.execute(insert(user_roles).values(user_id=user_id, role_id=role_id))
     return user_id

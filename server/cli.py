@@ -219,6 +219,7 @@ def _user_create(settings: Settings, args: argparse.Namespace) -> int:
             password_hash=Argon2PasswordHasher().hash(args.password),
             full_name=args.name,
             cipher=field_cipher(settings),
+            role=args.role,
         )
 
     try:
@@ -375,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--email", required=True)
     ucreate.add_argument("--password", required=True)
     ucreate.add_argument("--name")
+    ucreate.add_argument(
+        "--role", default="viewer", help="tenant-wide role: owner, admin, accountant, ..., viewer"
+    )
     ucreate.set_defaults(run=_user_create)
 
     sub.add_parser("seed-demo", help="create the demo tenant if missing").set_defaults(

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from domain.accounting.model import Account, FiscalPeriod, FiscalYear, JournalEntry
+from domain.shared.unit_of_work import UnitOfWork
+
+
+class AccountRepository(Protocol):
+    async def lock_chart(self, company_id: uuid.UUID) -> None:
+        """Serialise changes to one company's chart until the transaction ends."""
+
+    async def chart(self, company_id: uuid.UUID) -> list[Account]: ...
+
+    async def get_for_update(self, account_id: uuid.UUID) -> Account | None: ...
+
+    async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Account]:
+        """The accounts of this tenant with these ids (of any company: the caller checks)."""
+
+    async def add(self, accounts: Sequence[Account]) -> None: ...
+
+    async def save(self, account: Account, *, previous_version: int) -> None: ...
+
+    async def has_postings(self, account_id: uuid.UUID) -> bool: ...
+
+    async def company_currency(self, company_id: uuid.UUID) -> str | None:
+        """The company's base currency, or None if there is no such company."""
+
+
+class PeriodRepository(Protocol):
+    async def lock_calendar(self, company_id: uuid.UUID) -> None: ...
+
+    async def year_ranges(self, company_id: uuid.UUID) -> list[tuple[date, date]]: ...
+
+    async def add_year(self, year: FiscalYear) -> None:
+        """The year, its periods and its entry-number sequence."""
+
+    async def period_for_update(self, period_id: uuid.UUID) -> FiscalPeriod | None: ...
+
+    async def period_on(self, company_id: uuid.UUID, day: date) -> FiscalPeriod | None:
+        """The period covering `day`, share-locked: it cannot close until this commits."""
+
+    async def save_period(self, period: FiscalPeriod, *, previous_version: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class PriorRequest:
+    fingerprint: str
+    entry_id: uuid.UUID | None
+
+
+class JournalRepository(Protocol):
+    async def claim_request(
+        self, company_id: uuid.UUID, key: str, fingerprint: str
+    ) -> PriorRequest | None:
+        """None: the key is new and now ours until commit (a concurrent request with the same
+        key waits for us). Otherwise the request that used the key first."""
+
+    async def complete_request(self, company_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> None:
+        ...
+
+    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> JournalEntry | None:
+        ...
+
+    async def ensure_partitions(self, days: Iterable[date]) -> None:
+        """Storage for journal lines on these days exists (monthly partitions)."""
+
+    async def add(self, entry: JournalEntry) -> None:
+        """Header and lines (a posted entry's balances are applied separately)."""
+
+    async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None: ...
+
+    async def next_number(self, company_id: uuid.UUID, fiscal_year_id: uuid.UUID) -> int:
+        """The next gapless number of the year; the sequence stays locked until commit."""
+
+    async def add_to_balances(self, entry: JournalEntry) -> None:
+        """Add a posted entry's lines to the balance read models (same transaction)."""
+
+
+class AccountingUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def periods(self) -> PeriodRepository: ...
+
+    @property
+    def journals(self) -> JournalRepository: ...
