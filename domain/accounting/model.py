@@ -825,8 +825,9 @@ class JournalEntry:
         accounts: Mapping[uuid.UUID, Account],
         actor: uuid.UUID,
         now: datetime,
+        date_field: str = "postingDate",
     ) -> None:
-        self.check_postable(period, accounts)
+        self.check_postable(period, accounts, date_field=date_field)
         self.status = EntryStatus.POSTED
         self.entry_number = entry_number(period.fiscal_year_end, sequence)
         self.fiscal_year_id = period.fiscal_year_id

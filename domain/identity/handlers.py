@@ -29,7 +29,18 @@ async def login(
     throttle: SignInThrottle | None = None,
 ) -> TokenPair:
     # Repeated failures slow sign-in down, then lock it (raises Unauthenticated while locked).
-    attempt = await throttle.begin(tenant_slug, email) if throttle is not None else None
+    try:
+        attempt = await throttle.begin(tenant_slug, email) if throttle is not None else None
+    except Unauthenticated:
+        if audit is not None:  # a locked account's attempts are on record too
+            locked = await store.login_subject(tenant_slug.strip().lower(), email.strip().lower())
+            await audit.sign_in(
+                tenant_slug=tenant_slug.strip().lower(),
+                tenant_id=locked.tenant_id if locked else None,
+                user_id=locked.user_id if locked else None,
+                outcome="LOCKED",
+            )
+        raise
     subject = await store.login_subject(tenant_slug.strip().lower(), email.strip().lower())
     # Verify against a dummy hash when there is no such user, so timing does not tell.
     # Hashing is deliberately slow: keep it off the event loop.

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tenant_plans import set_plan
@@ -216,7 +217,7 @@ async def second_user(gql_token: str, tenant: TenantHandle, server: LiveServer) 
 
 
 async def test_failed_sign_ins_slow_down_then_lock_the_account(
-    limited: LiveServer, make_tenant
+    limited: LiveServer, make_tenant, engine
 ) -> None:  # type: ignore[no-untyped-def]
     handle = await make_tenant("brute")
     other_email, other_password = await second_user(handle.token, handle, limited)
@@ -238,6 +239,20 @@ async def test_failed_sign_ins_slow_down_then_lock_the_account(
         payload, elapsed = await sign_in(limited, handle.slug, handle.email, handle.password, ip)
         assert LOCKED.match(refused_as(payload)), payload
         assert elapsed < 0.9  # refused at once, no password checked
+    async with engine.connect() as conn:  # the refusals are on the audit record
+        outcomes = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT outcome FROM shared.audit_log WHERE tenant_id = :t AND actor_user_id = :u"
+                    ),
+                    {"t": handle.id, "u": handle.admin_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert outcomes.count("LOCKED") == 2 and outcomes.count("UNAUTHENTICATED") == 10
     # Someone else of the same tenant, from the same address, is not locked.
     payload, _ = await sign_in(limited, handle.slug, other_email, other_password, ips[0])
     assert payload["errors"] == [] and payload["accessToken"]
