@@ -244,7 +244,8 @@ async def test_failed_sign_ins_slow_down_then_lock_the_account(
             (
                 await conn.execute(
                     text(
-                        "SELECT outcome FROM shared.audit_log WHERE tenant_id = :t AND actor_user_id = :u"
+                        "SELECT outcome FROM shared.audit_log"
+                        " WHERE tenant_id = :t AND actor_user_id = :u"
                     ),
                     {"t": handle.id, "u": handle.admin_id},
                 )
