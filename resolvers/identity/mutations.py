@@ -5,14 +5,7 @@ import strawberry
 from db.audit import SqlSignInAudit
 from domain.identity import handlers
 from domain.shared.errors import DomainError
-from schema.identity.types import AuthError, AuthPayload
-
-
-def _failed(exc: DomainError) -> AuthPayload:
-    return AuthPayload(
-        access_token=None, refresh_token=None, expires_in=None,
-        errors=AuthError.from_domain(exc.errors),
-    )  # fmt: skip
+from schema.identity.types import AuthPayload
 
 
 @strawberry.type
@@ -41,7 +34,7 @@ class IdentityMutations:
                 throttle=services.sign_in.for_client(info.context.ip_address),
             )
         except DomainError as exc:
-            return _failed(exc)
+            return AuthPayload.refused(exc.errors)
         return AuthPayload.from_pair(pair)
 
     @strawberry.mutation(
@@ -57,5 +50,5 @@ class IdentityMutations:
                 refresh_ttl=services.refresh_ttl,
             )
         except DomainError as exc:
-            return _failed(exc)
+            return AuthPayload.refused(exc.errors)
         return AuthPayload.from_pair(pair)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 
 from domain.identity.model import TokenPair
 from domain.identity.plans import TenantContext
+from domain.shared.errors import FieldError
 from schema.errors import UserError
 from schema.identity.plan_types import TenantLimitsType
 
@@ -30,6 +32,15 @@ class AuthPayload:
             refresh_token=pair.refresh_token,
             expires_in=pair.expires_in,
             errors=[],
+        )
+
+    @classmethod
+    def refused(cls, errors: Iterable[FieldError]) -> AuthPayload:
+        return cls(
+            access_token=None,
+            refresh_token=None,
+            expires_in=None,
+            errors=AuthError.from_domain(errors),
         )
 
 

@@ -4,7 +4,7 @@ import strawberry
 
 from domain.identity import handlers
 from domain.shared.errors import DomainError
-from schema.identity.types import AuthError, AuthPayload
+from schema.identity.types import AuthPayload
 
 
 async def accept_invitation(
@@ -23,8 +23,5 @@ async def accept_invitation(
             refresh_ttl=services.refresh_ttl,
         )
     except DomainError as exc:
-        return AuthPayload(
-            access_token=None, refresh_token=None, expires_in=None,
-            errors=AuthError.from_domain(exc.errors),
-        )  # fmt: skip
+        return AuthPayload.refused(exc.errors)
     return AuthPayload.from_pair(pair)
