@@ -263,12 +263,9 @@ async def test_usage_needs_tenant_read(
         email=email,
         password_hash=live_server.services.passwords.hash(password),
         cipher=live_server.services.cipher,
+        role=VIEWER.name,
     )
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(f'INSERT INTO "{tenant.schema}".user_roles (user_id, role_id) VALUES (:u, :r)'),
-            {"u": user_id, "r": VIEWER.id},
-        )
+    assert user_id
     login = await gql.data(LOGIN, {"tenant": tenant.slug, "email": email, "password": password})
     body = await gql(USAGE, token=login["login"]["accessToken"])
     assert codes(body) == ["FORBIDDEN"]

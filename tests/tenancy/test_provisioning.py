@@ -24,8 +24,11 @@ TENANT_TABLES = {
 
 async def tables_in(engine: AsyncEngine, schema: str) -> set[str]:
     async with engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+        rows = await conn.execute(  # partitions are storage, not tables of their own
+            text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = :s AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            ),
             {"s": schema},
         )
         return set(rows.scalars())
