@@ -11,6 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from db import audit
 from db.access import SqlAccessRepository
 from db.crypto import FieldCipher
+from db.repositories.accounting import (
+    SqlAccountRepository,
+    SqlJournalRepository,
+    SqlPeriodRepository,
+)
 from db.repositories.companies import SqlCompanyRepository
 from db.tables.tenant import outbox
 from db.tenant_plans import SqlLimitCounter
@@ -55,6 +60,9 @@ class SqlUnitOfWork:
         self.access = SqlAccessRepository(self._conn)
         self.users = SqlTenantUsers(self._conn, self._origin.tenant_id, self.cipher)
         self.limits = SqlLimitCounter(self._conn, self._origin.tenant_id)
+        self.accounts = SqlAccountRepository(self._conn)
+        self.periods = SqlPeriodRepository(self._conn)
+        self.journals = SqlJournalRepository(self._conn)
         return self
 
     async def __aexit__(

@@ -6,6 +6,8 @@ from functools import cache
 
 from resolvers.access.mutations import AccessMutations
 from resolvers.access.queries import AccessQueries
+from resolvers.accounting.mutations import AccountingMutations
+from resolvers.accounting.queries import AccountingQueries
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.api_keys.queries import ApiKeyQueries
 from resolvers.audit.queries import AuditQueries
@@ -30,11 +32,18 @@ def build_schema() -> BigLedgerSchema:
             IdentityQueries,
             AccessQueries,
             CompanyQueries,
+            AccountingQueries,
             AuditQueries,
             TenantPlanQueries,
             ApiKeyQueries,
         ],
-        mutations=[IdentityMutations, AccessMutations, CompanyMutations, ApiKeyMutations],
+        mutations=[
+            IdentityMutations,
+            AccessMutations,
+            CompanyMutations,
+            ApiKeyMutations,
+            AccountingMutations,
+        ],
         subscriptions=[EventSubscriptions, CompanySubscriptions],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],

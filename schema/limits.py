@@ -308,6 +308,8 @@ def is_unexpected(error: GraphQLError) -> bool:
         return is_unexpected(error.original_error)
     if isinstance(error.original_error, InvalidOperationTypeError):
         return False  # e.g. a query sent over a subscriptions-only protocol: the client's mistake
+    if error.path is None and isinstance(error.original_error, ValueError | TypeError):
+        return False  # before execution: a scalar refused the client's value (Money "1.00001")
     code = (error.extensions or {}).get("code")
     return code not in PUBLIC_CODES
 

@@ -212,9 +212,7 @@ def _idempotency_key(key: str | None) -> str | None:
     return key
 
 
-async def _replay(
-    uow: AccountingUnitOfWork, prior: PriorRequest, fingerprint: str
-) -> JournalEntry:
+async def _replay(uow: AccountingUnitOfWork, prior: PriorRequest, fingerprint: str) -> JournalEntry:
     """A retry: the first request's result, as it stands now. Same key, other input: refused."""
     if prior.fingerprint != fingerprint:
         raise Conflict(

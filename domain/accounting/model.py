@@ -371,9 +371,7 @@ class ChartOfAccounts:
             return
         parent = self.accounts.get(account.parent_id)
         if parent is None or parent.company_id != account.company_id:
-            errors.add(
-                "parentId", "No such parent account in this company.", ErrorCode.NOT_FOUND
-            )
+            errors.add("parentId", "No such parent account in this company.", ErrorCode.NOT_FOUND)
             return
         if parent.account_type != account.account_type:
             errors.add(
@@ -768,7 +766,9 @@ class JournalEntry:
                     )
                 )
             elif debits > AMOUNT_MAX:
-                errors.append(FieldError(ErrorCode.INVALID, "The entry's total is too large.", "lines"))
+                errors.append(
+                    FieldError(ErrorCode.INVALID, "The entry's total is too large.", "lines")
+                )
         if errors:
             raise DomainError(errors)
         entry = cls(

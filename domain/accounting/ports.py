@@ -60,11 +60,13 @@ class JournalRepository(Protocol):
         """None: the key is new and now ours until commit (a concurrent request with the same
         key waits for us). Otherwise the request that used the key first."""
 
-    async def complete_request(self, company_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> None:
-        ...
+    async def complete_request(
+        self, company_id: uuid.UUID, key: str, entry_id: uuid.UUID
+    ) -> None: ...
 
-    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> JournalEntry | None:
-        ...
+    async def get(
+        self, entry_id: uuid.UUID, *, for_update: bool = False
+    ) -> JournalEntry | None: ...
 
     async def ensure_partitions(self, days: Iterable[date]) -> None:
         """Storage for journal lines on these days exists (monthly partitions)."""

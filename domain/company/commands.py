@@ -4,6 +4,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.accounting.templates import ChartTemplate
+
 
 @dataclass(frozen=True)
 class CreateCompany:
@@ -12,6 +14,7 @@ class CreateCompany:
     timezone: str = "UTC"
     registration_number: str | None = None
     tax_number: str | None = None
+    chart_of_accounts: ChartTemplate = ChartTemplate.MALAYSIAN_SME  # opened with the company
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.accounting.templates import standard_chart
 from domain.company.commands import CreateCompany, UpdateCompany
 from domain.company.model import Company
 from domain.company.ports import CompanyUnitOfWork
@@ -32,6 +33,10 @@ async def create_company(
     async with uow:
         await enforce_limit(uow.limits, limits, "maxCompanies")  # locks until commit
         await uow.companies.add(company)
+        # Its chart of accounts comes into being with it, in the same transaction.
+        await uow.accounts.add(
+            standard_chart(cmd.chart_of_accounts, company.id, origin.user_id, company.created_at)
+        )
         if not grants.all_companies:  # the creator may enter what they created
             await uow.access.set_company_access(
                 origin.user_id, company.id, (), (), by=origin.user_id

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
+from domain.accounting.ports import AccountRepository
 from domain.company.model import Company
 from domain.identity.access import Permission
 from domain.identity.plans import LimitCounter
@@ -40,3 +41,6 @@ class CompanyUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def limits(self) -> LimitCounter: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...

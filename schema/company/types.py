@@ -7,6 +7,7 @@ from typing import Any, Self
 
 import strawberry
 
+from schema.accounting.types import ChartTemplate
 from schema.errors import UserError
 from schema.relay import PageInfo
 
@@ -76,6 +77,10 @@ class CreateCompanyInput:
     tax_number: str | None = None
     currency_code: str = "USD"
     timezone: str = "UTC"
+    chart_of_accounts: ChartTemplate = strawberry.field(
+        default=ChartTemplate.MALAYSIAN_SME,
+        description="The chart of accounts the company starts with (EMPTY: none).",
+    )
 
 
 @strawberry.input(description="Send only the fields to change, with the version you last read.")

@@ -21,6 +21,7 @@ async def create_company(info: strawberry.Info, input: CreateCompanyInput) -> Cr
         tax_number=input.tax_number,
         currency_code=input.currency_code,
         timezone=input.timezone,
+        chart_of_accounts=input.chart_of_accounts,
     )
     origin = context.origin()
     try:

@@ -1,0 +1,529 @@
+"""Accounting repositories, bound to one unit of work's connection (see db/unit_of_work.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.crypto import tenant_schema
+from db.tables.accounting import (
+    account_balances,
+    account_daily_balances,
+    chart_of_accounts,
+    entry_number_sequences,
+    fiscal_periods,
+    fiscal_years,
+    journal_lines,
+    journal_requests,
+    transactions,
+)
+from db.tables.tenant import companies
+from domain.accounting.model import (
+    Account,
+    AccountSubtype,
+    AccountType,
+    EntryStatus,
+    FiscalPeriod,
+    FiscalYear,
+    JournalEntry,
+    JournalLine,
+    PeriodStatus,
+    add_months,
+    month_start,
+)
+from domain.accounting.ports import PriorRequest
+from domain.shared.errors import Conflict
+
+# Advisory-lock namespaces (hashed with the company id into one bigint key).
+_CHART_LOCK = "bigledger:chart:"
+_CALENDAR_LOCK = "bigledger:calendar:"
+
+
+async def _advisory_lock(conn: AsyncConnection, name: str) -> None:
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+    )
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+ACCOUNT_COLUMNS = (
+    chart_of_accounts.c.id,
+    chart_of_accounts.c.company_id,
+    chart_of_accounts.c.account_code,
+    chart_of_accounts.c.account_name,
+    chart_of_accounts.c.account_type,
+    chart_of_accounts.c.account_subtype,
+    chart_of_accounts.c.parent_account_id,
+    chart_of_accounts.c.is_active,
+    chart_of_accounts.c.created_at,
+    chart_of_accounts.c.updated_at,
+    chart_of_accounts.c.created_by,
+    chart_of_accounts.c.updated_by,
+    chart_of_accounts.c.version,
+)
+
+
+def account_from_row(row: Mapping[Any, Any]) -> Account:
+    return Account(
+        id=row["id"],
+        company_id=row["company_id"],
+        code=row["account_code"],
+        name=row["account_name"],
+        account_type=AccountType(row["account_type"]),
+        subtype=AccountSubtype(row["account_subtype"]) if row["account_subtype"] else None,
+        parent_id=row["parent_account_id"],
+        is_active=row["is_active"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        created_by=row["created_by"],
+        updated_by=row["updated_by"],
+        version=row["version"],
+    )
+
+
+def _account_values(account: Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "company_id": account.company_id,
+        "account_code": account.code,
+        "account_name": account.name,
+        "account_type": account.account_type.value,
+        "account_subtype": account.subtype.value if account.subtype else None,
+        "parent_account_id": account.parent_id,
+        "is_active": account.is_active,
+        "created_at": account.created_at,
+        "updated_at": account.updated_at,
+        "created_by": account.created_by,
+        "updated_by": account.updated_by,
+        "version": account.version,
+    }
+
+
+class SqlAccountRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def lock_chart(self, company_id: uuid.UUID) -> None:
+        await _advisory_lock(self._conn, f"{_CHART_LOCK}{company_id}")
+
+    async def chart(self, company_id: uuid.UUID) -> list[Account]:
+        rows = await self._conn.execute(
+            select(*ACCOUNT_COLUMNS).where(chart_of_accounts.c.company_id == company_id)
+        )
+        return [account_from_row(r._mapping) for r in rows]
+
+    async def get_for_update(self, account_id: uuid.UUID) -> Account | None:
+        row = (
+            await self._conn.execute(
+                select(*ACCOUNT_COLUMNS)
+                .where(chart_of_accounts.c.id == account_id)
+                .with_for_update()
+            )
+        ).first()
+        return account_from_row(row._mapping) if row is not None else None
+
+    async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Account]:
+        if not ids:
+            return {}
+        rows = await self._conn.execute(
+            select(*ACCOUNT_COLUMNS).where(chart_of_accounts.c.id.in_(list(ids)))
+        )
+        return {r.id: account_from_row(r._mapping) for r in rows}
+
+    async def add(self, accounts: Sequence[Account]) -> None:
+        if accounts:  # parents first: the template and the domain list them in that order
+            await self._conn.execute(
+                insert(chart_of_accounts), [_account_values(a) for a in accounts]
+            )
+
+    async def save(self, account: Account, *, previous_version: int) -> None:
+        values = _account_values(account)
+        for fixed in ("id", "company_id", "created_at", "created_by"):
+            del values[fixed]
+        result = await self._conn.execute(
+            update(chart_of_accounts)
+            .where(
+                chart_of_accounts.c.id == account.id,
+                chart_of_accounts.c.version == previous_version,
+            )
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise Conflict("The account was changed by someone else; reload it and try again.")
+
+    async def has_postings(self, account_id: uuid.UUID) -> bool:
+        query = select(exists().where(journal_lines.c.account_id == account_id))
+        return bool((await self._conn.execute(query)).scalar())
+
+    async def company_currency(self, company_id: uuid.UUID) -> str | None:
+        query = select(companies.c.currency_code).where(companies.c.id == company_id)
+        return (await self._conn.execute(query)).scalar_one_or_none()
+
+
+# -- fiscal years and periods --------------------------------------------------------------------
+
+_PERIOD_QUERY = select(
+    fiscal_periods.c.id,
+    fiscal_periods.c.fiscal_year_id,
+    fiscal_periods.c.company_id,
+    fiscal_periods.c.period_number,
+    fiscal_periods.c.start_date,
+    fiscal_periods.c.end_date,
+    fiscal_periods.c.status,
+    fiscal_periods.c.updated_at,
+    fiscal_periods.c.updated_by,
+    fiscal_periods.c.version,
+    fiscal_years.c.end_date.label("year_end"),
+).join(fiscal_years, fiscal_years.c.id == fiscal_periods.c.fiscal_year_id)
+
+
+def period_from_row(row: Mapping[Any, Any]) -> FiscalPeriod:
+    return FiscalPeriod(
+        id=row["id"],
+        fiscal_year_id=row["fiscal_year_id"],
+        company_id=row["company_id"],
+        number=row["period_number"],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        status=PeriodStatus(row["status"]),
+        updated_at=row["updated_at"],
+        updated_by=row["updated_by"],
+        fiscal_year_end=row["year_end"],
+        version=row["version"],
+    )
+
+
+class SqlPeriodRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def lock_calendar(self, company_id: uuid.UUID) -> None:
+        await _advisory_lock(self._conn, f"{_CALENDAR_LOCK}{company_id}")
+
+    async def year_ranges(self, company_id: uuid.UUID) -> list[tuple[date, date]]:
+        rows = await self._conn.execute(
+            select(fiscal_years.c.start_date, fiscal_years.c.end_date)
+            .where(fiscal_years.c.company_id == company_id)
+            .order_by(fiscal_years.c.start_date)
+        )
+        return [(r.start_date, r.end_date) for r in rows]
+
+    async def add_year(self, year: FiscalYear) -> None:
+        await self._conn.execute(
+            insert(fiscal_years).values(
+                id=year.id,
+                company_id=year.company_id,
+                name=year.name,
+                start_date=year.start_date,
+                end_date=year.end_date,
+                created_at=year.created_at,
+                created_by=year.created_by,
+            )
+        )
+        await self._conn.execute(
+            insert(fiscal_periods),
+            [
+                {
+                    "id": p.id,
+                    "fiscal_year_id": p.fiscal_year_id,
+                    "company_id": p.company_id,
+                    "period_number": p.number,
+                    "start_date": p.start_date,
+                    "end_date": p.end_date,
+                    "status": p.status.value,
+                    "updated_at": p.updated_at,
+                    "updated_by": p.updated_by,
+                    "version": p.version,
+                }
+                for p in year.periods
+            ],
+        )
+        await self._conn.execute(
+            insert(entry_number_sequences).values(
+                fiscal_year_id=year.id, company_id=year.company_id, next_value=1
+            )
+        )
+
+    async def period_for_update(self, period_id: uuid.UUID) -> FiscalPeriod | None:
+        row = (
+            await self._conn.execute(
+                _PERIOD_QUERY.where(fiscal_periods.c.id == period_id).with_for_update(
+                    of=fiscal_periods
+                )
+            )
+        ).first()
+        return period_from_row(row._mapping) if row is not None else None
+
+    async def period_on(self, company_id: uuid.UUID, day: date) -> FiscalPeriod | None:
+        row = (
+            await self._conn.execute(
+                _PERIOD_QUERY.where(
+                    fiscal_periods.c.company_id == company_id,
+                    fiscal_periods.c.start_date <= day,
+                    fiscal_periods.c.end_date >= day,
+                ).with_for_update(read=True, of=fiscal_periods)
+            )
+        ).first()
+        return period_from_row(row._mapping) if row is not None else None
+
+    async def save_period(self, period: FiscalPeriod, *, previous_version: int) -> None:
+        result = await self._conn.execute(
+            update(fiscal_periods)
+            .where(fiscal_periods.c.id == period.id, fiscal_periods.c.version == previous_version)
+            .values(
+                status=period.status.value,
+                updated_at=period.updated_at,
+                updated_by=period.updated_by,
+                version=period.version,
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict("The period was changed by someone else; reload it and try again.")
+
+
+# -- journal entries -----------------------------------------------------------------------------
+
+# Months whose journal-line partition is known to exist (committed), per tenant schema. Only a
+# cache: on a miss the database function checks (and creates what is missing).
+_known_partitions: set[tuple[str, date]] = set()
+PARTITIONS_AHEAD = 1  # with each month created on demand, also create the one after it
+
+
+def entry_from_rows(header: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]]) -> JournalEntry:
+    return JournalEntry(
+        id=header["id"],
+        company_id=header["company_id"],
+        transaction_date=header["transaction_date"],
+        reference=header["reference"],
+        description=header["description"],
+        currency_code=header["currency_code"],
+        lines=tuple(
+            JournalLine(
+                line_number=line["line_number"],
+                account_id=line["account_id"],
+                debit=line["debit"],
+                credit=line["credit"],
+                currency_code=line["currency_code"],
+                exchange_rate=line["exchange_rate"],
+                base_debit=line["base_debit"],
+                base_credit=line["base_credit"],
+                description=line["description"],
+            )
+            for line in sorted(lines, key=lambda line: line["line_number"])
+        ),
+        total_amount=header["total_amount"],
+        status=EntryStatus(header["status"]),
+        created_at=header["created_at"],
+        updated_at=header["updated_at"],
+        created_by=header["created_by"],
+        entry_number=header["entry_number"],
+        fiscal_year_id=header["fiscal_year_id"],
+        reversal_of=header["reversal_of"],
+        reversed_by=header["reversed_by"],
+        posted_at=header["posted_at"],
+        posted_by=header["posted_by"],
+        version=header["version"],
+    )
+
+
+def _header_values(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "company_id": entry.company_id,
+        "transaction_date": entry.transaction_date,
+        "reference": entry.reference,
+        "description": entry.description,
+        "total_amount": entry.total_amount,
+        "currency_code": entry.currency_code,
+        "status": entry.status.value,
+        "created_at": entry.created_at,
+        "updated_at": entry.updated_at,
+        "entry_number": entry.entry_number,
+        "fiscal_year_id": entry.fiscal_year_id,
+        "reversal_of": entry.reversal_of,
+        "reversed_by": entry.reversed_by,
+        "created_by": entry.created_by,
+        "posted_at": entry.posted_at,
+        "posted_by": entry.posted_by,
+        "version": entry.version,
+    }
+
+
+class SqlJournalRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def claim_request(
+        self, company_id: uuid.UUID, key: str, fingerprint: str
+    ) -> PriorRequest | None:
+        claimed = (
+            await self._conn.execute(
+                pg_insert(journal_requests)
+                .values(company_id=company_id, idempotency_key=key, request_hash=fingerprint)
+                .on_conflict_do_nothing()
+                .returning(journal_requests.c.company_id)
+            )
+        ).first()
+        if claimed is not None:
+            return None
+        row = (
+            await self._conn.execute(
+                select(journal_requests.c.request_hash, journal_requests.c.transaction_id).where(
+                    journal_requests.c.company_id == company_id,
+                    journal_requests.c.idempotency_key == key,
+                )
+            )
+        ).one()
+        return PriorRequest(fingerprint=row.request_hash, entry_id=row.transaction_id)
+
+    async def complete_request(self, company_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> None:
+        await self._conn.execute(
+            update(journal_requests)
+            .where(
+                journal_requests.c.company_id == company_id,
+                journal_requests.c.idempotency_key == key,
+            )
+            .values(transaction_id=entry_id)
+        )
+
+    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> JournalEntry | None:
+        query = select(transactions).where(transactions.c.id == entry_id)
+        if for_update:
+            query = query.with_for_update()
+        header = (await self._conn.execute(query)).first()
+        if header is None:
+            return None
+        lines = await self._conn.execute(
+            select(journal_lines).where(
+                journal_lines.c.transaction_id == entry_id,
+                journal_lines.c.transaction_date == header.transaction_date,  # one partition
+            )
+        )
+        return entry_from_rows(header._mapping, (r._mapping for r in lines))
+
+    async def ensure_partitions(self, days: Iterable[date]) -> None:
+        schema = tenant_schema(self._conn)
+        months = sorted({m for m in map(month_start, days) if (schema, m) not in _known_partitions})
+        if not months:
+            return
+        created = 0
+        for first, count in _runs(months):
+            created += (
+                await self._conn.execute(
+                    text(f'SELECT "{schema}".journal_lines_ensure_partitions(:first, :count)'),
+                    {"first": first, "count": count + PARTITIONS_AHEAD},
+                )
+            ).scalar_one()
+        if created == 0:  # all existed before this transaction: safe to remember
+            _known_partitions.update((schema, m) for m in months)
+
+    async def add(self, entry: JournalEntry) -> None:
+        await self._conn.execute(insert(transactions).values(_header_values(entry)))
+        await self._conn.execute(
+            insert(journal_lines),
+            [
+                {
+                    "transaction_id": entry.id,
+                    "line_number": line.line_number,
+                    "transaction_date": entry.transaction_date,
+                    "company_id": entry.company_id,
+                    "account_id": line.account_id,
+                    "description": line.description,
+                    "currency_code": line.currency_code,
+                    "exchange_rate": line.exchange_rate,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                    "base_debit": line.base_debit,
+                    "base_credit": line.base_credit,
+                }
+                for line in entry.lines
+            ],
+        )
+
+    async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None:
+        values = _header_values(entry)
+        for fixed in ("id", "company_id", "created_at", "created_by"):
+            del values[fixed]
+        result = await self._conn.execute(
+            update(transactions)
+            .where(transactions.c.id == entry.id, transactions.c.version == previous_version)
+            .values(values)
+        )
+        if result.rowcount != 1:
+            raise Conflict("The journal entry was changed by someone else; reload it.", "id")
+
+    async def next_number(self, company_id: uuid.UUID, fiscal_year_id: uuid.UUID) -> int:
+        number = (
+            await self._conn.execute(
+                update(entry_number_sequences)
+                .where(
+                    entry_number_sequences.c.fiscal_year_id == fiscal_year_id,
+                    entry_number_sequences.c.company_id == company_id,
+                )
+                .values(next_value=entry_number_sequences.c.next_value + 1)
+                .returning(entry_number_sequences.c.next_value - 1)
+            )
+        ).scalar_one()
+        return int(number)
+
+    async def add_to_balances(self, entry: JournalEntry) -> None:
+        totals: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for line in entry.lines:
+            totals[line.account_id][0] += line.base_debit
+            totals[line.account_id][1] += line.base_credit
+        accounts = sorted(totals, key=str)  # one order everywhere: concurrent posts never deadlock
+        for table, key, day in (
+            (account_balances, "period_month", month_start(entry.transaction_date)),
+            (account_daily_balances, "balance_date", entry.transaction_date),
+        ):
+            statement = pg_insert(table).values(
+                [
+                    {
+                        "account_id": a,
+                        key: day,
+                        "company_id": entry.company_id,
+                        "debit_total": totals[a][0],
+                        "credit_total": totals[a][1],
+                    }
+                    for a in accounts
+                ]
+            )
+            changes = {
+                "debit_total": table.c.debit_total + statement.excluded.debit_total,
+                "credit_total": table.c.credit_total + statement.excluded.credit_total,
+            }
+            if "updated_at" in table.c:
+                changes["updated_at"] = func.now()
+            await self._conn.execute(
+                statement.on_conflict_do_update(index_elements=["account_id", key], set_=changes)
+            )
+
+
+def _runs(months: Sequence[date]) -> list[tuple[date, int]]:
+    """Consecutive months as (first, how many)."""
+    runs: list[tuple[date, int]] = []
+    for month in months:
+        if runs and add_months(runs[-1][0], runs[-1][1]) == month:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((month, 1))
+    return runs
+
+
+__all__ = [
+    "SqlAccountRepository",
+    "SqlJournalRepository",
+    "SqlPeriodRepository",
+    "account_from_row",
+    "entry_from_rows",
+    "period_from_row",
+]

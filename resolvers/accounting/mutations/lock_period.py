@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.accounting import handlers
+from domain.accounting.commands import LockPeriod
+from domain.shared.errors import DomainError
+from resolvers.commands import parse_id, run_command
+from schema.accounting.types import FiscalPeriod, PeriodError, PeriodInput, PeriodPayload
+
+
+async def lock_period(info: strawberry.Info, input: PeriodInput) -> PeriodPayload:
+    try:
+        command = LockPeriod(period_id=parse_id(input.id, "id", "fiscal period"))
+        period = await run_command(info, handlers.lock_period, command)
+    except DomainError as exc:
+        return PeriodPayload(period=None, errors=PeriodError.from_domain(exc.errors))
+    return PeriodPayload(period=FiscalPeriod.of(period), errors=[])
