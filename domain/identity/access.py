@@ -193,6 +193,13 @@ class RoleGraph:
     def permissions(self, role_ids: Iterable[uuid.UUID]) -> tuple[Permission, ...]:
         return tuple(p for role in self.closure(role_ids) for p in role.permissions)
 
+    def reaches_all_companies(self, role_ids: Iterable[uuid.UUID]) -> bool:
+        """Would holding these roles open every company (directly or by inheritance)?"""
+        return any(role.all_companies for role in self.closure(role_ids))
+
+    def reaches(self, role_ids: Iterable[uuid.UUID], target: uuid.UUID) -> bool:
+        return any(role.id == target for role in self.closure(role_ids))
+
     def cycle_through(self, role_id: uuid.UUID, inherits: Iterable[uuid.UUID]) -> list[str] | None:
         """If role_id inherited `inherits`, would it reach itself? Returns the path's names."""
         path: list[uuid.UUID] = []
@@ -307,10 +314,27 @@ class AccessGrants:
     def can_enter(self, company_id: uuid.UUID) -> bool:
         return self.all_companies or company_id in self.companies
 
-    def holds_all(self, wanted: Iterable[Permission], company_id: uuid.UUID | None = None) -> bool:
-        """For delegation: nobody grants a permission they do not hold themselves."""
+    def holds_all(
+        self,
+        wanted: Iterable[Permission],
+        company_id: uuid.UUID | None = None,
+        *,
+        tenant_wide: bool = False,
+    ) -> bool:
+        """For delegation: nobody grants a permission they do not hold themselves.
+
+        `tenant_wide`: what is handed out applies tenant-wide (a role), so holding it in one
+        company is not enough — it must be among the granter's tenant-wide permissions.
+        """
         return all(
-            any(mine.includes(p) for mine in self._in_scope(p.resource, company_id, p.action))
+            any(
+                mine.includes(p)
+                for mine in (
+                    self.tenant_permissions
+                    if tenant_wide
+                    else self._in_scope(p.resource, company_id, p.action)
+                )
+            )
             for p in wanted
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -61,11 +62,23 @@ def _role_payload(role: Role) -> dict[str, object]:
     }
 
 
+def _may_hand_out(grants: AccessGrants, graph: RoleGraph, role_ids: Iterable[uuid.UUID]) -> None:
+    """Roles apply tenant-wide, with everything they inherit: whoever creates, shapes or hands
+    them out must hold all of that tenant-wide — company-limited power does not count — and only
+    all-company holders pass on all-company reach, only owners pass on ownership."""
+    role_ids = list(role_ids)
+    if graph.reaches(role_ids, OWNER.id) and OWNER.id not in grants.role_ids:
+        raise Forbidden("Only an owner can hand on the owner role, even by inheritance.")
+    if graph.reaches_all_companies(role_ids) and not grants.all_companies:
+        raise Forbidden("A role reaching every company can only come from someone who does.")
+    if not grants.holds_all(graph.permissions(role_ids), tenant_wide=True):
+        raise Forbidden("A role cannot carry permissions you do not hold yourself tenant-wide.")
+
+
 def _may_shape(grants: AccessGrants, graph: RoleGraph, role: Role) -> None:
-    """Creating or editing a role is limited to what the editor holds themselves."""
-    wanted = [*role.permissions, *graph.permissions(role.inherits)]
-    if not grants.holds_all(wanted):
-        raise Forbidden("A role cannot carry permissions you do not hold yourself.")
+    """Creating or editing a role is limited to what the editor could hand out."""
+    shaped = RoleGraph([*graph.roles.values(), role])
+    _may_hand_out(grants, shaped, [role.id])
 
 
 async def create_role(
@@ -164,12 +177,10 @@ async def assign_role(
         role = graph.roles.get(cmd.role_id)
         if role is None:
             raise NotFound("Role", "roleId")
-        if role.id == OWNER.id and OWNER.id not in grants.role_ids:
-            raise Forbidden("Only an owner can make someone an owner.")
-        if not grants.holds_all(graph.permissions([role.id])) or (
-            role.all_companies and not grants.all_companies
-        ):
-            raise Forbidden("You cannot hand out a role with permissions you do not hold.")
+        if cmd.assign:
+            _may_hand_out(grants, graph, [role.id])
+        elif graph.reaches([role.id], OWNER.id) and OWNER.id not in grants.role_ids:
+            raise Forbidden("Only an owner can take the owner role away.")
         if cmd.assign:
             await uow.access.assign(user.id, role.id, by=origin.user_id)
         else:
@@ -275,7 +286,8 @@ async def deactivate_user(
         if user is None:
             raise NotFound("User", "userId")
         target_roles = await uow.access.user_role_ids(user.id)
-        if OWNER.id in target_roles and OWNER.id not in grants.role_ids:
+        graph = await uow.access.graph()
+        if graph.reaches(target_roles, OWNER.id) and OWNER.id not in grants.role_ids:
             raise Forbidden("Only an owner can deactivate an owner.")
         await uow.users.deactivate(user.id, utcnow())
         uow.record([_event("UserDeactivated", "User", user.id, email=user.email)])
