@@ -13,7 +13,8 @@ balance rows in account order, and last the audit chain (the unit of work's comm
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 
 from domain.accounting.commands import (
     IDEMPOTENCY_KEY_MAX,
@@ -27,12 +28,14 @@ from domain.accounting.commands import (
     ReverseJournalEntry,
     UpdateAccount,
 )
+from domain.accounting.currency import fill_rates, foreign_currencies_without_rate
 from domain.accounting.model import (
     Account,
     ChartOfAccounts,
     FiscalPeriod,
     FiscalYear,
     JournalEntry,
+    LineInput,
 )
 from domain.accounting.ports import AccountingUnitOfWork, PriorRequest
 from domain.identity.access import AccessGrants, Forbidden, RecordFacts
@@ -248,6 +251,21 @@ async def _post(
     )
 
 
+async def _with_rates(
+    uow: AccountingUnitOfWork,
+    company_id: uuid.UUID,
+    base_currency: str,
+    day: date,
+    lines: Sequence[LineInput],
+) -> tuple[LineInput, ...]:
+    """Foreign lines without a rate take the company's rate in force on `day`."""
+    wanted = foreign_currencies_without_rate(lines, base_currency)
+    if not wanted:
+        return tuple(lines)
+    rates = await uow.rates.rates_on(company_id, wanted, day)
+    return fill_rates(lines, base_currency, rates, day)
+
+
 async def create_journal_entry(
     cmd: CreateJournalEntry,
     uow: AccountingUnitOfWork,
@@ -271,13 +289,14 @@ async def create_journal_entry(
         accounts = await uow.accounts.get_many(
             {line.account_id for line in cmd.lines if line.account_id is not None}
         )
+        lines = await _with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
         entry = JournalEntry.draft(
             company_id=cmd.company_id,
             base_currency=currency,
             transaction_date=cmd.transaction_date,
             reference=cmd.reference,
             description=cmd.description,
-            lines=cmd.lines,
+            lines=lines,
             accounts=accounts,
             actor=origin.user_id,
             now=utcnow(),

@@ -4,8 +4,10 @@ import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
+from domain.accounting.currency import Adjustment, ForeignBalance
 from domain.accounting.model import Account, FiscalPeriod, FiscalYear, JournalEntry
 from domain.shared.unit_of_work import UnitOfWork
 
@@ -83,6 +85,36 @@ class JournalRepository(Protocol):
         """Add a posted entry's lines to the balance read models (same transaction)."""
 
 
+class RateRepository(Protocol):
+    async def set_rate(
+        self,
+        company_id: uuid.UUID,
+        currency: str,
+        base_currency: str,
+        day: date,
+        rate: Decimal,
+        actor: uuid.UUID,
+    ) -> None:
+        """Insert or replace the company's rate for `currency` effective on `day`."""
+
+    async def rates_on(
+        self, company_id: uuid.UUID, currencies: Collection[str], day: date
+    ) -> dict[str, Decimal]:
+        """Per currency, the latest rate effective on or before `day` (absent: none)."""
+
+    async def foreign_balances(self, company_id: uuid.UUID, as_of: date) -> list[ForeignBalance]:
+        """Per account and foreign currency, from the per-currency read model."""
+
+    async def record_revaluation(
+        self,
+        entry: JournalEntry,
+        *,
+        as_of: date,
+        auto_reverse: bool,
+        adjustments: Sequence[Adjustment],
+    ) -> None: ...
+
+
 class AccountingUnitOfWork(UnitOfWork, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
@@ -92,3 +124,6 @@ class AccountingUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def journals(self) -> JournalRepository: ...
+
+    @property
+    def rates(self) -> RateRepository: ...

@@ -211,6 +211,8 @@ async def grant_company_access(
             missing = [str(i) for i in access.role_ids if i not in graph.roles]
             if missing:
                 raise DomainError.single(ErrorCode.NOT_FOUND, f"No role {missing[0]}.", "roleIds")
+            if graph.reaches(access.role_ids, OWNER.id) and OWNER.id not in grants.role_ids:
+                raise Forbidden("Only an owner can hand on the owner role, even for one company.")
             wanted = [*graph.permissions(access.role_ids), *access.permissions]
             if not grants.holds_all(wanted, access.company_id):
                 raise Forbidden("You cannot grant permissions you do not hold in that company.")

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     UNBALANCED = "UNBALANCED"  # a journal entry's debits and credits differ
     PERIOD_CLOSED = "PERIOD_CLOSED"  # no open fiscal period covers the date
     INVALID_STATE = "INVALID_STATE"  # not allowed in the record's state (posting a posted entry)
+    MISSING_RATE = "MISSING_RATE"  # no exchange rate in force for a foreign-currency line
 
 
 @dataclass(frozen=True)
