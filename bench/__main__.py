@@ -1,13 +1,18 @@
-"""`python -m bench [startup|companies|events|subscribers|profile ...]` (default: the first four).
+"""`python -m bench [startup|companies|events|subscribers|access|profile ...]` (default: the
+first five).
 
-Writes or updates one section per benchmark in bench/RESULTS.md (sections not run are kept).
-`profile` runs the companies benchmark and always adds a cProfile of the API process.
+Writes or updates one section per benchmark in bench/RESULTS.md; every other section of the file
+(benchmarks not run, and sections written by other scripts such as `bench/audit_verify.py`) is
+kept as it is. `profile` runs the companies benchmark and always adds a cProfile of the API
+process. Each benchmark first waits (up to `--quiet-wait` seconds) for the machine's 1-minute
+load average to drop below `--quiet-load`, and records the load it started at.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import signal
 import sys
@@ -19,7 +24,7 @@ from pathlib import Path
 from bench.harness import Harness, log, machine_info, machine_markdown, today
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-ORDER = ("startup", "companies", "events", "subscribers")
+ORDER = ("startup", "companies", "events", "subscribers", "access")
 CHOICES = (*ORDER, "profile")
 
 HEADER = """# BigLedger benchmark results
@@ -37,7 +42,9 @@ TITLES = {
     "companies": "2. `companies(first: 50)` throughput and latency vs. bare Starlette + asyncpg",
     "events": "3. Event latency: `createCompany` commit → subscriber",
     "subscribers": "4. 1,000 concurrent websocket subscribers on one API process",
+    "access": "5. Authentication & access overhead",
 }
+_BLOCK = re.compile(r"<!-- bench:([\w-]+) -->.*?<!-- /bench:\1 -->\n?", flags=re.S)
 
 
 def section(name: str, what: str, method: str, numbers: str, info: dict[str, str],
@@ -51,22 +58,38 @@ def section(name: str, what: str, method: str, numbers: str, info: dict[str, str
 
 
 def write_results(sections: dict[str, str]) -> None:
+    """Replace the sections just run; keep every other `<!-- bench:NAME -->` block of the file
+    (known ones in ORDER, then the others — e.g. `audit` from bench/audit_verify.py — in the
+    order they were in)."""
     existing = RESULTS.read_text() if RESULTS.exists() else ""
     blocks: dict[str, str] = {}
-    for name in ORDER:
-        match = re.search(
-            rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->\n?", existing, flags=re.S
-        )
-        if match:
-            blocks[name] = match.group(0)
+    for match in _BLOCK.finditer(existing):
+        text = match.group(0)
+        blocks[match.group(1)] = text if text.endswith("\n") else text + "\n"
     blocks.update(sections)
-    body = "\n".join(blocks[name] for name in ORDER if name in blocks)
+    names = [n for n in ORDER if n in blocks] + [n for n in blocks if n not in ORDER]
+    body = "\n".join(blocks[name] for name in names)
     RESULTS.write_text(f"{HEADER}\n{body}")
     log(f"wrote {RESULTS}")
 
 
+async def wait_quiet(limit: float, max_wait: float) -> tuple[float, float]:
+    """Wait until the 1-minute load average is below `limit` (at most `max_wait` s).
+    Returns (load average when done, seconds waited)."""
+    started = time.monotonic()
+    load = os.getloadavg()[0]
+    for _ in range(int(max_wait // 5)):
+        if load < limit:
+            break
+        await asyncio.sleep(5)
+        load = os.getloadavg()[0]
+    waited = time.monotonic() - started
+    log(f"load average {load:.2f} after waiting {waited:.0f}s (limit {limit:g})")
+    return load, waited
+
+
 async def run(names: list[str], args: argparse.Namespace) -> int:
-    from bench import companies, events, startup, subscribers
+    from bench import access, companies, events, startup, subscribers
 
     info = machine_info()
     sections: dict[str, str] = {}
@@ -74,6 +97,13 @@ async def run(names: list[str], args: argparse.Namespace) -> int:
 
     async def attempt(name: str, job: Callable[[], Awaitable[tuple[str, str, str]]]) -> None:
         log(f"=== {name} ===")
+        load, waited = await wait_quiet(args.quiet_load, args.quiet_wait)
+        info["load average at start"] = (
+            " ".join(f"{x:.2f}" for x in os.getloadavg())
+            + f" (waited {waited:.0f} s for the 1-min load to fall below {args.quiet_load:g}"
+            + ("" if load < args.quiet_load else f"; it did not, {load:.2f}")
+            + ")"
+        )
         started = time.perf_counter()
         try:
             what, method, numbers = await job()
@@ -84,7 +114,7 @@ async def run(names: list[str], args: argparse.Namespace) -> int:
             failed.append(name)
             return
         command = f".venv/bin/python -m bench {name}"
-        sections[name] = section(name, what, method, numbers, info, command,
+        sections[name] = section(name, what, method, numbers, dict(info), command,
                                  time.perf_counter() - started)  # fmt: skip
         write_results(sections)
 
@@ -103,8 +133,9 @@ async def run(names: list[str], args: argparse.Namespace) -> int:
 
                     async def do_companies() -> tuple[str, str, str]:
                         result = await companies.run(
-                            h, duration=args.duration, profile=True if "profile" in rest else None
-                        )
+                            h, duration=args.duration, rounds=args.rounds,
+                            profile=True if "profile" in rest else None,
+                        )  # fmt: skip
                         return companies.WHAT, companies.METHOD, companies.markdown(result)
 
                     await attempt("companies", do_companies)
@@ -122,6 +153,16 @@ async def run(names: list[str], args: argparse.Namespace) -> int:
                         return subscribers.WHAT, subscribers.METHOD, subscribers.markdown(result)
 
                     await attempt("subscribers", do_subscribers)
+                if "access" in rest:
+
+                    async def do_access() -> tuple[str, str, str]:
+                        result = await access.run(
+                            h, duration=args.duration, rounds=args.rounds,
+                            prototypes=not args.no_prototypes,
+                        )  # fmt: skip
+                        return access.WHAT, access.METHOD, access.markdown(result)
+
+                    await attempt("access", do_access)
     finally:
         if sections:
             write_results(sections)
@@ -143,6 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--startup-runs", type=int, default=5)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (companies, "
+                        "access)")  # fmt: skip
+    parser.add_argument("--no-prototypes", action="store_true",
+                        help="access: skip the what-if prototype targets")  # fmt: skip
+    parser.add_argument("--quiet-load", type=float, default=1.5,
+                        help="wait for the 1-minute load average to drop below this")  # fmt: skip
+    parser.add_argument("--quiet-wait", type=float, default=240.0,
+                        help="... for at most this many seconds (0: do not wait)")  # fmt: skip
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.benchmarks or ORDER))
     unknown = [n for n in names if n not in CHOICES]
@@ -150,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(CHOICES)}")
     if not 1 <= args.startup_runs <= 20 or not 1 <= args.duration <= 60:
         parser.error("--startup-runs 1..20, --duration 1..60")
+    if not 1 <= args.rounds <= 10 or not 0 <= args.quiet_wait <= 3600:
+        parser.error("--rounds 1..10, --quiet-wait 0..3600")
     if not 10 <= args.events <= 5000 or not 10 <= args.subscribers <= 5000:
         parser.error("--events and --subscribers 10..5000")
 

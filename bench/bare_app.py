@@ -6,7 +6,13 @@ tenant's schema) as `db.readmodels.companies.companies_page`, and the same JSON 
 No GraphQL, no auth, no ORM. Served by uvicorn exactly like `bigledger serve` serves the API
 (one process, same uvicorn options, so the same uvloop + httptools choice).
 
-    python -m bench.bare_app --port 8001 --database-url postgresql://... --schema tenant_x
+`companies.tax_number` is stored encrypted (AES-256-GCM, `db/crypto.py`); like the API, this
+endpoint opens it with the app's `COMPANY_TAX_NUMBER` field and a `FieldCipher` on the same key
+ring file (`--key-file`, the API's data dir `encryption-keys.json`), so both do the same
+decryption work per row.
+
+    python -m bench.bare_app --port 8001 --database-url postgresql://... --schema tenant_x \
+        --key-file DATA_DIR/encryption-keys.json
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 
 import asyncpg
 import orjson
@@ -25,6 +32,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from db.crypto import COMPANY_TAX_NUMBER, FieldCipher
 
 COLUMNS = ("id", "name", "registration_number", "tax_number", "currency_code", "timezone",
            "created_at", "updated_at", "created_by", "updated_by", "version")  # fmt: skip
@@ -54,12 +63,13 @@ def decode_cursor(value: str) -> tuple[datetime, uuid.UUID]:
     return datetime.fromisoformat(stamp), uuid.UUID(row_id)
 
 
-def node(r: asyncpg.Record) -> dict[str, object]:
+def node(r: asyncpg.Record, cipher: FieldCipher, schema: str) -> dict[str, object]:
+    tax_number = COMPANY_TAX_NUMBER.open(cipher, r["tax_number"], tenant=schema, row_id=r["id"])
     return {
         "id": str(r["id"]),
         "name": r["name"],
         "registrationNumber": r["registration_number"],
-        "taxNumber": r["tax_number"],
+        "taxNumber": tax_number,
         "currencyCode": r["currency_code"],
         "timezone": r["timezone"],
         "createdAt": r["created_at"].isoformat(),
@@ -70,7 +80,9 @@ def node(r: asyncpg.Record) -> dict[str, object]:
     }
 
 
-def create_app(database_url: str, schema: str, pool_max: int = 30) -> Starlette:
+def create_app(
+    database_url: str, schema: str, cipher: FieldCipher, pool_max: int = 30
+) -> Starlette:
     sql_first, sql_after = statements(schema)
     state: dict[str, asyncpg.Pool] = {}
 
@@ -94,7 +106,10 @@ def create_app(database_url: str, schema: str, pool_max: int = 30) -> Starlette:
         else:
             rows = await pool.fetch(sql_first, first + 1)
         page = rows[:first]
-        edges = [{"cursor": cursor(r["created_at"], r["id"]), "node": node(r)} for r in page]
+        edges = [
+            {"cursor": cursor(r["created_at"], r["id"]), "node": node(r, cipher, schema)}
+            for r in page
+        ]
         body = {
             "data": {
                 "companies": {
@@ -121,10 +136,14 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--schema", required=True)
+    parser.add_argument("--key-file", required=True, type=Path, help="the API's key ring file")
     args = parser.parse_args()
+    if not args.key_file.exists():
+        parser.error(f"no key ring at {args.key_file}")
+    cipher = FieldCipher.load(None, args.key_file)
     # The same call and options as server/cli.py `_serve`.
     uvicorn.run(
-        create_app(args.database_url, args.schema),
+        create_app(args.database_url, args.schema, cipher),
         host=args.host,
         port=args.port,
         log_config=None,

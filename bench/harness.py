@@ -312,6 +312,10 @@ class CpuMeter:
 # ---------------------------------------------------------------------------------------------
 
 
+# Plan overrides of every bench tenant (enterprise plan): far above any benchmark's load.
+BENCH_LIMITS = {"maxCompanies": 1_000_000, "apiRateLimit": 100_000_000, "apiBurst": 10_000_000}
+
+
 @dataclass
 class Tenant:
     id: uuid.UUID
@@ -397,18 +401,41 @@ class Harness:
 
     # -- tenants ---------------------------------------------------------------------------
 
+    @property
+    def key_file(self) -> Path:
+        """The API's encryption key ring (`db.crypto`): the data dir's file, as `serve` uses."""
+        return self.data_dir / "encryption-keys.json"
+
+    def cipher(self) -> Any:
+        """The API's FieldCipher (the same key ring file; created here if it does not exist)."""
+        from db.crypto import FieldCipher
+
+        return FieldCipher.load(None, self.key_file)
+
     async def tenant(self, slug: str) -> Tenant:
-        """Provision a tenant (schema at head, admin user) with the app's `provision_tenant`."""
+        """Provision a tenant (schema at head, admin user) with the app's `provision_tenant`,
+        on the `enterprise` plan with limits raised far above what a benchmark sends
+        (BENCH_LIMITS), so no request is refused with 429 / LIMIT_EXCEEDED. The limits are
+        still checked on every request (the rate limiter still takes a token from Redis)."""
+        from redis.asyncio import Redis
+
         from db.tenancy import provision_tenant
+        from db.tenant_plans import set_plan
         from server.security.passwords import Argon2PasswordHasher
 
         password = f"bench-{uuid.uuid4().hex}"
         email = f"admin@{slug}.bench.example"
         made = await provision_tenant(
             self.engine, slug=slug, name=f"Bench {slug}", admin_email=email,
-            admin_password_hash=Argon2PasswordHasher().hash(password),
-            timezone="Asia/Kuala_Lumpur", currency_code="MYR",
+            admin_password_hash=Argon2PasswordHasher().hash(password), plan="enterprise",
+            timezone="Asia/Kuala_Lumpur", currency_code="MYR", cipher=self.cipher(),
         )  # fmt: skip
+        redis = Redis.from_url(self.redis_url)
+        try:
+            await set_plan(self.engine, redis, slug=made.slug, plan="enterprise",
+                           limits=BENCH_LIMITS)  # fmt: skip
+        finally:
+            await redis.aclose()
         return Tenant(made.tenant_id, made.slug, made.schema, made.admin_user_id, email, password)
 
     # -- servers -------------------------------------------------------------------------------
@@ -431,13 +458,15 @@ class Harness:
         log_level: str = "WARNING",
         with_worker: bool = False,
         launcher: Sequence[str] | None = None,
+        env: dict[str, str] | None = None,
     ) -> Server:
         """`bigledger serve` on a free port against this harness's servers; waits until ready."""
         port = free_port()
         argv = [*(launcher or [BIGLEDGER]), "serve", "--port", str(port)]
         if with_worker:
             argv.append("--with-worker")
-        server = spawn(name, argv, self.api_env(log_level), self.dir / f"{name}.log", port)
+        server = spawn(name, argv, self.api_env(log_level, **(env or {})),
+                       self.dir / f"{name}.log", port)  # fmt: skip
         self.servers.append(server)
         took = await wait_ready(server)
         log(f"{name} ready on port {port} in {took:.1f}s (pid {server.pid})")
@@ -446,7 +475,8 @@ class Harness:
     async def start_bare(self, name: str, schema: str) -> Server:
         port = free_port()
         argv = [PYTHON, "-m", "bench.bare_app", "--port", str(port),
-                "--database-url", self.database_url, "--schema", schema]  # fmt: skip
+                "--database-url", self.database_url, "--schema", schema,
+                "--key-file", str(self.key_file)]  # fmt: skip
         server = spawn(name, argv, base_env(), self.dir / f"{name}.log", port)
         self.servers.append(server)
         took = await wait_ready(server)

@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
 
         runner = uvloop.run
     except ImportError:  # pragma: no cover
-        runner = asyncio.run
+        runner = asyncio.run  # type: ignore[assignment]
     result = runner(
         run_load(
             spec,

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.tables.accounting import transactions
 from db.tables.shared import subscriptions, tenants, users
 from db.tables.tenant import companies
 from db.tenant_context import invalidate_tenant_context, load_tenant_context
@@ -149,6 +150,12 @@ class SqlLimitCounter:
             query = _company_count()
         elif limit == "maxUsers":
             query = _user_count(self._tenant_id)
+        elif limit == "maxTransactions":  # entries posted this calendar month (bulk posting)
+            query = (
+                select(func.count())
+                .select_from(transactions)
+                .where(transactions.c.posted_at >= func.date_trunc("month", func.now()))
+            )
         else:
             raise ValueError(f"nothing counts against {limit} yet")
         await self._conn.execute(

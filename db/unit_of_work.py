@@ -17,6 +17,7 @@ from db.repositories.accounting import (
     SqlPeriodRepository,
 )
 from db.repositories.companies import SqlCompanyRepository
+from db.repositories.currency import SqlRateRepository
 from db.tables.tenant import outbox
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.accounts = SqlAccountRepository(self._conn)
         self.periods = SqlPeriodRepository(self._conn)
         self.journals = SqlJournalRepository(self._conn)
+        self.rates = SqlRateRepository(self._conn)
         return self
 
     async def __aexit__(

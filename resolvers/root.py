@@ -6,8 +6,12 @@ from functools import cache
 
 from resolvers.access.mutations import AccessMutations
 from resolvers.access.queries import AccessQueries
+from resolvers.accounting.currency import CurrencyMutations, CurrencyQueries
 from resolvers.accounting.mutations import AccountingMutations
 from resolvers.accounting.queries import AccountingQueries
+from resolvers.accounting.reports import ReportQueries
+from resolvers.accounting.subscriptions import AccountingSubscriptions
+from resolvers.accounting.year_end import YearEndMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.api_keys.queries import ApiKeyQueries
 from resolvers.audit.queries import AuditQueries
@@ -33,6 +37,8 @@ def build_schema() -> BigLedgerSchema:
             AccessQueries,
             CompanyQueries,
             AccountingQueries,
+            ReportQueries,
+            CurrencyQueries,
             AuditQueries,
             TenantPlanQueries,
             ApiKeyQueries,
@@ -43,8 +49,10 @@ def build_schema() -> BigLedgerSchema:
             CompanyMutations,
             ApiKeyMutations,
             AccountingMutations,
+            YearEndMutations,
+            CurrencyMutations,
         ],
-        subscriptions=[EventSubscriptions, CompanySubscriptions],
+        subscriptions=[EventSubscriptions, CompanySubscriptions, AccountingSubscriptions],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],
     )

@@ -293,6 +293,79 @@ def _keys(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(_with_engine(settings, run))
 
 
+def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
+    """Journal entries from CSV (db/journal_import.py): exit 2 on a rejected batch."""
+    from pathlib import Path
+
+    from db.journal_import import ImportRejected, ImportReport, import_journal
+
+    def progress(report: ImportReport) -> None:
+        rate = report.lines / report.seconds if report.seconds else 0.0
+        print(f"  rows read {report.lines:,}, entries posted {report.entries:,}, "
+              f"{rate:,.0f} lines/s", file=sys.stderr, flush=True)  # fmt: skip
+
+    async def run(engine: AsyncEngine) -> ImportReport:
+        try:
+            return await import_journal(
+                engine,
+                Path(args.file),
+                tenant_slug=args.tenant,
+                company_id=uuid.UUID(args.company),
+                batch_size=args.batch_size,
+                start_line=args.start_line,
+                user_email=args.user,
+                progress=progress,
+            )
+        finally:  # whatever was committed, reports must not serve figures from before it
+            await _invalidate_reports(settings, engine, args.tenant, uuid.UUID(args.company))
+
+    try:
+        if not Path(args.file).is_file():
+            raise LookupError(f"no file {args.file}")
+        uuid.UUID(args.company)
+        report = asyncio.run(_with_engine(settings, run))
+    except ImportRejected as exc:
+        print(f"error: the batch starting at line {exc.first_line} was rejected; nothing of it "
+              "was written:", file=sys.stderr)  # fmt: skip
+        for problem in exc.problems:
+            print(f"  line {problem.line}: {problem.reason}", file=sys.stderr)
+        if exc.committed_through:
+            print(f"lines up to {exc.committed_through} were imported by earlier batches; after "
+                  f"fixing, resume with --start-line {exc.committed_through + 1}",
+                  file=sys.stderr)  # fmt: skip
+        return 2
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    rate = report.lines / report.seconds if report.seconds else 0.0
+    print(f"imported {report.lines} lines, {report.entries} entries in {report.seconds:.1f}s "
+          f"({rate:,.0f} lines/s)")  # fmt: skip
+    return 0
+
+
+async def _invalidate_reports(
+    settings: Settings, engine: AsyncEngine, tenant_slug: str, company_id: uuid.UUID
+) -> None:
+    from redis.asyncio import Redis
+    from sqlalchemy import select
+
+    from db.tables.shared import tenants
+    from resolvers.accounting.report_cache import version_key
+    from server.bootstrap import resolve_endpoints
+
+    async with engine.connect() as conn:
+        tenant_id = (
+            await conn.execute(select(tenants.c.id).where(tenants.c.slug == tenant_slug))
+        ).scalar_one_or_none()
+    if tenant_id is None:
+        return
+    redis = Redis.from_url(resolve_endpoints(settings).endpoints.redis_url)
+    try:
+        await redis.incr(version_key(str(tenant_id), company_id, "books"))
+    finally:
+        await redis.aclose()
+
+
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
     from resolvers.export import subgraph_sdl
 
@@ -391,6 +464,28 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("export-schema", help="print the federation subgraph SDL").set_defaults(
         run=_export_schema
     )
+    imports = sub.add_parser("import", help="bulk-load data").add_subparsers(
+        dest="what", required=True
+    )
+    from db.journal_import import HELP as JOURNAL_CSV_HELP
+
+    journal = imports.add_parser(
+        "journal",
+        help="post journal entries from a CSV file (COPY, set-based)",
+        description=JOURNAL_CSV_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    journal.add_argument("file", help="the CSV file")
+    journal.add_argument("--tenant", required=True, help="tenant slug")
+    journal.add_argument("--company", required=True, help="company id")
+    journal.add_argument(
+        "--batch-size", type=int, default=10_000, help="lines per transaction (whole entries)"
+    )
+    journal.add_argument(
+        "--start-line", type=int, default=2, help="resume: skip file lines before this one"
+    )
+    journal.add_argument("--user", help="email of the posting user (default: the tenant's first)")
+    journal.set_defaults(run=_import_journal)
     services = sub.add_parser("services", help="the embedded PostgreSQL and Redis")
     services.add_argument("action", choices=["start", "stop", "status"])
     services.set_defaults(run=_services)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
+from db.repositories.currency import add_currency_balances, add_currency_balances_many
 from db.tables.accounting import (
     account_balances,
     account_daily_balances,
@@ -506,6 +507,97 @@ class SqlJournalRepository:
             await self._conn.execute(
                 statement.on_conflict_do_update(index_elements=["account_id", key], set_=changes)
             )
+        await add_currency_balances(self._conn, entry)  # per (account, currency): revaluation
+
+    # -- bulk posting (domain/accounting/bulk.py) --------------------------------------------
+
+    async def next_numbers(
+        self, company_id: uuid.UUID, fiscal_year_id: uuid.UUID, count: int
+    ) -> int:
+        first = (
+            await self._conn.execute(
+                update(entry_number_sequences)
+                .where(
+                    entry_number_sequences.c.fiscal_year_id == fiscal_year_id,
+                    entry_number_sequences.c.company_id == company_id,
+                )
+                .values(next_value=entry_number_sequences.c.next_value + count)
+                .returning(entry_number_sequences.c.next_value - count)
+            )
+        ).scalar_one()
+        return int(first)
+
+    async def add_many(self, entries: Sequence[JournalEntry]) -> None:
+        if not entries:
+            return
+        await self._conn.execute(insert(transactions), [_header_values(e) for e in entries])
+        await self._conn.execute(
+            insert(journal_lines),
+            [
+                {
+                    "transaction_id": e.id,
+                    "line_number": line.line_number,
+                    "transaction_date": e.transaction_date,
+                    "company_id": e.company_id,
+                    "account_id": line.account_id,
+                    "description": line.description,
+                    "currency_code": line.currency_code,
+                    "exchange_rate": line.exchange_rate,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                    "base_debit": line.base_debit,
+                    "base_credit": line.base_credit,
+                }
+                for e in entries
+                for line in e.lines
+            ],
+        )
+
+    async def add_many_to_balances(self, entries: Sequence[JournalEntry]) -> None:
+        monthly: dict[tuple[uuid.UUID, date], list[Decimal]] = defaultdict(
+            lambda: [Decimal(0), Decimal(0)]
+        )
+        daily: dict[tuple[uuid.UUID, date], list[Decimal]] = defaultdict(
+            lambda: [Decimal(0), Decimal(0)]
+        )
+        company: dict[uuid.UUID, uuid.UUID] = {}
+        for e in entries:
+            for line in e.lines:
+                company[line.account_id] = e.company_id
+                for totals, day in (
+                    (monthly, month_start(e.transaction_date)),
+                    (daily, e.transaction_date),
+                ):
+                    totals[(line.account_id, day)][0] += line.base_debit
+                    totals[(line.account_id, day)][1] += line.base_credit
+        for table, key, totals in (
+            (account_balances, "period_month", monthly),
+            (account_daily_balances, "balance_date", daily),
+        ):
+            rows = [
+                {
+                    "account_id": a,
+                    key: day,
+                    "company_id": company[a],
+                    "debit_total": totals[(a, day)][0],
+                    "credit_total": totals[(a, day)][1],
+                }
+                for a, day in sorted(totals, key=lambda k: (str(k[0]), k[1]))  # one lock order
+            ]
+            for start in range(0, len(rows), 5_000):  # stay under the bind-parameter limit
+                statement = pg_insert(table).values(rows[start : start + 5_000])
+                changes = {
+                    "debit_total": table.c.debit_total + statement.excluded.debit_total,
+                    "credit_total": table.c.credit_total + statement.excluded.credit_total,
+                }
+                if "updated_at" in table.c:
+                    changes["updated_at"] = func.now()
+                await self._conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["account_id", key], set_=changes
+                    )
+                )
+        await add_currency_balances_many(self._conn, entries)  # per (account, currency)
 
 
 def _runs(months: Sequence[date]) -> list[tuple[date, int]]:

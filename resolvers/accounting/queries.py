@@ -10,12 +10,12 @@ import strawberry
 from db.readmodels.accounting import (
     AccountTotals,
     accounts_page,
-    chart_with_totals,
     entries_page,
     trial_balance,
     years_with_periods,
 )
 from domain.accounting.model import Side
+from resolvers.accounting.report_cache import cached_chart_totals
 from resolvers.errors import bad_input
 from schema.accounting.types import (
     Account,
@@ -167,7 +167,7 @@ class AccountingQueries:
         company = _company(info, company_id)
         if company is None:
             return []
-        return _tree(await chart_with_totals(info.context.tenant_engine, company))
+        return _tree(await cached_chart_totals(info, company))
 
     @strawberry.field(**guarded("period:read", "A company's fiscal years and their periods."))
     async def fiscal_years(

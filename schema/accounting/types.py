@@ -422,8 +422,9 @@ class JournalLineInput:
     )
     exchange_rate: Decimal | None = strawberry.field(
         default=None,
-        description="Required for a line in another currency: base amount = amount x rate "
-        "(rounded half-up to 4 places).",
+        description="For a line in another currency: base amount = amount x rate "
+        "(rounded half-up to 4 places). Omitted: the company's rate in force on the posting "
+        "date (setExchangeRate); none: MISSING_RATE.",
     )
 
 

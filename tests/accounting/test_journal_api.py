@@ -241,7 +241,7 @@ async def test_every_bad_input_is_a_typed_error_and_writes_nothing(
             "missing rate",
             [line(cash, "debit", "1", currencyCode="USD"), line(sales, "credit", "4.7")],
             {},
-            ("REQUIRED", "lines.0.exchangeRate"),
+            ("MISSING_RATE", "lines.0.exchangeRate"),  # no rate given and none set for the date
         ),
     ]
     for name, lines, extra, expected in cases:

@@ -5,6 +5,9 @@ from resolvers.accounting.mutations.create_account import create_account
 from resolvers.accounting.mutations.create_fiscal_year import create_fiscal_year
 from resolvers.accounting.mutations.create_journal_entry import create_journal_entry
 from resolvers.accounting.mutations.lock_period import lock_period
+from resolvers.accounting.mutations.post_journal_entries import (
+    post_journal_entries_resolver,
+)
 from resolvers.accounting.mutations.post_journal_entry import post_journal_entry
 from resolvers.accounting.mutations.reopen_period import reopen_period
 from resolvers.accounting.mutations.reverse_journal_entry import reverse_journal_entry
@@ -55,6 +58,14 @@ class AccountingMutations:
         **guarded(
             "journal:post",
             "Post a draft into its open period; it gets the next gapless entry number.",
+        ),
+    )
+    post_journal_entries = strawberry.mutation(
+        resolver=post_journal_entries_resolver,
+        **guarded(
+            "journal:post",
+            "Post up to 1,000 entries in one transaction, all or nothing: if any entry is "
+            "invalid nothing is written and every error is listed (`entries.<i>.…`).",
         ),
     )
     reverse_journal_entry = strawberry.mutation(

@@ -5,6 +5,7 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import ReverseJournalEntry
 from domain.shared.errors import DomainError
+from resolvers.accounting.report_cache import bump
 from resolvers.commands import parse_id, run_command
 from schema.accounting.types import (
     JournalEntry,
@@ -28,6 +29,7 @@ async def reverse_journal_entry(
         return ReverseJournalEntryPayload(
             journal_entry=None, reversal=None, errors=JournalEntryError.from_domain(exc.errors)
         )
+    await bump(info, reversal.company_id)  # the reversal posted: cached reports are stale
     return ReverseJournalEntryPayload(
         journal_entry=JournalEntry.of(original), reversal=JournalEntry.of(reversal), errors=[]
     )

@@ -7,6 +7,7 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import UpdateAccount
 from domain.shared.errors import DomainError, ErrorCode
+from resolvers.accounting.report_cache import bump
 from resolvers.commands import parse_id, run_command
 from schema.accounting.types import Account, AccountError, AccountPayload, UpdateAccountInput
 
@@ -42,4 +43,5 @@ async def update_account(info: strawberry.Info, input: UpdateAccountInput) -> Ac
         account = await run_command(info, handlers.update_account, command)
     except DomainError as exc:
         return AccountPayload(account=None, errors=AccountError.from_domain(exc.errors))
+    await bump(info, account.company_id, "chart")  # AccountCreated/AccountUpdated
     return AccountPayload(account=Account.of(account), errors=[])

@@ -1,0 +1,122 @@
+"""accountingEvents and trialBalanceChanged: the tenant's Redis event stream, filtered to the
+companies the caller may enter (resolvers/events/stream.py) and to accounting events."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import date
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types.base import StrawberryObjectDefinition
+
+from domain.accounting.events import (
+    ACCOUNT_CREATED,
+    ACCOUNT_UPDATED,
+    JOURNAL_ENTRY_CREATED,
+    JOURNAL_ENTRY_REVERSED,
+    TRANSACTION_POSTED,
+)
+from resolvers.events.stream import event_company, tenant_events
+from schema.accounting.types import TrialBalance
+from schema.events.types import DomainEvent
+from schema.permissions import guarded
+
+ACCOUNTING_EVENTS = frozenset(
+    {
+        ACCOUNT_CREATED,
+        ACCOUNT_UPDATED,
+        JOURNAL_ENTRY_CREATED,
+        TRANSACTION_POSTED,
+        JOURNAL_ENTRY_REVERSED,
+    }
+)
+BALANCE_CHANGES = frozenset({TRANSACTION_POSTED, JOURNAL_ENTRY_REVERSED})
+
+
+def _company_argument(info: strawberry.Info, company_id: strawberry.ID | None) -> uuid.UUID | None:
+    if company_id is None:
+        return None
+    try:
+        company = uuid.UUID(str(company_id))
+    except ValueError:
+        raise GraphQLError(
+            "`companyId` is not an id.", extensions={"code": "BAD_USER_INPUT"}
+        ) from None
+    if not info.context.grants.can_enter(company):
+        # the same answer for a company that does not exist: nothing to probe
+        raise GraphQLError("Company not found.", extensions={"code": "NOT_FOUND"})
+    return company
+
+
+def _trial_balance_resolver() -> Any:
+    """The trialBalance query's own resolver (wherever the schema assembles it from): the
+    subscription pushes exactly what the query returns."""
+    from resolvers.root import build_schema  # the schema is built by then (cached)
+
+    query = build_schema().get_type_by_name("Query")
+    assert isinstance(query, StrawberryObjectDefinition)
+    field = next(f for f in query.fields if f.python_name == "trial_balance")
+    assert field.base_resolver is not None
+    return field.base_resolver.wrapped_func
+
+
+@strawberry.type
+class AccountingSubscriptions:
+    @strawberry.subscription(
+        **guarded(
+            "journal:read",
+            "AccountCreated, AccountUpdated, JournalEntryCreated, TransactionPosted and "
+            "JournalEntryReversed events of the companies you may enter (or of one company).",
+        )
+    )
+    async def accounting_events(
+        self, info: strawberry.Info, company_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[DomainEvent, None]:
+        wanted = _company_argument(info, company_id)
+        grants = info.context.grants
+
+        def accept(envelope: dict[str, Any]) -> bool:
+            if envelope.get("eventType") not in ACCOUNTING_EVENTS:
+                return False
+            company = event_company(envelope)
+            if company is None or (wanted is not None and company != wanted):
+                return False
+            return bool(grants.allows("journal", "read", company))
+
+        async for envelope in tenant_events(info, accept):
+            yield DomainEvent.from_envelope(envelope)
+
+    @strawberry.subscription(
+        **guarded(
+            "report:read",
+            "The company's trial balance as of `asOf` (default: today), pushed afresh after "
+            "every posting or reversal in the company: an open report updates itself.",
+        )
+    )
+    async def trial_balance_changed(
+        self, info: strawberry.Info, company_id: strawberry.ID, as_of: date | None = None
+    ) -> AsyncGenerator[TrialBalance, None]:
+        company = _company_argument(info, company_id)
+        assert company is not None
+        if not info.context.grants.allows("report", "read", company):
+            raise GraphQLError(
+                "You lack permission report:read in this company.",
+                extensions={"code": "FORBIDDEN"},
+            )
+        resolve = _trial_balance_resolver()
+
+        def accept(envelope: dict[str, Any]) -> bool:
+            return (
+                envelope.get("eventType") in BALANCE_CHANGES and event_company(envelope) == company
+            )
+
+        async for _ in tenant_events(info, accept):
+            # tenant_events gave this event fresh dataloaders; the read model is read now.
+            balance = await resolve(
+                None, info, company_id=strawberry.ID(str(company)), as_of=as_of or date.today()
+            )
+            if balance is not None:
+                yield balance
