@@ -158,8 +158,10 @@ async def measure(
     retries: int = RETRIES,
 ) -> dict[str, Any]:
     """`measure_once` after waiting for an idle machine; again if other processes' CPU during
-    the window exceeded NOISY_CORES (up to `retries` times). Records what it did."""
-    waited, noisy = 0.0, []
+    the window exceeded NOISY_CORES (up to `retries` times). Keeps the quietest window and
+    records the other-process load of the windows it discarded."""
+    waited = 0.0
+    attempts: list[tuple[float, dict[str, Any]]] = []
     for attempt in range(retries + 1):
         waited += await idle_machine()
         result = await measure_once(
@@ -167,12 +169,15 @@ async def measure(
             concurrency=concurrency, warmup=warmup, duration=duration, on_window=on_window,
         )  # fmt: skip
         others = result["cpu"]["others"] / result["duration_s"]
-        if others <= NOISY_CORES or attempt == retries:
+        attempts.append((others, result))
+        if others <= NOISY_CORES:
             break
-        noisy.append(round(others, 2))
-        log(f"{label}: other processes took {others:.2f} cores during the window; again")
+        if attempt < retries:
+            log(f"{label}: other processes took {others:.2f} cores during the window; again")
+    kept = min(attempts, key=lambda a: a[0])
+    result = kept[1]
     result["idle_wait_s"] = waited
-    result["discarded_noisy"] = noisy
+    result["discarded_noisy"] = [round(o, 2) for o, r in attempts if r is not result]
     return result
 
 
