@@ -192,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="wait for the 1-minute load average to drop below this")  # fmt: skip
     parser.add_argument("--quiet-wait", type=float, default=240.0,
                         help="... for at most this many seconds (0: do not wait)")  # fmt: skip
+    parser.add_argument("--idle-wait", type=float, default=120.0,
+                        help="companies/access: before each window, wait at most this long for "
+                        "an idle machine (0: do not wait)")  # fmt: skip
+    parser.add_argument("--retries", type=int, default=2,
+                        help="companies/access: redo a noisy window up to this often")  # fmt: skip
     args = parser.parse_args(argv)
     names = list(dict.fromkeys(args.benchmarks or ORDER))
     unknown = [n for n in names if n not in CHOICES]
@@ -201,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--startup-runs 1..20, --duration 1..60")
     if not 1 <= args.rounds <= 10 or not 0 <= args.quiet_wait <= 3600:
         parser.error("--rounds 1..10, --quiet-wait 0..3600")
+    if not 0 <= args.idle_wait <= 3600 or not 0 <= args.retries <= 5:
+        parser.error("--idle-wait 0..3600, --retries 0..5")
+    from bench import companies
+
+    companies.IDLE_WAIT_S, companies.RETRIES = args.idle_wait, args.retries
     if not 10 <= args.events <= 5000 or not 10 <= args.subscribers <= 5000:
         parser.error("--events and --subscribers 10..5000")
 

@@ -50,23 +50,23 @@ METHOD = (
     "One harness: embedded PostgreSQL (durable) + Redis in a temp dir, migrated; a tenant "
     "provisioned with `db.tenancy.provision_tenant` on the `enterprise` plan with its limits "
     "raised by `db.tenant_plans.set_plan` (maxCompanies, apiRateLimit 100,000,000/min, apiBurst "
-    "10,000,000: the rate limiter still takes a token from Redis on every request, it just never "
-    "refuses), and 60 companies registered through the API's `createCompany` (40 with a tax "
-    "number, stored encrypted). The API is `bigledger serve` (one "
-    "uvicorn process, uvloop + httptools; LOG_LEVEL=WARNING so access logging is not measured, "
-    "plus one run at the default INFO); the baseline is one uvicorn process started with the same "
-    "`uvicorn.run` options. Before loading, both answers are fetched and must be identical JSON. "
-    "The load generator (`bench/loadgen.py`, a separate process: raw asyncio sockets, one "
-    "keep-alive HTTP/1.1 connection per virtual client, pre-encoded POST) keeps 32 requests in "
-    "flight, warms up 2 s, then counts 10 s. Every 97th response of the window is kept and "
-    "checked (status 200, no `errors`, 50 edges with every field, hasNextPage); any non-200 fails "
-    "the run. CPU seconds of the server process, of PostgreSQL (postmaster + backends), of Redis "
-    "and of the load generator are taken over the timed window. API and baseline windows "
-    "alternate with the *what-if* targets (the same API started through "
-    "`bench/launch_api.py --patch ...`, prototypes of proposed fixes applied in that process "
-    "only) in interleaved rounds, every process up the whole time, so drifting background load "
-    "hits all alike; then one window of the API at the default LOG_LEVEL=INFO. Every what-if "
-    "target must return the same JSON as the bare endpoint before it is loaded."
+    "10,000,000: the rate limiter still takes a token from Redis on every request, it just never"
+    " refuses), and 60 companies registered through the API's `createCompany` (40 with a tax "
+    "number, stored encrypted). The API is `bigledger serve` (one uvicorn process, uvloop + "
+    "httptools; LOG_LEVEL=WARNING so access logging is not measured, plus one run at the default"
+    " INFO); the baseline is one uvicorn process started with the same `uvicorn.run` options. "
+    "Before loading, both answers are fetched and must be identical JSON. The load generator "
+    "(`bench/loadgen.py`, a separate process: raw asyncio sockets, one keep-alive HTTP/1.1 "
+    "connection per virtual client, pre-encoded POST) keeps 32 requests in flight, warms up, "
+    "then counts (durations under *Parameters*). Every 97th response of the window is kept and "
+    "checked (status 200, no `errors`, 50 edges with every field, hasNextPage); any non-200 "
+    "fails the run. CPU seconds of the server process, of PostgreSQL (postmaster + backends), of"
+    " Redis and of the load generator are taken over the timed window. API and baseline windows "
+    "alternate with the *what-if* targets (the same API started through `bench/launch_api.py "
+    "--patch ...`, prototypes of proposed fixes applied in that process only) in interleaved "
+    "rounds, every process up the whole time, so drifting background load hits all alike; then "
+    "one window of the API at the default LOG_LEVEL=INFO. Every what-if target must return the "
+    "same JSON as the bare endpoint before it is loaded."
 )
 
 COMPANIES = 60
@@ -130,9 +130,12 @@ NOISY_CORES = 0.3
 RETRIES = 2
 
 
-async def idle_machine(threshold: float = IDLE_CORES, max_wait: float = IDLE_WAIT_S) -> float:
+async def idle_machine(threshold: float = IDLE_CORES, max_wait: float | None = None) -> float:
     """Wait until the machine's busy CPU over 2 s is below `threshold` cores (at most
-    `max_wait` s). Returns the seconds waited."""
+    `max_wait` s, default IDLE_WAIT_S). Returns the seconds waited."""
+    max_wait = IDLE_WAIT_S if max_wait is None else max_wait
+    if max_wait <= 0:
+        return 0.0
     started = time.monotonic()
     while True:
         before = busy_seconds()
@@ -155,11 +158,12 @@ async def measure(
     warmup: float,
     duration: float,
     on_window: tuple[Any, Any] | None = None,
-    retries: int = RETRIES,
+    retries: int | None = None,
 ) -> dict[str, Any]:
     """`measure_once` after waiting for an idle machine; again if other processes' CPU during
     the window exceeded NOISY_CORES (up to `retries` times). Keeps the quietest window and
     records the other-process load of the windows it discarded."""
+    retries = RETRIES if retries is None else retries
     waited = 0.0
     attempts: list[tuple[float, dict[str, Any]]] = []
     for attempt in range(retries + 1):
@@ -550,6 +554,31 @@ def table(runs: list[tuple[str, dict[str, Any]]], labels: dict[str, str]) -> str
     return "\n".join(rows)
 
 
+def by_round(runs: list[tuple[str, dict[str, Any]]], key: str) -> list[dict[str, Any]]:
+    """The windows of one target, in round order."""
+    return [r for k, r in runs if k == key]
+
+
+def paired(
+    runs: list[tuple[str, dict[str, Any]]], a: str, b: str, metric: str = "cpu"
+) -> list[float]:
+    """Round by round, target `a` ÷ target `b` - 1 (windows of the same round ran minutes apart
+    at most): by server CPU per request (`cpu`) or by the time per request 1/req/s (`rps`)."""
+    out = []
+    for x, y in zip(by_round(runs, a), by_round(runs, b), strict=False):
+        if metric == "cpu":
+            out.append((x["cpu"]["server"] / x["requests"]) / (y["cpu"]["server"] / y["requests"]))
+        else:
+            out.append(y["rps"] / x["rps"])
+    return [v - 1 for v in out]
+
+
+def median(values: list[float]) -> float:
+    import statistics
+
+    return statistics.median(values) if values else float("nan")
+
+
 def markdown(results: dict[str, Any]) -> str:
     p = results["params"]
     api, bare, ratio = results["api"], results["bare"], results["ratio"]
@@ -569,7 +598,14 @@ def markdown(results: dict[str, Any]) -> str:
         f"**Ratio API req/s ÷ bare req/s = {api['rps']:.0f} ÷ {bare['rps']:.0f} = "
         f"{ratio:.3f}** (all API windows ÷ all bare windows) — {verdict} the issue's aim of "
         f"≥ 0.3. The same ratio in server CPU per request (less sensitive to background load): "
-        f"{per_request_ms(bare):.2f} ÷ {per_request_ms(api):.2f} ms = {cpu_ratio:.3f}."
+        f"{per_request_ms(bare):.2f} ÷ {per_request_ms(api):.2f} ms = {cpu_ratio:.3f}. "
+        f"Round by round (each API window against the bare window right after it), the "
+        f"req/s ratio is "
+        f"{', '.join(f'{1 / (1 + v):.3f}' for v in paired(results['runs'], 'bare', 'api', 'rps'))}"
+        f" (median {1 / (1 + median(paired(results['runs'], 'bare', 'api', 'rps'))):.3f}) and "
+        f"the CPU/req ratio "
+        f"{', '.join(f'{1 + v:.3f}' for v in paired(results['runs'], 'bare', 'api'))} (median "
+        f"{1 + median(paired(results['runs'], 'bare', 'api')):.3f})."
     )
     by_key = dict(results["runs"])
     if "api_info" in by_key:
@@ -585,14 +621,19 @@ def markdown(results: dict[str, Any]) -> str:
             "only (`bench/launch_api.py --patch ...`; see its docstring), measured in the same "
             "interleaved rounds. Totals over all rounds:\n\n"
             "| target | req/s | ratio to bare (req/s) | server CPU ms/req "
-            "| ratio to bare (CPU/req) | CPU/req vs. the API |\n|---|---|---|---|---|---|\n"
+            "| ratio to bare (CPU/req) | CPU/req vs. the API (totals) "
+            "| **CPU/req vs. the API, median of rounds** (each round's value) |\n"
+            "|---|---|---|---|---|---|---|\n"
         )
         for key in ["api", *extra]:
             t = combine([r for k, r in results["runs"] if k == key])
+            rounds = paired(results["runs"], key, "api") if key != "api" else []
+            each = ", ".join(f"{v:+.0%}" for v in rounds)
             text += (
                 f"| {LABELS.get(key, key)} | {t['rps']:.0f} | {t['rps'] / bare['rps']:.3f} "
                 f"| {per_request_ms(t):.2f} | {per_request_ms(bare) / per_request_ms(t):.3f} "
-                f"| {per_request_ms(t) / per_request_ms(api) - 1:+.1%} |\n"
+                f"| {per_request_ms(t) / per_request_ms(api) - 1:+.1%} "
+                f"| {f'**{median(rounds):+.1%}** ({each})' if rounds else '-'} |\n"
             )
         text = text.rstrip("\n")
     if "profile" in results:

@@ -447,6 +447,10 @@ class Harness:
             CELERY_BROKER_URL=self.broker_url,
             BIGLEDGER_DATA_DIR=str(self.data_dir),
             BIGLEDGER_DEMO_PASSWORD="bench-demo-password",
+            # A benchmark may run longer than the default 15 min access-token life; an expired
+            # token would silently turn the load into anonymous (UNAUTHENTICATED, rate-limited
+            # per IP) requests. Verification costs the same whatever the expiry.
+            BIGLEDGER_ACCESS_TOKEN_TTL="86400",
             LOG_LEVEL=log_level,
             **extra,
         )
