@@ -14,7 +14,7 @@ from domain.accounting.currency import (
     revaluation,
     revaluation_lines,
 )
-from domain.accounting.handlers import _company_currency, _enter, _may, _post
+from domain.accounting.handlers import _enter, _may, company_currency, post_draft
 from domain.accounting.model import JournalEntry
 from domain.accounting.ports import AccountingUnitOfWork
 from domain.identity.access import AccessGrants, RecordFacts
@@ -64,7 +64,7 @@ async def set_exchange_rate(
     _enter(grants, cmd.company_id)
     grants.check("journal", "create", company_id=cmd.company_id)
     async with uow:
-        base = await _company_currency(uow, cmd.company_id)
+        base = await company_currency(uow, cmd.company_id)
         code = check_rate_input(cmd.currency, base, cmd.rate)
         await uow.rates.set_rate(
             cmd.company_id, code, base, cmd.effective_date, cmd.rate, origin.user_id
@@ -84,7 +84,7 @@ async def revalue_foreign_balances(
     _enter(grants, cmd.company_id)
     _may(grants, "journal", "post", cmd.company_id)
     async with uow:
-        base = await _company_currency(uow, cmd.company_id)
+        base = await company_currency(uow, cmd.company_id)
         await uow.journals.ensure_partitions([cmd.as_of])
         balances = await uow.rates.foreign_balances(cmd.company_id, cmd.as_of)
         rates = await uow.rates.rates_on(
@@ -136,7 +136,7 @@ async def revalue_foreign_balances(
         )
         facts = RecordFacts(owner_id=origin.user_id, amount=entry.total_amount)
         grants.check("journal", "post", company_id=cmd.company_id, facts=facts)
-        await _post(entry, uow, origin, accounts, date_field="asOf")
+        await post_draft(entry, uow, origin, accounts, date_field="asOf")
         await uow.journals.add(entry)
         await uow.journals.add_to_balances(entry)
         await uow.rates.record_revaluation(
@@ -156,7 +156,7 @@ async def revalue_foreign_balances(
                 actor=origin.user_id,
                 now=now,
             )
-            await _post(reversal, uow, origin, accounts, date_field="autoReverse")
+            await post_draft(reversal, uow, origin, accounts, date_field="autoReverse")
             previous_version = entry.version
             entry.mark_reversed(reversal, now=now)
             await uow.journals.add(reversal)

@@ -56,7 +56,7 @@ def _may(grants: AccessGrants, resource: str, action: str, company_id: uuid.UUID
         raise Forbidden(f"You lack permission {resource}:{action} in this company.")
 
 
-async def _company_currency(uow: AccountingUnitOfWork, company_id: uuid.UUID) -> str:
+async def company_currency(uow: AccountingUnitOfWork, company_id: uuid.UUID) -> str:
     currency = await uow.accounts.company_currency(company_id)
     if currency is None:
         raise NotFound("Company", "companyId")
@@ -72,7 +72,7 @@ async def create_account(
     _enter(grants, cmd.company_id)
     grants.check("account", "create", company_id=cmd.company_id)
     async with uow:
-        await _company_currency(uow, cmd.company_id)
+        await company_currency(uow, cmd.company_id)
         await uow.accounts.lock_chart(cmd.company_id)
         chart = ChartOfAccounts(cmd.company_id, await uow.accounts.chart(cmd.company_id))
         account = chart.open_account(
@@ -134,7 +134,7 @@ async def create_fiscal_year(
     _enter(grants, cmd.company_id)
     grants.check("period", "create", company_id=cmd.company_id)
     async with uow:
-        await _company_currency(uow, cmd.company_id)
+        await company_currency(uow, cmd.company_id)
         await uow.periods.lock_calendar(cmd.company_id)
         year = FiscalYear.create(
             company_id=cmd.company_id,
@@ -229,7 +229,7 @@ async def _replay(uow: AccountingUnitOfWork, prior: PriorRequest, fingerprint: s
     return entry
 
 
-async def _post(
+async def post_draft(
     entry: JournalEntry,
     uow: AccountingUnitOfWork,
     origin: EventOrigin,
@@ -251,7 +251,7 @@ async def _post(
     )
 
 
-async def _with_rates(
+async def with_rates(
     uow: AccountingUnitOfWork,
     company_id: uuid.UUID,
     base_currency: str,
@@ -285,11 +285,11 @@ async def create_journal_entry(
             prior = await uow.journals.claim_request(cmd.company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
-        currency = await _company_currency(uow, cmd.company_id)
+        currency = await company_currency(uow, cmd.company_id)
         accounts = await uow.accounts.get_many(
             {line.account_id for line in cmd.lines if line.account_id is not None}
         )
-        lines = await _with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
+        lines = await with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
         entry = JournalEntry.draft(
             company_id=cmd.company_id,
             base_currency=currency,
@@ -305,7 +305,7 @@ async def create_journal_entry(
         grants.check("journal", "create", company_id=cmd.company_id, facts=facts)
         if cmd.post:
             grants.check("journal", "post", company_id=cmd.company_id, facts=facts)
-            await _post(entry, uow, origin, accounts)
+            await post_draft(entry, uow, origin, accounts)
         await uow.journals.add(entry)
         if cmd.post:
             await uow.journals.add_to_balances(entry)
@@ -344,7 +344,7 @@ async def post_journal_entry(
             facts=RecordFacts(owner_id=entry.created_by, amount=entry.total_amount),
         )
         previous_version = entry.version
-        await _post(entry, uow, origin, await uow.accounts.get_many(entry.account_ids))
+        await post_draft(entry, uow, origin, await uow.accounts.get_many(entry.account_ids))
         await uow.journals.save_header(entry, previous_version=previous_version)
         await uow.journals.add_to_balances(entry)
         if key is not None:
@@ -386,7 +386,7 @@ async def reverse_journal_entry(
             actor=origin.user_id,
             now=utcnow(),
         )
-        await _post(reversal, uow, origin, accounts, date_field="date")
+        await post_draft(reversal, uow, origin, accounts, date_field="date")
         previous_version = original.version
         original.mark_reversed(reversal, now=utcnow())
         await uow.journals.add(reversal)
