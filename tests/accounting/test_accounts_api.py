@@ -248,7 +248,7 @@ async def test_accounts_of_a_company_you_cannot_enter_do_not_exist_for_you(
         )
         assert fields(year["createFiscalYear"]) == {"companyId": "NOT_FOUND"}
     # The clerk works in their own company as usual.
-    own = await gql.data(ACCOUNTS, {"company": second.company_id}, clerk)
+    own = await gql.data(ACCOUNTS, {"company": second.company_id, "first": 100}, clerk)
     assert len(own["accounts"]["edges"]) == len(second.accounts)
     assert (await create_account(second, token=clerk, code="9999", name="Mine", type="EXPENSE"))[
         "errors"
