@@ -132,13 +132,19 @@ async def load_grants(engine: AsyncEngine, user_id: uuid.UUID) -> AccessGrants |
     )
 
 
+def access_version_key(tenant_id: uuid.UUID | str) -> str:
+    """Bumped after every access change of the tenant: cached grants of an older version are
+    stale (db/access.py after a command; the outbox relay before publishing the change)."""
+    return f"access-version:{tenant_id}"
+
+
 class AccessDirectory:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     @staticmethod
     def _keys(tenant_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str]:
-        return f"access-version:{tenant_id}", f"access:{tenant_id}:{user_id}"
+        return access_version_key(tenant_id), f"access:{tenant_id}:{user_id}"
 
     async def grants(
         self, engine: AsyncEngine, tenant_id: uuid.UUID, user_id: uuid.UUID
@@ -163,7 +169,7 @@ class AccessDirectory:
 
     async def invalidate(self, tenant_id: uuid.UUID) -> None:
         """Call after committing any change to roles, assignments or company access."""
-        await self._redis.incr(f"access-version:{tenant_id}")
+        await self._redis.incr(access_version_key(tenant_id))
 
 
 class SqlAccessRepository:

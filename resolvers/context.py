@@ -7,7 +7,9 @@ each GraphQL operation.
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -77,9 +79,22 @@ class RequestContext:
     tenant_context: TenantContext | None = None
     auth_error: str | None = None
     connection_params: dict[str, Any] | None = field(default=None, repr=False)
+    credential_expires_at: float | None = None  # a JWT's expiry; API keys have none
+    # A websocket's way to authenticate its caller again (set in connection_init).
+    recheck_credentials: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
 
     def authenticate(self, principal: Principal, tenant: TenantContext) -> None:
         self.principal, self.tenant_context, self.auth_error = principal, tenant, None
+
+    def credentials_expired(self) -> bool:
+        return self.credential_expires_at is not None and time.time() >= self.credential_expires_at
+
+    async def confirm_credentials(self) -> AccessGrants:
+        """A long-lived connection re-checks its caller (still active, still holding the
+        token's rights, token not expired) and returns the grants that hold now."""
+        if self.recheck_credentials is not None:
+            await self.recheck_credentials()
+        return self.grants  # UNAUTHENTICATED if the re-check left no principal
 
     @property
     def tenant(self) -> TenantContext | None:

@@ -41,5 +41,13 @@ async def authenticate(context: RequestContext, token: str) -> None:
         context.auth_error = "This account has been deactivated."
         return
     context.authenticate(Principal(claims.user_id, tenant.id, tenant.schema_name, grants), tenant)
+    context.credential_expires_at = claims.expires_at
     tenant_id_var.set(str(tenant.id))
     user_id_var.set(str(claims.user_id))
+
+
+async def reauthenticate(context: RequestContext, token: str) -> None:
+    """A websocket asks again whether its caller is still who they were, with which rights:
+    after an access change or once the token has expired. Failing leaves no principal."""
+    context.principal = None
+    await authenticate(context, token)

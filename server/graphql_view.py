@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from strawberry.asgi import GraphQL
 
 from resolvers.context import RequestContext, Services
 from server import rate_limit
-from server.authentication import authenticate
+from server.authentication import authenticate, reauthenticate
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -79,4 +80,5 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
         token = bearer_token(raw) if raw else params.get("authToken") or params.get("token")
         if token:
             await authenticate(context, str(token))
+            context.recheck_credentials = partial(reauthenticate, context, str(token))
         return None

@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from redis.asyncio import Redis
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -95,6 +96,14 @@ async def _drop_database(database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
+    """A plain client on the app's Redis, to look at its keys and channels from outside."""
+    client = Redis.from_url(endpoints.redis_url)
+    yield client
+    await client.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,11 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from db.access import access_version_key
 from db.engine import TenantEngines, plain_url
 from db.outbox import PendingEvent, claim_pending, mark_delivered, mark_failed
 from db.tenants import TenantDirectory
+from domain.identity.events import ACCESS_CHANGES
 from domain.shared.events import tenant_channel
 from workers.handlers import handlers_for
 
@@ -155,6 +157,8 @@ class OutboxRelay:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for event in todo:
+                    if event.event_type in ACCESS_CHANGES:  # subscribers re-check on receipt
+                        pipe.incr(access_version_key(event.envelope["tenantId"]))
                     pipe.publish(
                         tenant_channel(event.envelope["tenantId"]), orjson.dumps(event.envelope)
                     )

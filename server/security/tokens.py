@@ -29,6 +29,7 @@ class InvalidToken(Exception):
 class AccessClaims:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
+    expires_at: float | None = None  # seconds since the epoch
 
 
 def load_or_create_signing_key(pem: str | None, path: Path) -> RSAKey:
@@ -87,7 +88,9 @@ class TokenService:
             decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
             self._claims.validate(decoded.claims)
             return AccessClaims(
-                uuid.UUID(decoded.claims["sub"]), uuid.UUID(decoded.claims["tenant"])
+                uuid.UUID(decoded.claims["sub"]),
+                uuid.UUID(decoded.claims["tenant"]),
+                float(decoded.claims["exp"]),
             )
         except JoseError as exc:
             raise InvalidToken(_reason(exc)) from None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import pytest
@@ -23,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers.events.hub import tenant_channel
 from server.bootstrap import DEMO_ADMIN, DEMO_SLUG, seed_demo
-from server.services import Endpoints
 from tests.conftest import LOGIN, GraphQLClient, LiveServer, TenantHandle, eventually
 from tests.e2e.ws_client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, GraphQLWebSocket
 
@@ -54,14 +52,6 @@ subscription DomainEvents($eventTypes: [String!]) {
 }"""
 
 protocols = pytest.mark.parametrize("protocol", PROTOCOLS)
-
-
-@pytest.fixture(scope="module")
-async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
-    """A plain client on the app's Redis, to watch its pub/sub channels from outside."""
-    client = Redis.from_url(endpoints.redis_url)
-    yield client
-    await client.aclose()
 
 
 async def channel_subscribers(redis: Redis, tenant_id: uuid.UUID | str) -> int:

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -434,13 +434,6 @@ def all_logs() -> Iterator[Everything]:
         root.removeHandler(handler)
         root.setLevel(levels[0])
         sql.setLevel(levels[1])
-
-
-@pytest.fixture
-async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
-    client = Redis.from_url(endpoints.redis_url)
-    yield client
-    await client.aclose()
 
 
 async def test_tax_numbers_never_reach_logs_outbox_or_subscribers(

@@ -66,13 +66,6 @@ async def limited(
     await stop_server(server, task)
 
 
-@pytest.fixture(scope="module")
-async def redis(endpoints: Endpoints) -> AsyncIterator[Redis]:
-    client = Redis.from_url(endpoints.redis_url)
-    yield client
-    await client.aclose()
-
-
 def loopback() -> str:
     """A fresh client address (Linux routes all of 127/8 to the loopback interface)."""
     return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(2, 254)}"
