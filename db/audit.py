@@ -1,8 +1,21 @@
-"""The audit store: `shared.audit_log`, one hash chain per tenant (rules in domain/audit).
+"""The audit store: `shared.audit_log`, hash-chained per tenant in lanes (rules in domain/audit).
 
-Appending takes a transaction-scoped advisory lock per tenant, reads the tenant's last row and
-inserts the next one, so concurrent commands of a tenant still form one gapless chain. Callers
-append last, right before they commit, to hold the lock as briefly as possible.
+Lanes. A tenant's log is LANES independent hash chains. A command appends its row to the first
+lane no other transaction of the tenant holds (transaction-scoped advisory lock per lane, taken
+by `shared.audit_claim_lane` together with the lane's last row); only when every lane is busy
+does it queue, for a random one. So up to LANES commands of one tenant commit at once (group
+commit), where one chain forced them through one lock held until each COMMIT. Callers still
+append last, right before they commit, to hold their lane briefly.
+
+Lane L stores its rows at seq L * LANE_SPAN + 1, + 2, ... (gapless within the lane); seq stays
+unique per tenant and fits a GraphQL Int, and lane 0 is exactly the single chain of old (its
+rows keep their seqs: nothing to migrate). Each row is hashed with its position in its lane
+(seq - L * LANE_SPAN) as `AuditEntry.seq`, so every lane is a chain by domain/audit's rules:
+changing a row breaks its hash, removing, inserting, renumbering or moving a row to another
+lane breaks a link. `verify_chain` walks every lane (one ordered scan: lanes are seq ranges)
+and names the first broken row by its stored seq. Without concurrency every row lands in lane
+0, so a quiet tenant's log reads 1, 2, 3, ... as before. The log is listed newest first by
+occurred_at (lanes interleave in time), seq breaking ties.
 """
 
 from __future__ import annotations
@@ -10,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import uuid
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
@@ -18,9 +32,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.repositories.accounting import driver_connection
 from db.tables.shared import audit_log, tenants
 from domain.audit.model import (
     GENESIS_HASH,
@@ -49,10 +64,21 @@ __all__ = [
 
 logger = logging.getLogger("bigledger.audit")
 
-# pg_advisory_xact_lock(int4, int4): this class id + 32 bits of the tenant id. The two-key form
-# has a lock space of its own, apart from single-bigint advisory locks used elsewhere.
+# pg_advisory_xact_lock(int4, int4): this class id + the lane, and 32 bits of the tenant id.
+# The two-key form has a lock space of its own, apart from single-bigint advisory locks used
+# elsewhere. Lane 0's key is the single chain's key of old.
 LOCK_CLASS = 0x41554454  # "AUDT"
+LANES = 8
+LANE_SPAN = 2**28  # seqs per lane: lane 7's last seq is 2**31 - 1, the largest GraphQL Int
 VERIFY_BATCH = 5_000  # rows per round trip; a batch fits the socket buffers
+
+_CLAIM_SQL = "SELECT lane, last_seq, last_hash FROM shared.audit_claim_lane($1, $2, $3, $4, $5, $6)"
+_INSERT_SQL = """
+INSERT INTO shared.audit_log (tenant_id, seq, occurred_at, actor_user_id, api_key_id, operation,
+    outcome, aggregate_type, aggregate_id, changes, ip_address, user_agent, request_id,
+    correlation_id, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
+"""
 
 
 class OrjsonCodec:
@@ -94,52 +120,53 @@ audit_scope: ContextVar[AuditScope | None] = ContextVar("audit_scope", default=N
 # -- appending -----------------------------------------------------------------------------------
 
 
-async def append(conn: AsyncConnection, entry: AuditEntry) -> AuditEntry:
-    """Append `entry` to its tenant's chain inside the caller's transaction; returns it sealed.
+def lane_of(seq: int) -> int:
+    return (seq - 1) // LANE_SPAN
 
-    Serialised per tenant by an advisory lock held until the caller's transaction ends.
-    """
+
+async def append(conn: AsyncConnection, entry: AuditEntry) -> AuditEntry:
+    """Append `entry` to one of its tenant's lanes inside the caller's transaction; returns it
+    sealed, with its stored seq. The lane stays locked until the caller's transaction ends."""
     entry = entry.normalised()
-    await conn.execute(
-        text("SELECT pg_advisory_xact_lock(:cls, :key)"),
-        {"cls": LOCK_CLASS, "key": lock_key(entry.tenant_id)},
+    raw = await driver_connection(conn)
+    lane, last_seq, prev_hash = await raw.fetchrow(
+        _CLAIM_SQL,
+        entry.tenant_id,
+        lock_key(entry.tenant_id),
+        LOCK_CLASS,
+        LANES,
+        LANE_SPAN,
+        random.randrange(LANES),  # noqa: S311 -- spreads waiters, not a secret
     )
-    # A statement of its own, after the lock: under READ COMMITTED it sees the last commit.
-    last = (
-        await conn.execute(
-            select(audit_log.c.seq, audit_log.c.hash)
-            .where(audit_log.c.tenant_id == entry.tenant_id)
-            .order_by(audit_log.c.seq.desc())
-            .limit(1)
-        )
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    entry = entry.at(seq)
-    digest = chain_hash(prev_hash, entry)
-    await conn.execute(
-        insert(audit_log).values(
-            tenant_id=entry.tenant_id,
-            seq=seq,
-            occurred_at=entry.occurred_at,
-            actor_user_id=entry.actor_user_id,
-            api_key_id=entry.api_key_id,
-            operation=entry.operation,
-            outcome=entry.outcome,
-            aggregate_type=entry.aggregate_type,
-            aggregate_id=entry.aggregate_id,
-            changes=entry.changes,
-            ip_address=entry.ip_address,
-            user_agent=entry.user_agent,
-            request_id=entry.request_id,
-            correlation_id=entry.correlation_id,
-            prev_hash=prev_hash,
-            hash=digest,
-        )
+    base = lane * LANE_SPAN
+    position = 1 if last_seq is None else last_seq - base + 1
+    if position >= LANE_SPAN:
+        raise RuntimeError(f"audit lane {lane} of tenant {entry.tenant_id} is full")
+    hashed = entry.at(position)  # the chain covers the position within the lane
+    digest = chain_hash(prev_hash or GENESIS_HASH, hashed)
+    await raw.execute(
+        _INSERT_SQL,
+        entry.tenant_id,
+        base + position,
+        entry.occurred_at,
+        entry.actor_user_id,
+        entry.api_key_id,
+        entry.operation,
+        entry.outcome,
+        entry.aggregate_type,
+        entry.aggregate_id,
+        None if entry.changes is None else orjson.dumps(entry.changes).decode(),
+        entry.ip_address,
+        entry.user_agent,
+        entry.request_id,
+        entry.correlation_id,
+        prev_hash or GENESIS_HASH,
+        digest,
     )
     scope = audit_scope.get()
     if scope is not None:
         scope.written += 1
-    return entry
+    return entry.at(base + position)
 
 
 async def append_alone(engine: AsyncEngine, entry: AuditEntry) -> AuditEntry:
@@ -229,15 +256,74 @@ class SqlSignInAudit:
 
 # -- verifying -----------------------------------------------------------------------------------
 
-_VERIFY_SQL = """
-SELECT seq, prev_hash, hash, tenant_id::text,
+# VERIFY_COLUMNS with seq as the position within the lane, then the lane (column 16).
+_VERIFY_SQL = f"""
+SELECT seq - (seq - 1) / {LANE_SPAN} * {LANE_SPAN}, prev_hash, hash, tenant_id::text,
        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        actor_user_id::text, api_key_id::text, operation, outcome, aggregate_type,
-       aggregate_id::text, changes::text, ip_address, user_agent, request_id, correlation_id
+       aggregate_id::text, changes::text, ip_address, user_agent, request_id, correlation_id,
+       (seq - 1) / {LANE_SPAN}
 FROM shared.audit_log
 WHERE tenant_id = $1
 ORDER BY seq
 """
+
+
+class LaneVerifier:
+    """Every lane of a tenant through its own `ChainVerifier`; rows arrive in seq order, so
+    lane after lane. Stops at the first broken row of any lane."""
+
+    def __init__(self) -> None:
+        self._lane = -1
+        self._current = ChainVerifier(OrjsonCodec())
+        self._done_rows = 0  # rows of lanes already finished
+        self._heads: list[tuple[str, str]] = []  # (last occurred_at, hash) of finished lanes
+        self._last_at = ""
+
+    @property
+    def checked(self) -> int:
+        return self._done_rows + self._current.checked
+
+    def _finish_lane(self) -> None:
+        if self._current.checked:
+            self._heads.append((self._last_at, self._current.head))
+        self._done_rows += self._current.checked
+        self._current = ChainVerifier(OrjsonCodec())
+
+    def feed(self, rows: Sequence[Any]) -> bool:
+        start = 0
+        while start < len(rows):
+            lane = rows[start][16]
+            end = start
+            while end < len(rows) and rows[end][16] == lane:
+                end += 1
+            if lane != self._lane:
+                self._finish_lane()
+                self._lane = lane
+            if not self._current.feed(rows[start:end]):
+                return False
+            self._last_at = rows[end - 1][4]
+            start = end
+        return True
+
+    def result(self) -> ChainVerification:
+        lane_result = self._current.result()
+        if lane_result.ok:
+            self._finish_lane()
+            head = max(self._heads)[1] if self._heads else GENESIS_HASH
+            return ChainVerification(True, self._done_rows, head_hash=head)
+        assert lane_result.first_broken_seq is not None and lane_result.reason is not None
+        base = self._lane * LANE_SPAN
+        reason = lane_result.reason
+        if self._lane:
+            reason = f"lane {self._lane}: {reason} (row n of this lane is seq {base} + n)"
+        return ChainVerification(
+            False,
+            self._done_rows + lane_result.checked_rows,
+            base + lane_result.first_broken_seq,
+            reason,
+            lane_result.head_hash,
+        )
 
 
 async def verify_chain(
@@ -245,12 +331,12 @@ async def verify_chain(
     tenant_id: uuid.UUID,
     progress: Callable[[int], None] | None = None,
 ) -> ChainVerification:
-    """Recompute a tenant's whole chain from its stored rows; name the first broken row.
+    """Recompute every lane of a tenant's log from its stored rows; name the first broken row.
 
     Rows stream through a server-side cursor in batches (constant memory), inside one
-    REPEATABLE READ transaction so the chain is checked as of a single moment.
+    REPEATABLE READ transaction so the log is checked as of a single moment.
     """
-    verifier = ChainVerifier(OrjsonCodec())
+    verifier = LaneVerifier()
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
@@ -298,8 +384,9 @@ async def page(
     first: int,
     after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; `after` is the seq of the last row already seen. Returns up to first + 1
-    rows (the extra one only tells that there is a next page)."""
+    """Newest first (occurred_at, then seq: lanes interleave in time); `after` is the seq of
+    the last row already seen. Returns up to first + 1 rows (the extra one only tells that
+    there is a next page)."""
     c = audit_log.c
     query = select(audit_log).where(c.tenant_id == tenant_id)
     if filters.actor_user_id is not None:
@@ -317,7 +404,8 @@ async def page(
     if filters.occurred_to is not None:
         query = query.where(c.occurred_at < filters.occurred_to)
     if after is not None:
-        query = query.where(c.seq < after)
-    query = query.order_by(c.seq.desc()).limit(first + 1)
+        seen_at = select(c.occurred_at).where(c.tenant_id == tenant_id, c.seq == after)
+        query = query.where(tuple_(c.occurred_at, c.seq) < tuple_(seen_at.scalar_subquery(), after))
+    query = query.order_by(c.occurred_at.desc(), c.seq.desc()).limit(first + 1)
     async with engine.connect() as conn:
         return [dict(r._mapping) for r in await conn.execute(query)]

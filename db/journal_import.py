@@ -7,8 +7,17 @@ and both balance read models with one INSERT ... SELECT each, entry numbers rese
 UPDATE per fiscal year and assigned in file order. A rejected batch writes nothing; batches
 before it stay committed, and the report says from which line to resume (`--start-line`).
 
-Imported entries are posted directly: no TRANSACTION_POSTED outbox events and no per-command
-audit rows are written (an operator's bulk load, not an API command).
+Imported entries are posted directly, without one TransactionPosted event per entry (a million
+lines would flood the outbox, Redis and every subscriber). Each batch writes instead, in its own
+transaction, one `JournalImported` outbox event (company, entries, lines, first and last date,
+file lines) and one audit row (operation `importJournal`); subscribers of the company's books
+(e.g. `trialBalanceChanged`) react to it as to a posting. Each batch also counts its entries in
+the month's postings (`posting_counters`, the usage maxTransactions limits; an import itself is
+never refused), and its foreign-currency lines feed `account_currency_balances` (what
+revaluation reads), like every posting.
+
+Lock order as every posting's (domain/accounting/handlers.py): periods (shared), balance rows,
+then the fiscal years' number sequences, then the audit lane.
 """
 
 from __future__ import annotations
@@ -23,10 +32,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db import audit
 from db.tables.shared import tenants, users
+from db.tenant_plans import PostingCountSql
+from domain.accounting.events import COMPANY_BOOKS, JOURNAL_IMPORTED
+from domain.shared.clock import utcnow
+from domain.shared.events import DomainEvent, EventMetadata, EventOrigin, RecordedEvent
 
 COLUMNS = (
     "entry_ref",
@@ -320,6 +335,32 @@ _MONTHLY = _BALANCES.format(
 )
 _DAILY = _BALANCES.format(table="account_daily_balances", key="balance_date", day="tdate", extra="")
 
+# Per account, currency and day, the foreign-currency lines (db/repositories/currency.py).
+_CURRENCY_BALANCES = """
+INSERT INTO account_currency_balances AS b (account_id, currency_code, balance_date, company_id,
+    debit_total, credit_total, base_debit_total, base_credit_total)
+SELECT account_id, currency, tdate, $1, sum(debit), sum(credit), sum(base_debit),
+       sum(base_credit)
+FROM import_lines WHERE currency <> $2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+ON CONFLICT (account_id, currency_code, balance_date) DO UPDATE
+SET debit_total = b.debit_total + EXCLUDED.debit_total,
+    credit_total = b.credit_total + EXCLUDED.credit_total,
+    base_debit_total = b.base_debit_total + EXCLUDED.base_debit_total,
+    base_credit_total = b.base_credit_total + EXCLUDED.base_credit_total
+"""
+
+_BATCH_SUMMARY = """
+SELECT count(*) AS entries, min(tdate) AS first_date, max(tdate) AS last_date,
+       (SELECT count(*) FROM import_lines) AS lines,
+       (SELECT count(*) FROM import_lines WHERE currency <> $1) AS foreign_lines
+FROM import_entries
+"""
+
+_OUTBOX = """
+INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, envelope)
+VALUES ($1, $2, $3, $4, $5::jsonb)
+"""
+
 _STAGE = """
 CREATE TEMP TABLE import_stage (
   line_no integer, entry_seq integer, entry_ref text, tdate text, account_code text,
@@ -336,7 +377,9 @@ def _months(batch: list[Row]) -> set[date]:
     return months
 
 
-async def _target(engine: AsyncEngine, slug: str, user_email: str | None) -> tuple[str, uuid.UUID]:
+async def _target(
+    engine: AsyncEngine, slug: str, user_email: str | None
+) -> tuple[uuid.UUID, str, uuid.UUID]:
     async with engine.connect() as conn:
         tenant = (
             await conn.execute(
@@ -352,7 +395,48 @@ async def _target(engine: AsyncEngine, slug: str, user_email: str | None) -> tup
         if user is None:
             who = f"user {user_email}" if user_email else "user"
             raise LookupError(f"no active {who} in tenant {slug!r}")
-        return str(tenant.schema_name), user.id
+        return tenant.id, str(tenant.schema_name), user.id
+
+
+async def _record_batch(
+    sa_conn: AsyncConnection,
+    conn: Any,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    company_id: uuid.UUID,
+    summary: Any,
+    file_lines: tuple[int, int],
+    file_name: str,
+) -> None:
+    """The batch's `JournalImported` outbox event and audit row, in the batch's transaction."""
+    origin = EventOrigin(
+        tenant_id=tenant_id,
+        user_id=user_id,
+        correlation_id=f"import-{uuid.uuid4()}",
+        metadata=EventMetadata(source="bigledger import journal", request_id="cli"),
+    )
+    payload = {
+        "companyId": str(company_id),
+        "entries": summary["entries"],
+        "lines": summary["lines"],
+        "foreignCurrencyLines": summary["foreign_lines"],
+        "firstDate": summary["first_date"].isoformat(),
+        "lastDate": summary["last_date"].isoformat(),
+        "file": file_name,
+        "fileLines": {"first": file_lines[0], "last": file_lines[1]},
+    }
+    event = DomainEvent.stamp(
+        RecordedEvent(JOURNAL_IMPORTED, COMPANY_BOOKS, company_id, payload, utcnow()), origin
+    )
+    await conn.execute(
+        _OUTBOX,
+        event.id,
+        event.event_type,
+        event.aggregate_type,
+        event.aggregate_id,
+        orjson.dumps(event.to_envelope()).decode(),
+    )
+    await audit.record_command(sa_conn, origin, "importJournal", [event])
 
 
 async def import_journal(
@@ -368,8 +452,9 @@ async def import_journal(
 ) -> ImportReport:
     """Posts the file's entries; raises ImportRejected (nothing of that batch written) or
     LookupError (no such tenant/company/user)."""
-    schema, user_id = await _target(engine, tenant_slug, user_email)
+    tenant_id, schema, user_id = await _target(engine, tenant_slug, user_email)
     report = ImportReport()
+    counting = PostingCountSql(schema)
     started = time.perf_counter()
     committed_through = 0
     async with engine.connect() as sa_conn:
@@ -416,14 +501,23 @@ async def import_journal(
                         )
                     await conn.execute(_ENTRIES, company_id)
                     await conn.execute("ANALYZE import_entries")
+                    await conn.execute(_MONTHLY, company_id)
+                    await conn.execute(_DAILY, company_id)
+                    await conn.execute(_CURRENCY_BALANCES, company_id, base)
+                    t = report.timed("balances", t)
                     await conn.execute(_LOCK_SEQUENCES, company_id)
                     posted = await conn.execute(_HEADERS, company_id, base, user_id)
+                    # this month's postings (maxTransactions usage; an import is not refused)
+                    await conn.execute(counting.add, int(posted.split()[-1]))
                     t = report.timed("headers", t)
                     await conn.execute(_LINES, company_id)
                     t = report.timed("lines", t)
-                    await conn.execute(_MONTHLY, company_id)
-                    await conn.execute(_DAILY, company_id)
-                    t = report.timed("balances", t)
+                    summary = await conn.fetchrow(_BATCH_SUMMARY, base)
+                    await _record_batch(
+                        sa_conn, conn, tenant_id, user_id, company_id, summary,
+                        (first_line, batch[-1][0]), path.name,
+                    )  # fmt: skip
+                    t = report.timed("event and audit row", t)
                 t = report.timed("commit (deferred balance check)", t)
                 committed_through = batch[-1][0]
                 report.lines += len(batch)

@@ -26,8 +26,8 @@ from db.tables.accounting import (
     journal_requests,
     transactions,
 )
-from db.tables.tenant import companies
 from domain.accounting.model import (
+    ENTRY_NUMBER_DIGITS,
     Account,
     AccountSubtype,
     AccountType,
@@ -38,10 +38,114 @@ from domain.accounting.model import (
     JournalLine,
     PeriodStatus,
     add_months,
+    entry_number_prefix,
     month_start,
 )
 from domain.accounting.ports import PriorRequest
+from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
+
+
+async def driver_connection(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under `conn`, inside `conn`'s transaction.
+
+    The posting path issues its statements straight through asyncpg (prepared once per
+    connection, no SQLAlchemy compile or result machinery): at one posting per request that
+    machinery cost more CPU than everything else in the API. SQLAlchemy's adapter begins its
+    transaction lazily, on its first statement: begin it here if nothing ran yet.
+    """
+    sync = conn.sync_connection
+    fairy = sync._dbapi_connection if sync is not None else None
+    if fairy is None:  # not connected yet (or invalidated): SQLAlchemy's own way, with I/O
+        fairy = await conn.get_raw_connection()
+    adapted: Any = fairy.dbapi_connection
+    if adapted._transaction is None and conn.in_transaction():
+        await adapted._start_transaction()
+    return adapted.driver_connection
+
+
+class PostingSql:
+    """The posting path's statements for one tenant schema, built once (see driver_connection).
+
+    Multi-row writes take one array per column (`unnest`), so a statement's text never depends
+    on how many rows it writes and asyncpg prepares it once per connection.
+    """
+
+    def __init__(self, schema: str) -> None:
+        t = f'"{schema}".'
+        self.company_currency = f"SELECT currency_code FROM {t}companies WHERE id = $1"
+        columns = (
+            "id, company_id, account_code, account_name, account_type, account_subtype,"
+            " parent_account_id, is_active, created_at, updated_at, created_by, updated_by,"
+            " version"
+        )
+        self.accounts = f"SELECT {columns} FROM {t}chart_of_accounts WHERE id = ANY($1::uuid[])"
+        # One row per account found, or one row without an account; none: no such company.
+        self.currency_and_accounts = (
+            f"SELECT c.currency_code, a.* FROM {t}companies c LEFT JOIN (SELECT {columns}"
+            f" FROM {t}chart_of_accounts WHERE id = ANY($2::uuid[])) a ON true WHERE c.id = $1"
+        )
+        self.period_on = (
+            "SELECT p.id, p.fiscal_year_id, p.company_id, p.period_number, p.start_date,"
+            " p.end_date, p.status, p.updated_at, p.updated_by, p.version, y.end_date AS year_end"
+            f" FROM {t}fiscal_periods p JOIN {t}fiscal_years y ON y.id = p.fiscal_year_id"
+            " WHERE p.company_id = $1 AND p.start_date <= $2 AND p.end_date >= $2 FOR SHARE OF p"
+        )
+        # Header and lines in one round trip; the lines' foreign key to the header is checked
+        # at the end of the statement, when the header row exists.
+        self.add_entry = (
+            f"WITH header AS (INSERT INTO {t}transactions (id, company_id, transaction_date,"
+            " reference, description, total_amount, currency_code, status, created_at,"
+            " updated_at, entry_number, fiscal_year_id, reversal_of, reversed_by, created_by,"
+            " posted_at, posted_by, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+            " $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id)"
+            f" INSERT INTO {t}journal_lines (transaction_id, line_number, transaction_date,"
+            " company_id, account_id, description, currency_code, exchange_rate, debit, credit,"
+            " base_debit, base_credit)"
+            " SELECT header.id, l.n, $3, $2, l.a, l.d, l.c, l.r, l.dr, l.cr, l.bdr, l.bcr"
+            " FROM header, unnest($19::smallint[], $20::uuid[], $21::text[], $22::varchar[],"
+            " $23::numeric[], $24::numeric[], $25::numeric[], $26::numeric[], $27::numeric[])"
+            " AS l(n, a, d, c, r, dr, cr, bdr, bcr)"
+        )
+        self.add_monthly = (
+            f"INSERT INTO {t}account_balances AS b (account_id, period_month, company_id,"
+            " debit_total, credit_total) SELECT a, $2, $3, dr, cr"
+            " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
+            " ON CONFLICT (account_id, period_month) DO UPDATE SET"
+            " debit_total = b.debit_total + excluded.debit_total,"
+            " credit_total = b.credit_total + excluded.credit_total, updated_at = now()"
+        )
+        self.add_daily = (
+            f"INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
+            " debit_total, credit_total) SELECT a, $2, $3, dr, cr"
+            " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
+            " ON CONFLICT (account_id, balance_date) DO UPDATE SET"
+            " debit_total = b.debit_total + excluded.debit_total,"
+            " credit_total = b.credit_total + excluded.credit_total"
+        )
+        # Draw the year's next number and post the (so far draft) header with it, in one
+        # statement: the sequence row is locked from here to the commit.
+        self.number_entry = (
+            f"WITH drawn AS (UPDATE {t}entry_number_sequences SET next_value = next_value + 1"
+            " WHERE fiscal_year_id = $2 AND company_id = $3 RETURNING next_value - 1 AS n)"
+            f" UPDATE {t}transactions t SET entry_number = $4 || CASE WHEN drawn.n < $5"
+            " THEN lpad(drawn.n::text, $6, '0') ELSE drawn.n::text END,"
+            " status = $7, fiscal_year_id = $2, posted_at = $8, posted_by = $9,"
+            " updated_at = $10, reversed_by = $11, version = $12"
+            " FROM drawn WHERE t.id = $1 RETURNING drawn.n, t.entry_number"
+        )
+
+
+_posting_sql: dict[str, PostingSql] = {}
+
+
+def posting_sql(conn: AsyncConnection) -> PostingSql:
+    schema = tenant_schema(conn)
+    found = _posting_sql.get(schema)
+    if found is None:
+        found = _posting_sql[schema] = PostingSql(schema)
+    return found
+
 
 # Advisory-lock namespaces (hashed with the company id into one bigint key).
 _CHART_LOCK = "bigledger:chart:"
@@ -135,10 +239,9 @@ class SqlAccountRepository:
     async def get_many(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Account]:
         if not ids:
             return {}
-        rows = await self._conn.execute(
-            select(*ACCOUNT_COLUMNS).where(chart_of_accounts.c.id.in_(list(ids)))
-        )
-        return {r.id: account_from_row(r._mapping) for r in rows}
+        raw = await driver_connection(self._conn)
+        rows = await raw.fetch(posting_sql(self._conn).accounts, list(ids))
+        return {r["id"]: account_from_row(r) for r in rows}
 
     async def add(self, accounts: Sequence[Account]) -> None:
         if accounts:  # parents first: the template and the domain list them in that order
@@ -165,9 +268,23 @@ class SqlAccountRepository:
         query = select(exists().where(journal_lines.c.account_id == account_id))
         return bool((await self._conn.execute(query)).scalar())
 
+    async def currency_and_accounts(
+        self, company_id: uuid.UUID, ids: Collection[uuid.UUID]
+    ) -> tuple[str | None, dict[uuid.UUID, Account]]:
+        raw = await driver_connection(self._conn)
+        rows = await raw.fetch(posting_sql(self._conn).currency_and_accounts, company_id, list(ids))
+        if not rows:
+            return None, {}
+        return rows[0]["currency_code"], {
+            r["id"]: account_from_row(r) for r in rows if r["id"] is not None
+        }
+
     async def company_currency(self, company_id: uuid.UUID) -> str | None:
-        query = select(companies.c.currency_code).where(companies.c.id == company_id)
-        return (await self._conn.execute(query)).scalar_one_or_none()
+        raw = await driver_connection(self._conn)
+        currency: str | None = await raw.fetchval(
+            posting_sql(self._conn).company_currency, company_id
+        )
+        return currency
 
 
 # -- fiscal years and periods --------------------------------------------------------------------
@@ -265,16 +382,10 @@ class SqlPeriodRepository:
         return period_from_row(row._mapping) if row is not None else None
 
     async def period_on(self, company_id: uuid.UUID, day: date) -> FiscalPeriod | None:
-        row = (
-            await self._conn.execute(
-                _PERIOD_QUERY.where(
-                    fiscal_periods.c.company_id == company_id,
-                    fiscal_periods.c.start_date <= day,
-                    fiscal_periods.c.end_date >= day,
-                ).with_for_update(read=True, of=fiscal_periods)
-            )
-        ).first()
-        return period_from_row(row._mapping) if row is not None else None
+        """The period covering `day`, share-locked (closing it waits for our commit)."""
+        raw = await driver_connection(self._conn)
+        row = await raw.fetchrow(posting_sql(self._conn).period_on, company_id, day)
+        return period_from_row(row) if row is not None else None
 
     async def save_period(self, period: FiscalPeriod, *, previous_version: int) -> None:
         result = await self._conn.execute(
@@ -337,6 +448,9 @@ def entry_from_rows(header: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]
 
 
 def _header_values(entry: JournalEntry) -> dict[str, Any]:
+    """The header row. A posted entry still awaiting its number is stored as the draft it was
+    (the number, and with it the posted state, come at commit: `number_pending`)."""
+    unnumbered = entry.awaits_number
     return {
         "id": entry.id,
         "company_id": entry.company_id,
@@ -345,16 +459,16 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
         "description": entry.description,
         "total_amount": entry.total_amount,
         "currency_code": entry.currency_code,
-        "status": entry.status.value,
+        "status": EntryStatus.DRAFT.value if unnumbered else entry.status.value,
         "created_at": entry.created_at,
         "updated_at": entry.updated_at,
         "entry_number": entry.entry_number,
-        "fiscal_year_id": entry.fiscal_year_id,
+        "fiscal_year_id": None if unnumbered else entry.fiscal_year_id,
         "reversal_of": entry.reversal_of,
-        "reversed_by": entry.reversed_by,
+        "reversed_by": None if unnumbered else entry.reversed_by,
         "created_by": entry.created_by,
-        "posted_at": entry.posted_at,
-        "posted_by": entry.posted_by,
+        "posted_at": None if unnumbered else entry.posted_at,
+        "posted_by": None if unnumbered else entry.posted_by,
         "version": entry.version,
     }
 
@@ -362,6 +476,11 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
 class SqlJournalRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._unnumbered: dict[uuid.UUID, JournalEntry] = {}  # in posting order
+        self.posting_limits: TenantLimits | None = None  # see count_against
+
+    def count_against(self, limits: TenantLimits) -> None:
+        self.posting_limits = limits
 
     async def claim_request(
         self, company_id: uuid.UUID, key: str, fingerprint: str
@@ -428,29 +547,58 @@ class SqlJournalRepository:
             _known_partitions.update((schema, m) for m in months)
 
     async def add(self, entry: JournalEntry) -> None:
-        await self._conn.execute(insert(transactions).values(_header_values(entry)))
-        await self._conn.execute(
-            insert(journal_lines),
-            [
-                {
-                    "transaction_id": entry.id,
-                    "line_number": line.line_number,
-                    "transaction_date": entry.transaction_date,
-                    "company_id": entry.company_id,
-                    "account_id": line.account_id,
-                    "description": line.description,
-                    "currency_code": line.currency_code,
-                    "exchange_rate": line.exchange_rate,
-                    "debit": line.debit,
-                    "credit": line.credit,
-                    "base_debit": line.base_debit,
-                    "base_credit": line.base_credit,
-                }
-                for line in entry.lines
-            ],
-        )
+        h = _header_values(entry)
+        lines = entry.lines
+        raw = await driver_connection(self._conn)
+        await raw.execute(
+            posting_sql(self._conn).add_entry,
+            h["id"], h["company_id"], h["transaction_date"], h["reference"], h["description"],
+            h["total_amount"], h["currency_code"], h["status"], h["created_at"],
+            h["updated_at"], h["entry_number"], h["fiscal_year_id"], h["reversal_of"],
+            h["reversed_by"], h["created_by"], h["posted_at"], h["posted_by"], h["version"],
+            [line.line_number for line in lines],
+            [line.account_id for line in lines],
+            [line.description for line in lines],
+            [line.currency_code for line in lines],
+            [line.exchange_rate for line in lines],
+            [line.debit for line in lines],
+            [line.credit for line in lines],
+            [line.base_debit for line in lines],
+            [line.base_credit for line in lines],
+        )  # fmt: skip
+        if entry.awaits_number:
+            self._unnumbered.setdefault(entry.id, entry)
+
+    async def number_pending(self) -> int:
+        """Number every entry posted in this transaction that awaits one, in posting order,
+        and write its posted header. Called by the unit of work right before its commit;
+        returns how many it numbered."""
+        if not self._unnumbered:
+            return 0
+        sql = posting_sql(self._conn)
+        raw = await driver_connection(self._conn)
+        pending, self._unnumbered = list(self._unnumbered.values()), {}
+        for entry in pending:
+            assert entry.numbering_year_end is not None and entry.fiscal_year_id is not None
+            row = await raw.fetchrow(
+                sql.number_entry,
+                entry.id, entry.fiscal_year_id, entry.company_id,
+                entry_number_prefix(entry.numbering_year_end), 10**ENTRY_NUMBER_DIGITS,
+                ENTRY_NUMBER_DIGITS, entry.status.value, entry.posted_at, entry.posted_by,
+                entry.updated_at, entry.reversed_by, entry.version,
+            )  # fmt: skip
+            if row is None:
+                raise RuntimeError(f"no number sequence for fiscal year {entry.fiscal_year_id}")
+            number = entry.assign_number(int(row["n"]))
+            assert number == row["entry_number"], (number, row["entry_number"])
+        return len(pending)
 
     async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None:
+        if entry.awaits_number:
+            # Posted in this transaction (its row is locked by us, or was inserted by us): the
+            # posted header is written with its number at commit.
+            self._unnumbered.setdefault(entry.id, entry)
+            return
         values = _header_values(entry)
         for fixed in ("id", "company_id", "created_at", "created_by"):
             del values[fixed]
@@ -482,32 +630,18 @@ class SqlJournalRepository:
             totals[line.account_id][0] += line.base_debit
             totals[line.account_id][1] += line.base_credit
         accounts = sorted(totals, key=str)  # one order everywhere: concurrent posts never deadlock
-        for table, key, day in (
-            (account_balances, "period_month", month_start(entry.transaction_date)),
-            (account_daily_balances, "balance_date", entry.transaction_date),
-        ):
-            statement = pg_insert(table).values(
-                [
-                    {
-                        "account_id": a,
-                        key: day,
-                        "company_id": entry.company_id,
-                        "debit_total": totals[a][0],
-                        "credit_total": totals[a][1],
-                    }
-                    for a in accounts
-                ]
-            )
-            changes = {
-                "debit_total": table.c.debit_total + statement.excluded.debit_total,
-                "credit_total": table.c.credit_total + statement.excluded.credit_total,
-            }
-            if "updated_at" in table.c:
-                changes["updated_at"] = func.now()
-            await self._conn.execute(
-                statement.on_conflict_do_update(index_elements=["account_id", key], set_=changes)
-            )
-        await add_currency_balances(self._conn, entry)  # per (account, currency): revaluation
+        debits = [totals[a][0] for a in accounts]
+        credits = [totals[a][1] for a in accounts]
+        sql = posting_sql(self._conn)
+        raw = await driver_connection(self._conn)
+        # Months before days, as the bulk path: every posting locks balance rows in one order.
+        month = month_start(entry.transaction_date)
+        await raw.execute(sql.add_monthly, accounts, month, entry.company_id, debits, credits)
+        await raw.execute(
+            sql.add_daily, accounts, entry.transaction_date, entry.company_id, debits, credits
+        )
+        if any(line.currency_code != entry.currency_code for line in entry.lines):
+            await add_currency_balances(self._conn, entry)  # per (account, currency)
 
     # -- bulk posting (domain/accounting/bulk.py) --------------------------------------------
 

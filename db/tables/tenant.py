@@ -4,10 +4,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -71,6 +73,17 @@ usage_counters = Table(
     Column("name", String(50), primary_key=True),
     Column("value", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    schema=TENANT_SCHEMA_PLACEHOLDER,
+)
+
+# Postings per month, in a few shard rows so concurrent postings rarely share one
+# (db/tenant_plans.py counts them against the plan's maxTransactions).
+posting_counters = Table(
+    "posting_counters",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("shard", SmallInteger, primary_key=True),
+    Column("posted", BigInteger, nullable=False, server_default="0"),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )
 

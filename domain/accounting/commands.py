@@ -63,7 +63,7 @@ class CreateJournalEntry:
     idempotency_key: str | None = None
 
     def fingerprint(self) -> str:
-        return _fingerprint(
+        return request_fingerprint(
             {
                 "op": "createJournalEntry",
                 "company": str(self.company_id),
@@ -71,19 +71,23 @@ class CreateJournalEntry:
                 "reference": (self.reference or "").strip(),
                 "description": (self.description or "").strip(),
                 "post": self.post,
-                "lines": [
-                    [
-                        str(line.account_id),
-                        _number(line.debit),
-                        _number(line.credit),
-                        (line.description or "").strip(),
-                        (line.currency_code or "").strip().upper(),
-                        _number(line.exchange_rate),
-                    ]
-                    for line in self.lines
-                ],
+                "lines": lines_fingerprint(self.lines),
             }
         )
+
+
+def lines_fingerprint(lines: tuple[LineInput, ...]) -> list[list[str | None]]:
+    return [
+        [
+            str(line.account_id),
+            _number(line.debit),
+            _number(line.credit),
+            (line.description or "").strip(),
+            (line.currency_code or "").strip().upper(),
+            _number(line.exchange_rate),
+        ]
+        for line in lines
+    ]
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ class PostJournalEntry:
     idempotency_key: str | None = None
 
     def fingerprint(self) -> str:
-        return _fingerprint({"op": "postJournalEntry", "id": str(self.entry_id)})
+        return request_fingerprint({"op": "postJournalEntry", "id": str(self.entry_id)})
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def _number(value: Decimal | None) -> str | None:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _fingerprint(content: dict[str, Any]) -> str:
+def request_fingerprint(content: dict[str, Any]) -> str:
     """What makes two requests with one idempotency key "the same request"."""
     return hashlib.sha256(
         json.dumps(content, sort_keys=True, separators=(",", ":")).encode()

@@ -151,7 +151,8 @@ async def revalue_foreign_balances(
             await uow.journals.ensure_partitions([day])
             reversal = entry.mirror(
                 reversal_date=day,
-                description=f"Auto-reversal of revaluation {entry.label}",
+                # the entry's number is drawn at commit: name it by its date
+                description=f"Auto-reversal of the revaluation as of {cmd.as_of.isoformat()}",
                 accounts=accounts,
                 actor=origin.user_id,
                 now=now,

@@ -10,6 +10,10 @@ PERIOD_LOCKED = "PeriodLocked"
 JOURNAL_ENTRY_CREATED = "JournalEntryCreated"
 TRANSACTION_POSTED = "TransactionPosted"
 JOURNAL_ENTRY_REVERSED = "JournalEntryReversed"
+# One per committed batch of `bigledger import journal` (counts, not one event per entry); its
+# aggregate is the company's books (aggregate id: the company).
+JOURNAL_IMPORTED = "JournalImported"
+COMPANY_BOOKS = "CompanyBooks"
 ALL = (
     ACCOUNT_CREATED,
     ACCOUNT_UPDATED,
@@ -20,4 +24,5 @@ ALL = (
     JOURNAL_ENTRY_CREATED,
     TRANSACTION_POSTED,
     JOURNAL_ENTRY_REVERSED,
+    JOURNAL_IMPORTED,
 )

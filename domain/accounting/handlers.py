@@ -6,8 +6,15 @@ conditions such as "amounts up to N" apply to the entry's total.
 
 Lock order inside a transaction (the same everywhere, so concurrent commands cannot deadlock):
 journal-line storage for the dates involved (rarely taken: partitions exist ahead), the
-idempotency key, the entry row, the period row (shared), the year's entry-number sequence,
-balance rows in account order, and last the audit chain (the unit of work's commit).
+idempotency key, the entry row, the period row (shared), balance rows in account order, the
+year's entry-number sequence, and last one lane of the audit chain (both in the unit of work's
+commit).
+
+Entry numbers are gapless per company and fiscal year, so the year's sequence row stays locked
+from the draw to the commit: every posting of the year queues there. The number is therefore
+drawn as late as possible — `post_draft` posts without one, and the journal repository draws it
+(and writes it into the header and the events) in the unit of work's commit, after every other
+write and right before the audit row.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from domain.accounting.model import (
 )
 from domain.accounting.ports import AccountingUnitOfWork, PriorRequest
 from domain.identity.access import AccessGrants, Forbidden, RecordFacts
+from domain.identity.plans import TenantLimits
 from domain.shared.clock import utcnow
 from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
 from domain.shared.events import EventOrigin
@@ -202,7 +210,7 @@ async def lock_period(
 # -- journal entries -----------------------------------------------------------------------------
 
 
-def _idempotency_key(key: str | None) -> str | None:
+def checked_idempotency_key(key: str | None) -> str | None:
     if key is None:
         return None
     key = key.strip()
@@ -237,13 +245,13 @@ async def post_draft(
     *,
     date_field: str = "postingDate",
 ) -> None:
+    """Posts `entry` (share-locking its period); its number is drawn at commit (see above)."""
     period = await uow.periods.period_on(entry.company_id, entry.transaction_date)
-    entry.check_postable(period, accounts, date_field=date_field)  # before a number is drawn
+    entry.check_postable(period, accounts, date_field=date_field)
     assert period is not None
-    sequence = await uow.journals.next_number(entry.company_id, period.fiscal_year_id)
     entry.post(
         period=period,
-        sequence=sequence,
+        sequence=None,
         accounts=accounts,
         actor=origin.user_id,
         now=utcnow(),
@@ -271,13 +279,15 @@ async def create_journal_entry(
     uow: AccountingUnitOfWork,
     origin: EventOrigin,
     grants: AccessGrants,
+    limits: TenantLimits | None = None,
 ) -> JournalEntry:
-    """A draft, or with `post` a posted entry, in one transaction."""
+    """A draft, or with `post` a posted entry, in one transaction. A posting counts against
+    the plan's monthly `maxTransactions` (`limits`; LIMIT_EXCEEDED at commit)."""
     _enter(grants, cmd.company_id)
     _may(grants, "journal", "create", cmd.company_id)
     if cmd.post:
         _may(grants, "journal", "post", cmd.company_id)
-    key = _idempotency_key(cmd.idempotency_key)
+    key = checked_idempotency_key(cmd.idempotency_key)
     fingerprint = cmd.fingerprint()
     async with uow:
         await uow.journals.ensure_partitions([cmd.transaction_date])
@@ -285,10 +295,11 @@ async def create_journal_entry(
             prior = await uow.journals.claim_request(cmd.company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
-        currency = await company_currency(uow, cmd.company_id)
-        accounts = await uow.accounts.get_many(
-            {line.account_id for line in cmd.lines if line.account_id is not None}
+        currency, accounts = await uow.accounts.currency_and_accounts(
+            cmd.company_id, {line.account_id for line in cmd.lines if line.account_id is not None}
         )
+        if currency is None:
+            raise NotFound("Company", "companyId")
         lines = await with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
         entry = JournalEntry.draft(
             company_id=cmd.company_id,
@@ -306,6 +317,8 @@ async def create_journal_entry(
         if cmd.post:
             grants.check("journal", "post", company_id=cmd.company_id, facts=facts)
             await post_draft(entry, uow, origin, accounts)
+            if limits is not None:
+                uow.journals.count_against(limits)
         await uow.journals.add(entry)
         if cmd.post:
             await uow.journals.add_to_balances(entry)
@@ -321,8 +334,10 @@ async def post_journal_entry(
     uow: AccountingUnitOfWork,
     origin: EventOrigin,
     grants: AccessGrants,
+    limits: TenantLimits | None = None,
 ) -> JournalEntry:
-    key = _idempotency_key(cmd.idempotency_key)
+    """Posts a draft; counts against the plan's monthly `maxTransactions` (`limits`)."""
+    key = checked_idempotency_key(cmd.idempotency_key)
     fingerprint = cmd.fingerprint()
     async with uow:
         found = await uow.journals.get(cmd.entry_id)
@@ -345,6 +360,8 @@ async def post_journal_entry(
         )
         previous_version = entry.version
         await post_draft(entry, uow, origin, await uow.accounts.get_many(entry.account_ids))
+        if limits is not None:
+            uow.journals.count_against(limits)
         await uow.journals.save_header(entry, previous_version=previous_version)
         await uow.journals.add_to_balances(entry)
         if key is not None:

@@ -666,7 +666,16 @@ def _places_ok(value: Decimal, quantum: Decimal) -> bool:
 
 
 def entry_number(fiscal_year_end: date, sequence: int) -> str:
-    return f"JE-{fiscal_year_end.year}-{sequence:06d}"
+    return f"{entry_number_prefix(fiscal_year_end)}{sequence:0{ENTRY_NUMBER_DIGITS}d}"
+
+
+def entry_number_prefix(fiscal_year_end: date) -> str:
+    """What every number of the year starts with; the sequence follows, zero-padded to
+    ENTRY_NUMBER_DIGITS (more digits once it outgrows them)."""
+    return f"JE-{fiscal_year_end.year}-"
+
+
+ENTRY_NUMBER_DIGITS = 6
 
 
 @dataclass
@@ -691,10 +700,31 @@ class JournalEntry:
     posted_by: uuid.UUID | None = None
     version: int = 1
     events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
+    # Posted but not yet numbered (see `post`): the year's last day (its number's prefix) and
+    # the event payload fields that carry the number once it is drawn.
+    numbering_year_end: date | None = field(default=None, repr=False, compare=False)
+    _number_slots: list[tuple[dict[str, Any], str]] = field(
+        default_factory=list, repr=False, compare=False
+    )
 
     @property
     def label(self) -> str:
         return self.entry_number or f"draft {self.id}"
+
+    @property
+    def awaits_number(self) -> bool:
+        """Posted, its gapless number still to be drawn (at commit, see `post`)."""
+        return self.status is not EntryStatus.DRAFT and self.entry_number is None
+
+    def assign_number(self, sequence: int) -> str:
+        """The number drawn for a posted entry; written into the events that name it."""
+        if not self.awaits_number or self.numbering_year_end is None:
+            raise ValueError(f"journal entry {self.id} does not await a number")
+        self.entry_number = entry_number(self.numbering_year_end, sequence)
+        for payload, key in self._number_slots:
+            payload[key] = self.entry_number
+        self._number_slots.clear()
+        return self.entry_number
 
     @property
     def account_ids(self) -> set[uuid.UUID]:
@@ -821,15 +851,21 @@ class JournalEntry:
         self,
         *,
         period: FiscalPeriod,
-        sequence: int,
+        sequence: int | None,
         accounts: Mapping[uuid.UUID, Account],
         actor: uuid.UUID,
         now: datetime,
         date_field: str = "postingDate",
     ) -> None:
+        """Posts the entry. With `sequence` None the number is drawn later (`assign_number`,
+        which the store calls right before commit, so the year's number sequence is locked
+        for as short a time as possible); the events carry it by then."""
         self.check_postable(period, accounts, date_field=date_field)
         self.status = EntryStatus.POSTED
-        self.entry_number = entry_number(period.fiscal_year_end, sequence)
+        if sequence is not None:
+            self.entry_number = entry_number(period.fiscal_year_end, sequence)
+        else:
+            self.numbering_year_end = period.fiscal_year_end
         self.fiscal_year_id = period.fiscal_year_id
         self.posted_at = self.updated_at = now
         self.posted_by = actor
@@ -854,6 +890,8 @@ class JournalEntry:
         }
         if self.reversal_of is not None:
             payload["reversalOf"] = str(self.reversal_of)
+        if self.entry_number is None:
+            self._number_slots.append((payload, "entryNumber"))
         self.events.append(RecordedEvent(TRANSACTION_POSTED, JOURNAL_ENTRY, self.id, payload, now))
 
     def check_reversible(self) -> None:
@@ -898,23 +936,21 @@ class JournalEntry:
         self.reversed_by = reversal.id
         self.updated_at = now
         self.version += 1
+        payload: dict[str, Any] = {
+            "companyId": str(self.company_id),
+            "id": str(self.id),
+            "entryNumber": self.entry_number,
+            "reversalId": str(reversal.id),
+            "reversalEntryNumber": reversal.entry_number,
+            "reversalDate": reversal.transaction_date.isoformat(),
+            "version": self.version,
+            "changes": {"status": {"before": "POSTED", "after": "REVERSED"}},
+        }
+        for entry, key in ((self, "entryNumber"), (reversal, "reversalEntryNumber")):
+            if entry.entry_number is None:
+                entry._number_slots.append((payload, key))
         self.events.append(
-            RecordedEvent(
-                JOURNAL_ENTRY_REVERSED,
-                JOURNAL_ENTRY,
-                self.id,
-                {
-                    "companyId": str(self.company_id),
-                    "id": str(self.id),
-                    "entryNumber": self.entry_number,
-                    "reversalId": str(reversal.id),
-                    "reversalEntryNumber": reversal.entry_number,
-                    "reversalDate": reversal.transaction_date.isoformat(),
-                    "version": self.version,
-                    "changes": {"status": {"before": "POSTED", "after": "REVERSED"}},
-                },
-                now,
-            )
+            RecordedEvent(JOURNAL_ENTRY_REVERSED, JOURNAL_ENTRY, self.id, payload, now)
         )
 
     def snapshot(self) -> dict[str, Any]:

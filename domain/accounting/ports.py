@@ -9,6 +9,7 @@ from typing import Protocol
 
 from domain.accounting.currency import Adjustment, ForeignBalance
 from domain.accounting.model import Account, FiscalPeriod, FiscalYear, JournalEntry
+from domain.identity.plans import TenantLimits
 from domain.shared.unit_of_work import UnitOfWork
 
 
@@ -31,6 +32,11 @@ class AccountRepository(Protocol):
 
     async def company_currency(self, company_id: uuid.UUID) -> str | None:
         """The company's base currency, or None if there is no such company."""
+
+    async def currency_and_accounts(
+        self, company_id: uuid.UUID, ids: Collection[uuid.UUID]
+    ) -> tuple[str | None, dict[uuid.UUID, Account]]:
+        """`company_currency` and `get_many` in one round trip (the posting path needs both)."""
 
 
 class PeriodRepository(Protocol):
@@ -74,9 +80,19 @@ class JournalRepository(Protocol):
         """Storage for journal lines on these days exists (monthly partitions)."""
 
     async def add(self, entry: JournalEntry) -> None:
-        """Header and lines (a posted entry's balances are applied separately)."""
+        """Header and lines (a posted entry's balances are applied separately). A posted entry
+        still awaiting its number is stored as a draft until `number_pending` posts it."""
 
     async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None: ...
+
+    async def number_pending(self) -> int:
+        """Draw the numbers of the entries posted through this repository that await one and
+        write them with the posted header (the unit of work calls it right before commit).
+        Returns how many were numbered (they count against maxTransactions)."""
+
+    def count_against(self, limits: TenantLimits) -> None:
+        """This transaction's postings must fit the plan's monthly maxTransactions (checked at
+        commit, when they are counted)."""
 
     async def next_number(self, company_id: uuid.UUID, fiscal_year_id: uuid.UUID) -> int:
         """The next gapless number of the year; the sequence stays locked until commit."""
@@ -127,3 +143,11 @@ class AccountingUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def rates(self) -> RateRepository: ...
+
+
+class PostingCounter(Protocol):
+    """Posted entries per calendar month (`uow.limits`, see db/tenant_plans.py)."""
+
+    async def count_postings(self, entries: int, limits: TenantLimits | None = None) -> None:
+        """Count `entries` posted in this transaction; with `limits`, LIMIT_EXCEEDED if they
+        would pass maxTransactions."""

@@ -135,9 +135,8 @@ async def close_fiscal_year(
             )
             last = periods[-1]
             entry.check_postable(last, accounts)
-            sequence = await uow.journals.next_number(year.company_id, year.id)
-            entry.post(
-                period=last, sequence=sequence, accounts=accounts, actor=origin.user_id, now=now
+            entry.post(  # numbered at commit, like every posting (see handlers)
+                period=last, sequence=None, accounts=accounts, actor=origin.user_id, now=now
             )
             await uow.journals.add(entry)
             await uow.journals.add_to_balances(entry)

@@ -17,8 +17,10 @@ from domain.accounting.events import (
     ACCOUNT_UPDATED,
     JOURNAL_ENTRY_CREATED,
     JOURNAL_ENTRY_REVERSED,
+    JOURNAL_IMPORTED,
     TRANSACTION_POSTED,
 )
+from resolvers.accounting.report_cache import bump
 from resolvers.events.stream import event_company, tenant_events
 from schema.accounting.types import TrialBalance
 from schema.events.types import DomainEvent
@@ -31,9 +33,10 @@ ACCOUNTING_EVENTS = frozenset(
         JOURNAL_ENTRY_CREATED,
         TRANSACTION_POSTED,
         JOURNAL_ENTRY_REVERSED,
+        JOURNAL_IMPORTED,
     }
 )
-BALANCE_CHANGES = frozenset({TRANSACTION_POSTED, JOURNAL_ENTRY_REVERSED})
+BALANCE_CHANGES = frozenset({TRANSACTION_POSTED, JOURNAL_ENTRY_REVERSED, JOURNAL_IMPORTED})
 
 
 def _company_argument(info: strawberry.Info, company_id: strawberry.ID | None) -> uuid.UUID | None:
@@ -68,8 +71,9 @@ class AccountingSubscriptions:
     @strawberry.subscription(
         **guarded(
             "journal:read",
-            "AccountCreated, AccountUpdated, JournalEntryCreated, TransactionPosted and "
-            "JournalEntryReversed events of the companies you may enter (or of one company).",
+            "AccountCreated, AccountUpdated, JournalEntryCreated, TransactionPosted, "
+            "JournalEntryReversed and JournalImported (one per batch of `bigledger import "
+            "journal`) events of the companies you may enter (or of one company).",
         )
     )
     async def accounting_events(
@@ -113,7 +117,11 @@ class AccountingSubscriptions:
                 envelope.get("eventType") in BALANCE_CHANGES and event_company(envelope) == company
             )
 
-        async for _ in tenant_events(info, accept):
+        async for envelope in tenant_events(info, accept):
+            if envelope.get("eventType") == JOURNAL_IMPORTED:
+                # The import CLI bumps the report cache only when it ends; each batch's
+                # postings are committed (and must show) before that.
+                await bump(info, company)
             # tenant_events gave this event fresh dataloaders; the read model is read now.
             balance = await resolve(
                 None, info, company_id=strawberry.ID(str(company)), as_of=as_of or date.today()

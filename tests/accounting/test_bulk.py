@@ -339,3 +339,243 @@ async def test_cli_batches_commit_one_by_one_and_the_import_resumes(
             )
         ).all()
     assert refs == [(f"JE-2026-{i + 1:06d}", f"E{i}") for i in range(20)]
+
+
+async def test_cli_import_feeds_currency_balances_and_writes_one_event_per_batch(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    endpoints: Endpoints,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    books = await Books.open(gql, tenant)
+    rows, _ = generated_rows(6)  # 12 lines in base currency
+    # Two entries in US dollars: 100.00 at 4.5 and 20.50 at 4.4 (base 450.00 / 90.20).
+    rows += [
+        ["U1", "2026-03-05", "1110", "usd", "100.00", "", "USD", "4.5"],
+        ["U1", "2026-03-05", "4100", "usd", "", "100.00", "USD", "4.5"],
+        ["U2", "2026-03-05", "1110", "usd", "20.50", "", "USD", "4.4"],
+        ["U2", "2026-03-05", "4100", "usd", "", "20.50", "USD", "4.4"],
+    ]
+    path = tmp_path / "fx.csv"
+    write_csv(path, rows)
+    done = bigledger(
+        endpoints, settings, "import", "journal", str(path), "--tenant", tenant.slug,
+        "--company", books.company_id, "--batch-size", "8",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    schema = tenant.schema
+    async with engine.connect() as conn:
+        fx = (
+            await conn.execute(
+                text(
+                    "SELECT a.account_code, b.currency_code, b.balance_date::text, b.debit_total,"
+                    " b.credit_total, b.base_debit_total, b.base_credit_total"
+                    f' FROM "{schema}".account_currency_balances b'
+                    f' JOIN "{schema}".chart_of_accounts a ON a.id = b.account_id ORDER BY 1'
+                )
+            )
+        ).all()
+        events = (
+            await conn.execute(
+                text(
+                    "SELECT event_type, aggregate_id::text, envelope -> 'payload'"
+                    f' FROM "{schema}".outbox WHERE event_type = :t ORDER BY id'
+                ),
+                {"t": "JournalImported"},
+            )
+        ).all()
+        posted_events = (
+            await conn.execute(
+                text(
+                    f'SELECT count(*) FROM "{schema}".outbox'
+                    " WHERE event_type = 'TransactionPosted'"
+                )
+            )
+        ).scalar_one()
+        audited = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM shared.audit_log WHERE tenant_id = :t"
+                    " AND operation = 'importJournal'"
+                ),
+                {"t": tenant.id},
+            )
+        ).scalar_one()
+    assert [tuple(map(str, r)) for r in fx] == [
+        ("1110", "USD", "2026-03-05", "120.5000", "0.0000", "540.2000", "0.0000"),
+        ("4100", "USD", "2026-03-05", "0.0000", "120.5000", "0.0000", "540.2000"),
+    ]
+    # One event per batch (whole entries, about 8 lines each) with its counts; no event per
+    # imported entry.
+    assert posted_events == 0
+    assert len(events) == audited >= 2
+    payloads = [e[2] for e in events]
+    assert all(e[1] == books.company_id for e in events)
+    assert sum(p["entries"] for p in payloads) == 8
+    assert sum(p["lines"] for p in payloads) == 16
+    assert sum(p["foreignCurrencyLines"] for p in payloads) == 4
+    assert payloads[0]["fileLines"]["first"] == 2
+    assert (await gql.data(
+        "{ verifyAuditChain { ok } }", None, tenant.token
+    ))["verifyAuditChain"]["ok"] is True  # fmt: skip
+
+
+POST_MANY_KEYED = f"""
+mutation($company: ID!, $entries: [JournalEntryInput!]!, $key: String) {{
+  postJournalEntries(companyId: $company, entries: $entries, idempotencyKey: $key) {{
+    journalEntries {{ id entryNumber status postingDate totalAmount }}
+    {ERRORS}
+  }}
+}}"""
+
+
+async def test_a_keyed_batch_retried_returns_the_first_result_and_posts_nothing_more(
+    gql: GraphQLClient, tenant: TenantHandle, other_tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    books = await Books.open(gql, tenant)
+    batch = [entry(books, "2026-04-02", f"{i + 1}.00") for i in range(5)]
+    variables = {"company": books.company_id, "entries": batch, "key": "import-2026-04-02"}
+    first = (await gql.data(POST_MANY_KEYED, variables, tenant.token))["postJournalEntries"]
+    assert first["errors"] == [] and len(first["journalEntries"]) == 5
+    after_first = await snapshot(engine, tenant.schema)
+
+    again = (await gql.data(POST_MANY_KEYED, variables, tenant.token))["postJournalEntries"]
+
+    assert again == first  # same ids, numbers, amounts: the first result
+    assert await snapshot(engine, tenant.schema) == after_first
+    changed = {**variables, "entries": batch[:4]}
+    refused = (await gql.data(POST_MANY_KEYED, changed, tenant.token))["postJournalEntries"]
+    assert refused["journalEntries"] == []
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("CONFLICT", "idempotencyKey")]
+    assert await snapshot(engine, tenant.schema) == after_first
+    # The key is the company's: another tenant's company may use the same key freely.
+    theirs = await Books.open(gql, other_tenant)
+    own = {"company": theirs.company_id, "entries": [entry(theirs, "2026-04-02", "1.00")],
+           "key": "import-2026-04-02"}  # fmt: skip
+    other = (await gql.data(POST_MANY_KEYED, own, other_tenant.token))["postJournalEntries"]
+    assert other["errors"] == [] and other["journalEntries"][0]["entryNumber"] == "JE-2026-000001"
+
+
+async def test_bulk_foreign_lines_take_the_stored_rate_of_their_day(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    from tests.accounting.test_currency import set_rate
+
+    books = await Books.open(gql, tenant)
+    assert (await set_rate(books, "USD", "2026-03-01", "4.2"))["errors"] == []
+    assert (await set_rate(books, "USD", "2026-03-20", "4.4"))["errors"] == []
+
+    def usd(day: str, amount: str) -> dict[str, Any]:
+        return {
+            "postingDate": day,
+            "lines": [
+                {"accountId": books.id("1110"), "debit": amount, "currencyCode": "USD"},
+                {"accountId": books.id("4100"), "credit": amount, "currencyCode": "USD"},
+            ],
+        }
+
+    posted = (
+        await gql.data(
+            POST_MANY,
+            {
+                "company": books.company_id,
+                "entries": [usd("2026-03-10", "10.00"), usd("2026-03-25", "10.00")],
+            },
+            tenant.token,
+        )
+    )["postJournalEntries"]
+    assert posted["errors"] == []
+    assert [e["totalAmount"] for e in posted["journalEntries"]] == ["42.0000", "44.0000"]
+
+    missing = (
+        await gql.data(
+            POST_MANY,
+            {
+                "company": books.company_id,
+                "entries": [usd("2026-03-25", "1.00"), usd("2026-02-10", "1.00")],
+            },
+            tenant.token,
+        )
+    )["postJournalEntries"]
+    assert missing["journalEntries"] == []
+    assert {(e["code"], e["field"]) for e in missing["errors"]} == {
+        ("MISSING_RATE", "entries.1.lines.0.exchangeRate"),
+        ("MISSING_RATE", "entries.1.lines.1.exchangeRate"),
+    }
+
+
+async def test_single_postings_count_against_the_monthly_transaction_limit(
+    gql: GraphQLClient, make_tenant: Any, engine: AsyncEngine, live_server: Any
+) -> None:
+    from db.tenant_plans import set_plan
+    from tests.accounting.api import POST_ENTRY
+
+    small = await make_tenant("txsingle")
+    books = await Books.open(gql, small)
+    await set_plan(
+        engine, live_server.services.redis, slug=small.slug, limits={"maxTransactions": 3}
+    )
+    await books.sale("1.00")
+    many = (
+        await gql.data(
+            POST_MANY,
+            {"company": books.company_id, "entries": [entry(books, "2026-03-10", "2.00")]},
+            small.token,
+        )
+    )["postJournalEntries"]
+    assert many["errors"] == []
+    draft = await books.entry([("1110", "debit", "3.00"), ("4100", "credit", "3.00")], post=False)
+    assert draft["errors"] == []  # a draft posts nothing: it does not count
+    posted = (
+        await gql.data(POST_ENTRY, {"input": {"id": draft["journalEntry"]["id"]}}, small.token)
+    )["postJournalEntry"]
+    assert posted["errors"] == [] and posted["journalEntry"]["entryNumber"] == "JE-2026-000003"
+    before = await snapshot(engine, small.schema)
+
+    over = await books.entry([("1110", "debit", "4.00"), ("4100", "credit", "4.00")])
+    assert [e["code"] for e in over["errors"]] == ["LIMIT_EXCEEDED"]
+    assert "maxTransactions" in over["errors"][0]["message"]
+    draft2 = await books.entry([("1110", "debit", "5.00"), ("4100", "credit", "5.00")], post=False)
+    refused = (
+        await gql.data(POST_ENTRY, {"input": {"id": draft2["journalEntry"]["id"]}}, small.token)
+    )["postJournalEntry"]
+    assert [e["code"] for e in refused["errors"]] == ["LIMIT_EXCEEDED"]
+    after = await snapshot(engine, small.schema)
+    assert after == {
+        **before,
+        "transactions": before["transactions"] + 1,
+        "journal_lines": before["journal_lines"] + 2,
+        "outbox": before["outbox"] + 1,
+    }  # only the second draft was written
+    usage = await gql.data("{ tenantUsage { transactions } }", None, small.token)
+    assert usage["tenantUsage"]["transactions"] == 3
+
+
+async def test_concurrent_postings_at_the_limit_stop_exactly_at_it(
+    gql: GraphQLClient, make_tenant: Any, engine: AsyncEngine, live_server: Any
+) -> None:
+    import asyncio
+
+    from db.tenant_plans import set_plan
+
+    small = await make_tenant("txrace")
+    books = await Books.open(gql, small)
+    await set_plan(
+        engine, live_server.services.redis, slug=small.slug, limits={"maxTransactions": 5}
+    )
+    results = await asyncio.gather(
+        *(books.entry([("1110", "debit", f"{i}.00"), ("4100", "credit", f"{i}.00")])
+          for i in range(1, 13))
+    )  # fmt: skip
+    posted = [r for r in results if r["errors"] == []]
+    refused = [r for r in results if r["errors"]]
+    assert len(posted) == 5
+    assert {e["code"] for r in refused for e in r["errors"]} == {"LIMIT_EXCEEDED"}
+    assert sorted(r["journalEntry"]["entryNumber"] for r in posted) == [
+        f"JE-2026-{n:06d}" for n in range(1, 6)
+    ]  # gapless: a refused posting leaves no hole
+    usage = await gql.data("{ tenantUsage { transactions } }", None, small.token)
+    assert usage["tenantUsage"]["transactions"] == 5

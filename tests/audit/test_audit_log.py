@@ -377,15 +377,34 @@ async def test_filters_and_pages(gql: GraphQLClient, tenant: TenantHandle) -> No
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_concurrent_commands_form_one_gapless_chain(
+async def stored_seqs(engine: AsyncEngine, tenant_id: uuid.UUID) -> list[int]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT seq FROM shared.audit_log WHERE tenant_id = :t ORDER BY seq"),
+            {"t": tenant_id},
+        )
+        return list(rows.scalars().all())
+
+
+def by_lane(seqs: list[int]) -> dict[int, list[int]]:
+    """Positions within each lane (lane L holds seq L * LANE_SPAN + 1, + 2, ...)."""
+    lanes: dict[int, list[int]] = {}
+    for seq in seqs:
+        lane = audit.lane_of(seq)
+        lanes.setdefault(lane, []).append(seq - lane * audit.LANE_SPAN)
+    return lanes
+
+
+async def test_concurrent_commands_fill_gapless_lanes(
     gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
 ) -> None:
     # Creating companies is serialised by the tenant's company limit; updates of different
-    # companies and sign-ins are not, so those race for the chain's next position.
+    # companies and sign-ins are not, so those race for the log's lanes.
     companies = [
         (await gql.data(CREATE, {"input": {"name": f"C{i}"}}, tenant.token))["createCompany"]
         for i in range(10)
     ]
+    assert await stored_seqs(engine, tenant.id) == list(range(1, 12))  # one at a time: lane 0
     updates = [
         gql.data(UPDATE, {"input": {"id": c["company"]["id"], "version": 1, "name": "Renamed"}},
                  tenant.token)
@@ -398,20 +417,103 @@ async def test_concurrent_commands_form_one_gapless_chain(
     results = await asyncio.gather(*updates, *sign_ins)
     assert all(r["updateCompany"]["errors"] == [] for r in results[:10])
     assert all(r["login"]["errors"] == [] for r in results[10:])
-    async with engine.connect() as conn:
-        seqs = (
-            (
-                await conn.execute(
-                    text("SELECT seq FROM shared.audit_log WHERE tenant_id = :t ORDER BY seq"),
-                    {"t": tenant.id},
-                )
-            )
-            .scalars()
-            .all()
-        )
-    assert seqs == list(range(1, 27))  # sign-in, 10 creates, 10 updates, 5 sign-ins: no gap
+    seqs = await stored_seqs(engine, tenant.id)
+    assert len(seqs) == 26  # sign-in, 10 creates, 10 updates, 5 sign-ins
+    for positions in by_lane(seqs).values():  # every lane gapless from 1
+        assert positions == list(range(1, len(positions) + 1))
     verify = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
     assert (verify["ok"], verify["checkedRows"]) == (True, 26)
+
+
+async def hold_lanes(engine: AsyncEngine, tenant_id: uuid.UUID, lanes: range) -> Any:
+    """A transaction holding these audit lanes of the tenant (as a long command would)."""
+    conn = await engine.connect()
+    await conn.begin()
+    for lane in lanes:
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+            {"cls": audit.LOCK_CLASS + lane, "key": audit.lock_key(tenant_id)},
+        )
+    return conn
+
+
+async def test_a_busy_lane_does_not_hold_up_the_next_command(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    holder = await hold_lanes(engine, tenant.id, range(2))  # lanes 0 and 1 busy
+    try:
+        made = await asyncio.wait_for(
+            gql.data(CREATE, {"input": {"name": "Meanwhile"}}, tenant.token), timeout=10
+        )
+        assert made["createCompany"]["errors"] == []
+    finally:
+        await holder.rollback()
+        await holder.close()
+    await gql.data(CREATE, {"input": {"name": "Later"}}, tenant.token)
+    assert await stored_seqs(engine, tenant.id) == [1, 2, 2 * audit.LANE_SPAN + 1]
+    rows = await audit_rows(gql, tenant)  # newest first, whatever the lane
+    assert [r["seq"] for r in rows] == [2, 2 * audit.LANE_SPAN + 1, 1]
+    verify = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
+    assert verify == {
+        "ok": True, "checkedRows": 3, "firstBrokenSeq": None, "reason": None,
+        "headHash": rows[0]["hash"],
+    }  # fmt: skip
+
+
+async def test_when_every_lane_is_busy_a_command_waits_for_one(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    holder = await hold_lanes(engine, tenant.id, range(audit.LANES))
+    try:
+        pending = asyncio.ensure_future(
+            gql.data(CREATE, {"input": {"name": "Queued"}}, tenant.token)
+        )
+        await asyncio.sleep(1.0)
+        assert not pending.done()  # queued for a lane, not forked
+    finally:
+        await holder.rollback()
+        await holder.close()
+    made = await asyncio.wait_for(pending, timeout=10)
+    assert made["createCompany"]["errors"] == []
+    seqs = await stored_seqs(engine, tenant.id)
+    assert len(seqs) == 2 and all(
+        p == [1] for lane, p in by_lane(seqs).items() if lane
+    )  # the queued row is the first of whichever lane it got
+    assert (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]["ok"] is True
+
+
+async def test_tampering_in_any_lane_is_named_by_verify(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    holder = await hold_lanes(engine, tenant.id, range(1))  # lane 0 busy: rows go to lane 1
+    try:
+        for name in ("One", "Two", "Three"):
+            await gql.data(CREATE, {"input": {"name": name}}, tenant.token)
+    finally:
+        await holder.rollback()
+        await holder.close()
+    lane1 = audit.LANE_SPAN
+    assert await stored_seqs(engine, tenant.id) == [1, lane1 + 1, lane1 + 2, lane1 + 3]
+    clean = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
+    assert (clean["ok"], clean["checkedRows"]) == (True, 4)
+
+    await tamper(
+        engine, tenant.id,
+        "UPDATE $table SET changes = jsonb_set(changes, '{name,after}', '\"Forged\"') "
+        f"WHERE tenant_id = :t AND seq = {lane1 + 2}",
+    )  # fmt: skip
+    broken = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
+    assert (broken["ok"], broken["firstBrokenSeq"], broken["checkedRows"]) == (
+        False, lane1 + 2, 2,
+    )  # fmt: skip
+    assert broken["reason"].startswith("lane 1:") and "altered" in broken["reason"]
+
+    # Moving a row into another lane (renumbering it) breaks that lane's chain too.
+    await tamper(
+        engine, tenant.id, f"UPDATE $table SET seq = 2 WHERE tenant_id = :t AND seq = {lane1 + 3}"
+    )
+    moved = (await gql.data(VERIFY, None, tenant.token))["verifyAuditChain"]
+    assert (moved["ok"], moved["firstBrokenSeq"]) == (False, 2)
 
 
 async def test_calls_with_an_api_key_name_the_key(gql: GraphQLClient, tenant: TenantHandle) -> None:

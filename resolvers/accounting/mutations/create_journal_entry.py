@@ -39,7 +39,9 @@ async def create_journal_entry(
             post=input.post,
             idempotency_key=input.idempotency_key,
         )
-        entry = await run_command(info, handlers.create_journal_entry, command)
+        entry = await run_command(
+            info, handlers.create_journal_entry, command, limits=info.context.limits
+        )
     except DomainError as exc:
         return JournalEntryPayload(
             journal_entry=None, errors=JournalEntryError.from_domain(exc.errors)

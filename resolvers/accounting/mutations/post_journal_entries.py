@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -31,7 +32,9 @@ class PostJournalEntriesPayload:
     errors: list[JournalEntryError]
 
 
-def _command(company_id: strawberry.ID, entries: list[JournalEntryInput]) -> PostJournalEntries:
+def _command(
+    company_id: strawberry.ID, entries: list[JournalEntryInput], idempotency_key: str | None
+) -> PostJournalEntries:
     company = parse_id(company_id, "companyId", "company")
     problems: list[FieldError] = []
     built: list[BulkEntry] = []
@@ -63,11 +66,22 @@ def _command(company_id: strawberry.ID, entries: list[JournalEntryInput]) -> Pos
         )
     if problems:
         raise DomainError(problems)
-    return PostJournalEntries(company_id=company, entries=tuple(built))
+    return PostJournalEntries(
+        company_id=company, entries=tuple(built), idempotency_key=idempotency_key
+    )
 
 
 async def post_journal_entries_resolver(
-    info: strawberry.Info, company_id: strawberry.ID, entries: list[JournalEntryInput]
+    info: strawberry.Info,
+    company_id: strawberry.ID,
+    entries: list[JournalEntryInput],
+    idempotency_key: Annotated[
+        str | None,
+        strawberry.argument(
+            description="One key for the whole batch: a retry with the same key and entries "
+            "returns the batch posted first; the same key with other entries is refused."
+        ),
+    ] = None,
 ) -> PostJournalEntriesPayload:
     context = info.context
     try:
@@ -75,7 +89,7 @@ async def post_journal_entries_resolver(
             raise DomainError.single(
                 ErrorCode.INVALID, f"Send at most 1000 entries; got {len(entries)}.", "entries"
             )
-        command = _command(company_id, entries)
+        command = _command(company_id, entries, idempotency_key)
         origin = context.origin()
         posted = await post_journal_entries(
             command, context.unit_of_work(origin), origin, context.grants, context.limits

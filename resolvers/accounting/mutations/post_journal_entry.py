@@ -23,7 +23,9 @@ async def post_journal_entry(
             entry_id=parse_id(input.id, "id", "journal entry"),
             idempotency_key=input.idempotency_key,
         )
-        entry = await run_command(info, handlers.post_journal_entry, command)
+        entry = await run_command(
+            info, handlers.post_journal_entry, command, limits=info.context.limits
+        )
     except DomainError as exc:
         return JournalEntryPayload(
             journal_entry=None, errors=JournalEntryError.from_domain(exc.errors)
