@@ -1,0 +1,1 @@
+"""Inventory: products, warehouses, stock movements, valuation and reorder suggestions."""

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.inventory import handlers
+from domain.inventory.commands import ReceiveTransfer
+from domain.shared.errors import DomainError
+from resolvers.accounting.report_cache import bump
+from resolvers.commands import parse_id
+from resolvers.inventory.mutations.payload import stock_payload
+from resolvers.inventory.mutations.retry import run_stock_command
+from schema.inventory.types import ReceiveTransferInput, StockError, StockPayload
+
+
+async def receive_transfer(info: strawberry.Info, input: ReceiveTransferInput) -> StockPayload:
+    try:
+        command = ReceiveTransfer(
+            transfer_id=parse_id(input.id, "id", "transfer"), occurred_on=input.occurred_on
+        )
+        change = await run_stock_command(info, handlers.receive_transfer, command)
+    except DomainError as exc:
+        return StockPayload(
+            levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)
+        )
+    if change.transfer is not None:
+        await bump(info, change.transfer.company_id)
+    return await stock_payload(info, change)
