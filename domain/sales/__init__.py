@@ -1,0 +1,1 @@
+"""Sales & CRM: customers, quotations, orders, deliveries, invoices, notes and payments."""

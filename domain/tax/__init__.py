@@ -1,0 +1,1 @@
+"""Tax codes: rates, the default Malaysian SST set, and per-line tax arithmetic."""

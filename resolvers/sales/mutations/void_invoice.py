@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.sales import handlers
+from domain.sales.commands import VoidInvoice
+from domain.shared.errors import DomainError
+from resolvers.commands import parse_id, run_command
+from resolvers.sales.mutations.common import invoice_of
+from schema.sales.types import InvoiceError, InvoiceIdInput, InvoicePayload
+
+
+async def void_invoice(info: strawberry.Info, input: InvoiceIdInput) -> InvoicePayload:
+    try:
+        command = VoidInvoice(invoice_id=parse_id(input.id, "id", "invoice"))
+        invoice = await run_command(info, handlers.void_invoice, command)
+    except DomainError as exc:
+        return InvoicePayload(invoice=None, errors=InvoiceError.from_domain(exc.errors))
+    return InvoicePayload(invoice=await invoice_of(info, invoice), errors=[])

@@ -1,0 +1,589 @@
+"""Sales queries: customers, tax codes, invoices (the spec's InvoiceListQuery), quotations,
+sales orders, deliveries, payments, AR aging and customer statements.
+
+A company the caller may not enter (or read this resource in) reads as empty / null, the same
+answer as for one that does not exist."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from db.readmodels.sales import (
+    AgingRow,
+    DocumentFilter,
+    Row,
+    ar_aging,
+    customers_page,
+    documents_page,
+    payments_page,
+    sales_accounts_of,
+    statement_lines,
+    tax_codes_of,
+    tax_rounding_of,
+)
+from domain.sales.model import DocumentKind
+from domain.shared.aging import today_in
+from domain.tax.model import TaxRounding
+from resolvers.errors import bad_input
+from resolvers.sales.build import documents_of, invoices_of
+from resolvers.sales.mutations.set_sales_account import sales_accounts
+from schema.permissions import guarded
+from schema.relay import PageInfo, clamp_first
+from schema.sales.types import (
+    ArAging,
+    ArAgingBuckets,
+    Customer,
+    CustomerAging,
+    CustomerConnection,
+    CustomerEdge,
+    CustomerPayment,
+    CustomerPaymentConnection,
+    CustomerPaymentEdge,
+    CustomerStatement,
+    CustomerStatementLine,
+    Invoice,
+    InvoiceConnection,
+    InvoiceEdge,
+    InvoiceFilter,
+    InvoiceSort,
+    InvoiceSortField,
+    InvoiceStatus,
+    SalesAccount,
+    SalesDocument,
+    SalesDocumentConnection,
+    SalesDocumentEdge,
+    SalesDocumentStatus,
+    SortDirection,
+    TaxCode,
+    money,
+)
+
+ZERO = Decimal(0)
+INVOICE_KINDS = (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE)
+
+
+def _uuid(value: object, argument: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise bad_input(f"`{argument}` is not an id.", argument) from None
+
+
+def _readable(info: strawberry.Info, company_id: uuid.UUID, resource: str) -> bool:
+    grants = info.context.grants
+    return bool(grants.can_enter(company_id) and grants.allows(resource, "read", company_id))
+
+
+def _company(info: strawberry.Info, company_id: strawberry.ID, resource: str) -> uuid.UUID | None:
+    key = _uuid(company_id, "companyId")
+    return key if _readable(info, key, resource) else None
+
+
+async def _existing_company(
+    info: strawberry.Info, company_id: strawberry.ID, resource: str
+) -> tuple[uuid.UUID, dict[str, Any]] | None:
+    """The company and its row, or None if it is not one of this tenant's the caller may read
+    (a tenant-wide grant lets any id through `can_enter`: the row proves it is ours)."""
+    company = _company(info, company_id, resource)
+    if company is None:
+        return None
+    row = await info.context.loaders.company_by_id.load(company)
+    return (company, row) if row is not None else None
+
+
+def _page_size(first: int | None) -> int:
+    try:
+        return clamp_first(first)
+    except ValueError as exc:
+        raise bad_input(str(exc), "first") from None
+
+
+def _today(info: strawberry.Info) -> date:
+    tenant = info.context.tenant_context
+    return today_in(tenant.timezone if tenant is not None else None)
+
+
+# Cursors: the sort key's value and the row id, typed so they decode to what they were.
+def _encode(value: Any, row_id: uuid.UUID) -> str:
+    typed: list[Any]
+    if isinstance(value, datetime):
+        typed = ["t", value.isoformat()]
+    elif isinstance(value, date):
+        typed = ["d", value.isoformat()]
+    elif isinstance(value, Decimal):
+        typed = ["n", str(value)]
+    elif value is None:
+        typed = ["z", None]
+    else:
+        typed = ["s", str(value)]
+    return base64.urlsafe_b64encode(json.dumps([*typed, str(row_id)]).encode()).decode()
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "t": datetime.fromisoformat,
+    "d": date.fromisoformat,
+    "n": Decimal,
+    "z": lambda v: None,
+    "s": str,
+}
+
+
+def _decode(cursor: str) -> tuple[Any, uuid.UUID]:
+    try:
+        kind, value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        parsed = _PARSERS[kind](value)
+        return parsed, uuid.UUID(row_id)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise bad_input("`after` is not a cursor returned by this API.", "after") from None
+
+
+def _page_info(edges: list[Any], more: bool, after: str | None) -> PageInfo:
+    return PageInfo(
+        has_next_page=more,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+
+
+def _buckets(rows: list[AgingRow]) -> ArAgingBuckets:
+    def total(attribute: str) -> Decimal:
+        return sum((getattr(r, attribute) for r in rows), ZERO)
+
+    return ArAgingBuckets(
+        current=money(total("current")),
+        days_1_to_30=money(total("days_1_30")),
+        days_31_to_60=money(total("days_31_60")),
+        days_61_to_90=money(total("days_61_90")),
+        over_90=money(total("over_90")),
+        total=money(sum((r.total for r in rows), ZERO)),
+    )
+
+
+async def _documents(
+    info: strawberry.Info,
+    company: uuid.UUID | None,
+    where: DocumentFilter,
+    sort: InvoiceSort | None,
+    first: int | None,
+    after: str | None,
+) -> tuple[list[Row], bool, int]:
+    size = _page_size(first)
+    position = _decode(after) if after else None
+    if company is None:
+        return [], False, size
+    sort = sort or InvoiceSort()
+    rows = await documents_page(
+        info.context.tenant_engine,
+        company_id=company,
+        where=where,
+        today=_today(info),
+        sort=sort.field.value,
+        descending=sort.direction is SortDirection.DESC,
+        first=size,
+        after=position,
+    )
+    return rows[:size], len(rows) > size, size
+
+
+def _sort_value(row: Row, sort: InvoiceSort | None) -> Any:
+    return row[(sort or InvoiceSort()).field.value]
+
+
+@strawberry.type
+class SalesQueries:
+    @strawberry.field(
+        **guarded(
+            "customer:read",
+            "A company's customers in code order; `search` matches name or code (contains) "
+            "or the tax id (exactly).",
+        )
+    )
+    async def customers(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        search: str | None = None,
+        include_inactive: bool = True,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> CustomerConnection:
+        size = _page_size(first)
+        position = None
+        if after:
+            code, row_id = _decode(after)
+            position = (str(code), row_id)
+        company = _company(info, company_id, "customer")
+        found = (
+            await customers_page(
+                info.context.tenant_engine,
+                company_id=company,
+                search=(search or "").strip() or None,
+                include_inactive=include_inactive,
+                first=size,
+                after=position,
+                cipher=info.context.services.cipher,
+            )
+            if company is not None
+            else []
+        )
+        edges = [
+            CustomerEdge(cursor=_encode(c.code, c.id), node=Customer.of(c)) for c in found[:size]
+        ]
+        return CustomerConnection(
+            edges=edges, page_info=_page_info(edges, len(found) > size, after)
+        )
+
+    @strawberry.field(**guarded("customer:read", "One customer, or null."))
+    async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
+        found = await info.context.loaders.customer_by_id.load(_uuid(id, "id"))
+        if found is None or not _readable(info, found.company_id, "customer"):
+            return None
+        return Customer.of(found)
+
+    @strawberry.field(
+        **guarded(
+            "invoice:read",
+            "A company's tax codes (the Malaysian SST set to start with).",
+        )
+    )
+    async def tax_codes(self, info: strawberry.Info, company_id: strawberry.ID) -> list[TaxCode]:
+        company = _company(info, company_id, "invoice")
+        if company is None:
+            return []
+        return [
+            TaxCode(
+                id=strawberry.ID(str(c.id)),
+                code=c.code,
+                name=c.name,
+                rate=Decimal(format(c.rate.normalize(), "f")),
+                kind=c.kind,
+                account_id=strawberry.ID(str(c.account_id)) if c.account_id else None,
+                is_active=c.is_active,
+            )
+            for c in await tax_codes_of(info.context.tenant_engine, company)
+        ]
+
+    @strawberry.field(
+        **guarded("invoice:read", "How the company rounds each line's tax.", feature="sales")
+    )
+    async def tax_rounding(
+        self, info: strawberry.Info, company_id: strawberry.ID
+    ) -> TaxRounding | None:
+        found = await _existing_company(info, company_id, "invoice")
+        if found is None:
+            return None
+        return await tax_rounding_of(info.context.tenant_engine, found[0])
+
+    @strawberry.field(
+        **guarded(
+            "account:read",
+            "The accounts a company's sales postings book to, per role.",
+        )
+    )
+    async def sales_accounts(
+        self, info: strawberry.Info, company_id: strawberry.ID
+    ) -> list[SalesAccount]:
+        found = await _existing_company(info, company_id, "account")
+        if found is None:
+            return []
+        return sales_accounts(await sales_accounts_of(info.context.tenant_engine, found[0]))
+
+    @strawberry.field(
+        **guarded(
+            "invoice:read",
+            "The spec's InvoiceListQuery: a company's invoices filtered by customer, status "
+            "(OVERDUE: posted or partially paid and past due in the tenant's timezone) and "
+            "issue-date range, sorted, as a Relay connection (at most 100 per page).",
+        )
+    )
+    async def invoices(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        filter: InvoiceFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+        sort: InvoiceSort | None = None,
+    ) -> InvoiceConnection:
+        statuses = list(filter.status or []) if filter else []
+        where = DocumentFilter(
+            kinds=tuple(
+                k.value
+                for k in (filter.kinds if filter and filter.kinds else [DocumentKind.INVOICE])
+            ),
+            customer_id=_uuid(filter.customer_id, "filter.customerId")
+            if filter and filter.customer_id
+            else None,
+            statuses=tuple(s.value for s in statuses if s is not InvoiceStatus.OVERDUE),
+            overdue=InvoiceStatus.OVERDUE in statuses,
+            date_from=filter.date_from if filter else None,
+            date_to=filter.date_to if filter else None,
+        )
+        rows, more, _ = await _documents(
+            info, _company(info, company_id, "invoice"), where, sort, first, after
+        )
+        nodes = await invoices_of(info, rows, _today(info))
+        edges = [
+            InvoiceEdge(cursor=_encode(_sort_value(r, sort), r["id"]), node=node)
+            for r, node in zip(rows, nodes, strict=True)
+        ]
+        return InvoiceConnection(edges=edges, page_info=_page_info(edges, more, after))
+
+    @strawberry.field(
+        **guarded(
+            "invoice:read",
+            "One invoice, credit or debit note with its lines, customer, payments and journal "
+            "entry, or null.",
+        )
+    )
+    async def invoice(self, info: strawberry.Info, id: strawberry.ID) -> Invoice | None:
+        row = await info.context.loaders.sales_document_by_id.load(_uuid(id, "id"))
+        if (
+            row is None
+            or DocumentKind(row["kind"]) not in INVOICE_KINDS
+            or not _readable(info, row["company_id"], "invoice")
+        ):
+            return None
+        return (await invoices_of(info, [row], _today(info)))[0]
+
+    @staticmethod
+    async def _sales_documents(
+        info: strawberry.Info,
+        kind: DocumentKind,
+        company_id: strawberry.ID,
+        customer_id: strawberry.ID | None,
+        status: list[SalesDocumentStatus] | None,
+        first: int | None,
+        after: str | None,
+    ) -> SalesDocumentConnection:
+        where = DocumentFilter(
+            kinds=(kind.value,),
+            customer_id=_uuid(customer_id, "customerId") if customer_id else None,
+            statuses=tuple(s.value for s in status or []),
+        )
+        sort = InvoiceSort(field=InvoiceSortField.CREATED_AT, direction=SortDirection.DESC)
+        rows, more, _ = await _documents(
+            info, _company(info, company_id, "invoice"), where, sort, first, after
+        )
+        nodes = await documents_of(info, rows)
+        edges = [
+            SalesDocumentEdge(cursor=_encode(r["created_at"], r["id"]), node=node)
+            for r, node in zip(rows, nodes, strict=True)
+        ]
+        return SalesDocumentConnection(edges=edges, page_info=_page_info(edges, more, after))
+
+    @staticmethod
+    async def _sales_document(
+        info: strawberry.Info, id: strawberry.ID, kind: DocumentKind
+    ) -> SalesDocument | None:
+        row = await info.context.loaders.sales_document_by_id.load(_uuid(id, "id"))
+        if (
+            row is None
+            or row["kind"] != kind.value
+            or not _readable(info, row["company_id"], "invoice")
+        ):
+            return None
+        return (await documents_of(info, [row]))[0]
+
+    @strawberry.field(**guarded("invoice:read", "A company's quotations, newest first."))
+    async def quotations(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        customer_id: strawberry.ID | None = None,
+        status: list[SalesDocumentStatus] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> SalesDocumentConnection:
+        return await SalesQueries._sales_documents(
+            info, DocumentKind.QUOTATION, company_id, customer_id, status, first, after
+        )
+
+    @strawberry.field(**guarded("invoice:read", "One quotation with its lines, or null."))
+    async def quotation(self, info: strawberry.Info, id: strawberry.ID) -> SalesDocument | None:
+        return await SalesQueries._sales_document(info, id, DocumentKind.QUOTATION)
+
+    @strawberry.field(**guarded("invoice:read", "A company's sales orders, newest first."))
+    async def sales_orders(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        customer_id: strawberry.ID | None = None,
+        status: list[SalesDocumentStatus] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> SalesDocumentConnection:
+        return await SalesQueries._sales_documents(
+            info, DocumentKind.SALES_ORDER, company_id, customer_id, status, first, after
+        )
+
+    @strawberry.field(**guarded("invoice:read", "One sales order with its lines, or null."))
+    async def sales_order(self, info: strawberry.Info, id: strawberry.ID) -> SalesDocument | None:
+        return await SalesQueries._sales_document(info, id, DocumentKind.SALES_ORDER)
+
+    @strawberry.field(**guarded("invoice:read", "A company's deliveries, newest first."))
+    async def deliveries(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        customer_id: strawberry.ID | None = None,
+        status: list[SalesDocumentStatus] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> SalesDocumentConnection:
+        return await SalesQueries._sales_documents(
+            info, DocumentKind.DELIVERY, company_id, customer_id, status, first, after
+        )
+
+    @strawberry.field(**guarded("invoice:read", "One delivery with its lines, or null."))
+    async def delivery(self, info: strawberry.Info, id: strawberry.ID) -> SalesDocument | None:
+        return await SalesQueries._sales_document(info, id, DocumentKind.DELIVERY)
+
+    @strawberry.field(**guarded("payment:read", "A company's customer payments, newest first."))
+    async def customer_payments(
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID,
+        customer_id: strawberry.ID | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> CustomerPaymentConnection:
+        size = _page_size(first)
+        position = _decode(after) if after else None
+        company = _company(info, company_id, "payment")
+        rows = (
+            await payments_page(
+                info.context.tenant_engine,
+                company_id=company,
+                customer_id=_uuid(customer_id, "customerId") if customer_id else None,
+                first=size,
+                after=position,
+            )
+            if company is not None
+            else []
+        )
+        edges = [
+            CustomerPaymentEdge(
+                cursor=_encode(r["created_at"], r["id"]), node=CustomerPayment.of(r)
+            )
+            for r in rows[:size]
+        ]
+        return CustomerPaymentConnection(
+            edges=edges, page_info=_page_info(edges, len(rows) > size, after)
+        )
+
+    @strawberry.field(
+        **guarded(
+            "payment:read",
+            "One payment or refund with its allocations and journal entry, or null.",
+        )
+    )
+    async def customer_payment(
+        self, info: strawberry.Info, id: strawberry.ID
+    ) -> CustomerPayment | None:
+        row = await info.context.loaders.customer_payment_by_id.load(_uuid(id, "id"))
+        if row is None or not _readable(info, row["company_id"], "payment"):
+            return None
+        return CustomerPayment.of(row)
+
+    @strawberry.field(
+        **guarded(
+            "invoice:read",
+            "Accounts receivable aging at `asOf` (default: today in the tenant's timezone): "
+            "invoices and debit notes open at that date (less payments and credit notes up "
+            "to it) per customer by days past due — current, 1-30, 31-60, 61-90, over 90 — "
+            "in base currency.",
+        )
+    )
+    async def ar_aging(
+        self, info: strawberry.Info, company_id: strawberry.ID, as_of: date | None = None
+    ) -> ArAging | None:
+        found = await _existing_company(info, company_id, "invoice")
+        if found is None:
+            return None
+        company, row = found
+        day = as_of or _today(info)
+        rows = await ar_aging(info.context.tenant_engine, company, day)
+        return ArAging(
+            company_id=strawberry.ID(str(company)),
+            as_of=day,
+            currency_code=row["currency_code"],
+            customers=[
+                CustomerAging(
+                    customer_id=strawberry.ID(str(r.customer_id)),
+                    customer_code=r.customer_code,
+                    customer_name=r.customer_name,
+                    buckets=_buckets([r]),
+                )
+                for r in rows
+            ],
+            totals=_buckets(rows),
+        )
+
+    @strawberry.field(
+        **guarded(
+            "invoice:read",
+            "A customer's statement in their currency: the balance brought forward, every "
+            "posted invoice, note, receipt and refund between the dates with the running "
+            "balance, and the aging of what is open.",
+        )
+    )
+    async def customer_statement(
+        self,
+        info: strawberry.Info,
+        customer_id: strawberry.ID,
+        date_from: date,
+        date_to: date | None = None,
+    ) -> CustomerStatement | None:
+        found = await info.context.loaders.customer_by_id.load(_uuid(customer_id, "customerId"))
+        if found is None or not _readable(info, found.company_id, "invoice"):
+            return None
+        until = date_to or _today(info)
+        if until < date_from:
+            raise bad_input("`dateTo` is before `dateFrom`.", "dateTo")
+        rows = await statement_lines(info.context.tenant_engine, found.id, until)
+        opening = ZERO
+        lines: list[CustomerStatementLine] = []
+        balance = ZERO
+        for r in rows:
+            if r["currency_code"] != found.currency_code:
+                continue  # a document in another currency is not part of this account
+            change = r["debit"] - r["credit"]
+            if r["day"] < date_from:
+                opening += change
+                balance = opening
+                continue
+            balance += change
+            lines.append(
+                CustomerStatementLine(
+                    date=r["day"],
+                    kind=r["kind"],
+                    number=r["number"],
+                    reference=r["reference"],
+                    debit=money(r["debit"]),
+                    credit=money(r["credit"]),
+                    balance=money(balance),
+                )
+            )
+        if not lines:
+            balance = opening
+        aging = await ar_aging(info.context.tenant_engine, found.company_id, until, [found.id])
+        return CustomerStatement(
+            customer=Customer.of(found),
+            currency_code=found.currency_code,
+            date_from=date_from,
+            date_to=until,
+            opening_balance=money(opening),
+            lines=lines,
+            closing_balance=money(balance),
+            aging=_buckets(aging),
+        )
