@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.purchasing import handlers
+from domain.purchasing.commands import ApplySupplierAdvance
+from domain.shared.errors import DomainError
+from resolvers.accounting.report_cache import bump
+from resolvers.commands import parse_id, run_command
+from schema.purchasing.types import (
+    ApplySupplierAdvanceInput,
+    SupplierPayment,
+    SupplierPaymentError,
+    SupplierPaymentPayload,
+)
+
+
+async def apply_supplier_advance(
+    info: strawberry.Info, input: ApplySupplierAdvanceInput
+) -> SupplierPaymentPayload:
+    try:
+        command = ApplySupplierAdvance(
+            bill_id=parse_id(input.bill_id, "billId", "bill"), amount=input.amount, day=input.date
+        )
+        applied = await run_command(info, handlers.apply_supplier_advance, command)
+    except DomainError as exc:
+        return SupplierPaymentPayload(
+            payment=None, errors=SupplierPaymentError.from_domain(exc.errors)
+        )
+    await bump(info, applied.company_id)  # AP and advances booked: cached reports are stale
+    return SupplierPaymentPayload(payment=SupplierPayment.of(applied), errors=[])

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import strawberry
+
+from domain.purchasing import handlers
+from domain.purchasing.commands import IssueSupplierCredit
+from domain.purchasing.model import CreditLineInput
+from domain.shared.errors import DomainError
+from resolvers.accounting.report_cache import bump
+from resolvers.commands import parse_id, run_command
+from schema.purchasing.types import (
+    IssueSupplierCreditInput,
+    SupplierCredit,
+    SupplierCreditError,
+    SupplierCreditPayload,
+)
+
+
+async def issue_supplier_credit(
+    info: strawberry.Info, input: IssueSupplierCreditInput
+) -> SupplierCreditPayload:
+    try:
+        command = IssueSupplierCredit(
+            bill_id=parse_id(input.bill_id, "billId", "bill"),
+            credit_date=input.credit_date,
+            reason=input.reason,
+            lines=tuple(
+                CreditLineInput(
+                    bill_line_id=parse_id(line.bill_line_id, f"lines.{i}.billLineId", "bill line"),
+                    quantity=line.quantity,
+                    return_stock=line.return_stock,
+                )
+                for i, line in enumerate(input.lines)
+            ),
+        )
+        credit = await run_command(info, handlers.issue_supplier_credit, command)
+    except DomainError as exc:
+        return SupplierCreditPayload(
+            credit=None, errors=SupplierCreditError.from_domain(exc.errors)
+        )
+    await bump(info, credit.company_id)  # AP (and stock) booked: cached reports are stale
+    return SupplierCreditPayload(credit=SupplierCredit.of(credit), errors=[])
