@@ -49,6 +49,8 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.tables import TENANT_SCHEMA_PLACEHOLDER
+from db.tables.purchasing import suppliers
+from db.tables.sales import customers
 from db.tables.shared import users
 from db.tables.tenant import companies
 
@@ -426,6 +428,14 @@ class EncryptedField:
 
 COMPANY_TAX_NUMBER = EncryptedField(companies, "tax_number", index_column="tax_number_index")
 USER_FULL_NAME = EncryptedField(users, "full_name", tenant_column="tenant_id")
+# Customers' and suppliers' tax ids (TIN): searchable by exact value only, through the index.
+CUSTOMER_TAX_ID = EncryptedField(customers, "tax_id", index_column="tax_id_index")
+SUPPLIER_TAX_ID = EncryptedField(suppliers, "tax_id", index_column="tax_id_index")
 
 # Everything `bigledger keys rotate` re-encrypts.
-ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (COMPANY_TAX_NUMBER, USER_FULL_NAME)
+ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
+    COMPANY_TAX_NUMBER,
+    USER_FULL_NAME,
+    CUSTOMER_TAX_ID,
+    SUPPLIER_TAX_ID,
+)

@@ -5,20 +5,32 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import insert
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from db import audit
 from db.access import SqlAccessRepository
-from db.crypto import FieldCipher
+from db.crypto import FieldCipher, tenant_schema
 from db.repositories.accounting import (
     SqlAccountRepository,
     SqlJournalRepository,
     SqlPeriodRepository,
+    driver_connection,
 )
 from db.repositories.companies import SqlCompanyRepository
 from db.repositories.currency import SqlRateRepository
-from db.tables.tenant import outbox
+from db.repositories.inventory import (
+    SqlProductRepository,
+    SqlStockRepository,
+    SqlWarehouseRepository,
+)
+from db.repositories.purchasing import SqlPurchasingDocuments, SqlSupplierRepository
+from db.repositories.sales import (
+    SqlCustomerPaymentRepository,
+    SqlCustomerRepository,
+    SqlSalesDocumentRepository,
+)
+from db.repositories.tax import SqlTaxCodeRepository
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
@@ -65,6 +77,15 @@ class SqlUnitOfWork:
         self.periods = SqlPeriodRepository(self._conn)
         self.journals = SqlJournalRepository(self._conn)
         self.rates = SqlRateRepository(self._conn)
+        self.products = SqlProductRepository(self._conn)
+        self.warehouses = SqlWarehouseRepository(self._conn)
+        self.stock = SqlStockRepository(self._conn)
+        self.tax_codes = SqlTaxCodeRepository(self._conn)
+        self.customers = SqlCustomerRepository(self._conn, self.cipher)
+        self.sales_documents = SqlSalesDocumentRepository(self._conn)
+        self.customer_payments = SqlCustomerPaymentRepository(self._conn)
+        self.suppliers = SqlSupplierRepository(self._conn, self.cipher)
+        self.purchasing = SqlPurchasingDocuments(self._conn)
         return self
 
     async def __aexit__(
@@ -86,22 +107,27 @@ class SqlUnitOfWork:
         events.clear()  # an aggregate's events are handed over exactly once
 
     async def commit(self) -> None:
+        # Entry numbers first (each locks its fiscal year's sequence until the commit), the
+        # month's count of postings (maxTransactions), then the events, which carry the
+        # numbers, then the audit row.
+        posted = await self.journals.number_pending()
+        await self.limits.count_postings(posted, self.journals.posting_limits)
         stamped = [DomainEvent.stamp(e, self._origin) for e in self._pending]
         if stamped:
-            await self.connection.execute(
-                insert(outbox),
-                [
-                    {
-                        "event_id": e.id,
-                        "event_type": e.event_type,
-                        "aggregate_type": e.aggregate_type,
-                        "aggregate_id": e.aggregate_id,
-                        "envelope": e.to_envelope(),
-                    }
-                    for e in stamped
-                ],
+            # Straight through asyncpg, one statement whatever the number of events (every
+            # command pays for this; see db/repositories/accounting.py `driver_connection`).
+            raw = await driver_connection(self.connection)
+            await raw.execute(
+                f'INSERT INTO "{tenant_schema(self.connection)}".outbox (event_id, event_type,'
+                " aggregate_type, aggregate_id, envelope) SELECT * FROM unnest($1::uuid[],"
+                " $2::varchar[], $3::varchar[], $4::uuid[], $5::jsonb[])",
+                [e.id for e in stamped],
+                [e.event_type for e in stamped],
+                [e.aggregate_type for e in stamped],
+                [e.aggregate_id for e in stamped],
+                [orjson.dumps(e.to_envelope()).decode() for e in stamped],
             )
-        # Last before commit: it takes the tenant's audit-chain lock until the commit.
+        # Last before commit: it takes one of the tenant's audit-chain lanes until the commit.
         await audit.record_command(self.connection, self._origin, self._operation, stamped)
         assert self._tx is not None
         await self._tx.commit()

@@ -23,6 +23,15 @@ from resolvers.events.subscriptions import EventSubscriptions
 from resolvers.identity.mutations import IdentityMutations
 from resolvers.identity.plans import TenantPlanQueries
 from resolvers.identity.queries import IdentityQueries
+from resolvers.inventory.mutations import InventoryMutations
+from resolvers.inventory.queries import InventoryQueries
+from resolvers.inventory.subscriptions import InventorySubscriptions
+from resolvers.purchasing.mutations import PurchasingMutations
+from resolvers.purchasing.queries import PurchasingQueries
+from resolvers.purchasing.subscriptions import PurchasingSubscriptions
+from resolvers.sales.mutations import SalesMutations
+from resolvers.sales.queries import SalesQueries
+from resolvers.sales.subscriptions import SalesSubscriptions
 from schema.build import BigLedgerSchema, assemble
 from schema.company.types import Company
 from schema.identity.access_types import RoleType
@@ -42,6 +51,9 @@ def build_schema() -> BigLedgerSchema:
             AuditQueries,
             TenantPlanQueries,
             ApiKeyQueries,
+            InventoryQueries,
+            PurchasingQueries,
+            SalesQueries,
         ],
         mutations=[
             IdentityMutations,
@@ -51,8 +63,13 @@ def build_schema() -> BigLedgerSchema:
             AccountingMutations,
             YearEndMutations,
             CurrencyMutations,
+            InventoryMutations,
+            PurchasingMutations,
+            SalesMutations,
         ],
-        subscriptions=[EventSubscriptions, CompanySubscriptions, AccountingSubscriptions],
+        subscriptions=[EventSubscriptions, CompanySubscriptions, AccountingSubscriptions,
+                       InventorySubscriptions, SalesSubscriptions,
+                       PurchasingSubscriptions],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],
     )

@@ -35,7 +35,7 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 REDACTED = "[redacted]"
 SENSITIVE_FIELDS = frozenset(
     {
-        "taxNumber", "tax_number", "bankAccount", "bank_account", "password",
+        "taxNumber", "tax_number", "taxId", "tax_id", "bankAccount", "bank_account", "password",
         "passwordHash", "password_hash", "secret", "token", "accessToken", "refreshToken",
     }
 )  # fmt: skip
