@@ -111,7 +111,7 @@ async def sales_accounts_of(engine: AsyncEngine, company_id: uuid.UUID) -> Sales
 
 async def tax_rounding_of(engine: AsyncEngine, company_id: uuid.UUID) -> TaxRounding:
     async with engine.connect() as conn:
-        return await SqlSalesDocumentRepository(conn).tax_rounding(company_id)
+        return await SqlTaxCodeRepository(conn).rounding(company_id)
 
 
 # -- documents -----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from db.tables.sales import (
     sales_documents,
     sales_number_sequences,
     sales_requests,
-    sales_settings,
 )
 from domain.sales.model import (
     DEFAULT_ACCOUNT_CODES,
@@ -40,7 +39,6 @@ from domain.sales.model import (
     resolve_accounts,
 )
 from domain.shared.errors import Conflict
-from domain.tax.model import TaxRounding
 
 ZERO = Decimal(0)
 
@@ -395,26 +393,6 @@ class SqlSalesDocumentRepository:
             update(sales_requests)
             .where(r.company_id == company_id, r.operation == operation, r.idempotency_key == key)
             .values(result_id=result_id)
-        )
-
-    async def tax_rounding(self, company_id: uuid.UUID) -> TaxRounding:
-        mode = (
-            await self._conn.execute(
-                select(sales_settings.c.tax_rounding).where(
-                    sales_settings.c.company_id == company_id
-                )
-            )
-        ).scalar_one_or_none()
-        return TaxRounding(mode) if mode else TaxRounding.HALF_UP
-
-    async def set_tax_rounding(self, company_id: uuid.UUID, rounding: TaxRounding) -> None:
-        statement = pg_insert(sales_settings).values(
-            company_id=company_id, tax_rounding=rounding.value
-        )
-        await self._conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["company_id"], set_={"tax_rounding": rounding.value}
-            )
         )
 
     async def map_account(

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.tables.sales import sales_settings
 from db.tables.tax import tax_codes
 from db.tables.tenant import companies
-from domain.tax.model import TaxCode, TaxKind, default_codes_for
+from domain.tax.model import TaxCode, TaxKind, TaxRounding, default_codes_for
 
 
 def tax_code_from_row(row: Any) -> TaxCode:
@@ -65,3 +66,23 @@ class SqlTaxCodeRepository:
             .on_conflict_do_nothing(index_elements=["company_id", "code"])
         )
         return await company_tax_codes(self._conn, company_id)
+
+    async def rounding(self, company_id: uuid.UUID) -> TaxRounding:
+        mode = (
+            await self._conn.execute(
+                select(sales_settings.c.tax_rounding).where(
+                    sales_settings.c.company_id == company_id
+                )
+            )
+        ).scalar_one_or_none()
+        return TaxRounding(mode) if mode else TaxRounding.HALF_UP
+
+    async def set_rounding(self, company_id: uuid.UUID, rounding: TaxRounding) -> None:
+        statement = pg_insert(sales_settings).values(
+            company_id=company_id, tax_rounding=rounding.value
+        )
+        await self._conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["company_id"], set_={"tax_rounding": rounding.value}
+            )
+        )

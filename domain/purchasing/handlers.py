@@ -496,6 +496,7 @@ async def create_bill(
             receipt_lines=receipt_lines,
             products=products,
             tax_codes=tax_codes,
+            rounding=await uow.tax_codes.rounding(cmd.company_id),
             expense_accounts_ok=accounts_ok,
             tolerance=tolerance,
             actor=origin.user_id,

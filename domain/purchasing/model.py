@@ -43,7 +43,7 @@ from domain.purchasing.events import (
 from domain.shared.currency import is_currency_code
 from domain.shared.errors import Conflict, DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
-from domain.tax.model import TaxCode, line_tax
+from domain.tax.model import TaxCode, TaxRounding, line_tax
 
 SUPPLIER = "Supplier"
 PURCHASE_ORDER = "PurchaseOrder"
@@ -821,6 +821,7 @@ class Bill:
         receipt_lines: Mapping[uuid.UUID, tuple[GoodsReceipt, ReceiptLine]],
         products: Mapping[uuid.UUID, ProductFacts],
         tax_codes: Mapping[str, TaxCode],
+        rounding: TaxRounding = TaxRounding.HALF_UP,
         expense_accounts_ok: Mapping[uuid.UUID, bool],
         tolerance: Tolerance,
         actor: uuid.UUID,
@@ -901,7 +902,7 @@ class Bill:
         for b, line in zip(built, lines, strict=True):
             b.amount = line_amount(b.quantity, b.unit_price)
             code = tax_codes.get(line.tax_code.strip().upper()) if line.tax_code else None
-            b.tax_amount = line_tax(b.amount, code)  # per line, as the tax rules round it
+            b.tax_amount = line_tax(b.amount, code, rounding)  # per line, the company's rule
         subtotal = sum((b.amount for b in built), ZERO)
         tax_total = sum((b.tax_amount for b in built), ZERO)
         bill = cls(

@@ -412,7 +412,7 @@ async def _priced_items(
     ids = {i.product_id for i in items if i.product_id is not None}
     products = await uow.products.get_many(ids) if ids else {}
     taxes = await uow.tax_codes.for_company(company_id)
-    rounding = await uow.sales_documents.tax_rounding(company_id)
+    rounding = await uow.tax_codes.rounding(company_id)
     return build_lines(
         items,
         company_id=company_id,
@@ -505,7 +505,7 @@ async def create_sales_order(
         issue = _today(cmd.issue_date)
         now = utcnow()
         accounts = await uow.sales_documents.accounts(company)
-        rounding = await uow.sales_documents.tax_rounding(company)
+        rounding = await uow.tax_codes.rounding(company)
         if quotation is not None:
             if quotation.status is not DocumentStatus.OPEN:
                 raise DomainError.single(
@@ -643,7 +643,7 @@ async def create_delivery(
         issue = _today(cmd.delivery_date)
         now = utcnow()
         number = await uow.sales_documents.next_number(company, DocumentKind.DELIVERY.value)
-        rounding = await uow.sales_documents.tax_rounding(company)
+        rounding = await uow.tax_codes.rounding(company)
         lines = [
             _copy_line(
                 line, line_number=n, quantity=q, currency=order.currency_code, rounding=rounding
@@ -803,7 +803,7 @@ async def create_invoice(
                     "deliveryId",
                 )
             currency = delivery.currency_code
-            rounding = await uow.sales_documents.tax_rounding(company)
+            rounding = await uow.tax_codes.rounding(company)
             lines = []
             for line in delivery.lines:
                 copied = _copy_line(
@@ -982,7 +982,7 @@ async def create_credit_note(
                 )
             credited.append((line, requested.quantity, requested.unit_price))
         errors.raise_if_any()
-        rounding = await uow.sales_documents.tax_rounding(company)
+        rounding = await uow.tax_codes.rounding(company)
         lines = [
             _copy_line(
                 line,
@@ -1554,6 +1554,6 @@ async def set_tax_rounding(
     grants.check("account", "update", company_id=cmd.company_id)
     async with uow:
         await company_currency(uow, cmd.company_id)
-        await uow.sales_documents.set_tax_rounding(cmd.company_id, cmd.rounding)
+        await uow.tax_codes.set_rounding(cmd.company_id, cmd.rounding)
         await uow.commit()
     return cmd.rounding

@@ -13,7 +13,6 @@ from domain.sales.model import (
     SalesAccounts,
     SalesDocument,
 )
-from domain.tax.model import TaxRounding
 from domain.tax.ports import TaxCodeRepository
 
 
@@ -60,11 +59,6 @@ class SalesDocumentRepository(Protocol):
     async def complete_request(
         self, company_id: uuid.UUID, operation: str, key: str, result_id: uuid.UUID
     ) -> None: ...
-
-    async def tax_rounding(self, company_id: uuid.UUID) -> TaxRounding:
-        """How the company rounds each line's tax (default half-up)."""
-
-    async def set_tax_rounding(self, company_id: uuid.UUID, rounding: TaxRounding) -> None: ...
 
     async def map_account(
         self, company_id: uuid.UUID, role: str, account_id: uuid.UUID | None

@@ -214,3 +214,24 @@ async def test_supplier_credit_with_goods_sent_back(
     assert paid["errors"] == []
     read = (await gql.data(BILL_QUERY, {"id": bill["id"]}, p.token))["bill"]
     assert (read["status"], read["outstanding"]) == ("PAID", "0.0000")
+
+
+async def test_bills_round_tax_by_the_companys_rule_like_invoices(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    """The company's tax rounding (setTaxRounding) holds for what it buys as for what it sells:
+    0.75 at 6 % is 0.045 of tax — 0.05 half-up (the default), 0.04 half-even."""
+    p = await Purchasing.open(gql, tenant)
+    supplier = await p.supplier()
+    stamp = {"accountId": p.books.id("6200"), "quantity": "1", "unitPrice": "0.75",
+             "taxCode": "SVC6"}  # fmt: skip
+    default = await p.bill(supplier["id"], [stamp, stamp])
+    assert default["taxTotal"] == "0.1000"  # per line: 0.05 + 0.05
+    rounding = await p.call(
+        "mutation($input: SetTaxRoundingInput!) { setTaxRounding(input: $input) { rounding } }",
+        "setTaxRounding",
+        {"input": {"companyId": p.company_id, "rounding": "HALF_EVEN"}},
+    )
+    assert rounding == {"rounding": "HALF_EVEN"}
+    even = await p.bill(supplier["id"], [stamp, stamp])
+    assert even["taxTotal"] == "0.0800"
