@@ -509,7 +509,7 @@ async def run(
 
 
 # Prototype fixes measured in the same rounds (bench/launch_api.py --patch; not app code).
-WHAT_IF = ("rows", "leaves", "rows,leaves", "jwtcache,onetrip,rows,leaves")
+WHAT_IF = ("rows", "leaves", "rows,leaves")
 LABELS = {
     "api": "API, LOG_LEVEL=WARNING",
     "bare": "bare Starlette + asyncpg",
@@ -517,8 +517,6 @@ LABELS = {
     "api+rows": "what-if: API + `rows` (row dicts built once per page)",
     "api+leaves": "what-if: API + `leaves` (fast path: builtin leaves inline, as they are)",
     "api+rows+leaves": "what-if: API + rows + leaves",
-    "api+jwtcache+onetrip+rows+leaves": "what-if: API + jwtcache + onetrip + rows + leaves "
-    "(all prototypes)",
 }
 
 # Earlier runs of this benchmark (newest first), kept by hand when the code measured changes.

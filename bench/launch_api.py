@@ -16,20 +16,11 @@ where uvicorn's event loop runs.
   (GraphQL parsing, validation, query cost limits, the resolver, record-level company scoping)
   is unchanged.
 
-Prototypes of proposed fixes, to measure what they would gain:
+Prototypes of proposed fixes, to measure what they would gain (`jwtcache`, `mget` and
+`onetrip`, the per-request authentication path in one Redis round trip, are app code now:
+server/authentication.py; those names are still accepted, and do nothing, so older benchmark
+configurations keep running):
 
-* `jwtcache`: `TokenService.verify` remembers each verified access token (claims and `exp`)
-  until it expires, so a client sending the same token again skips RS256 verification. Expiry is
-  still enforced on every use; the cache is bounded (cleared when it reaches 10,000 tokens).
-* `mget`: `authenticate` reads the tenant context (entry + version) and the caller's grants
-  (entry + version) in ONE Redis MGET instead of two, falling back to the app's own stores on a
-  miss or a stale entry (so invalidation works exactly as before).
-* `onetrip`: everything `authenticate` and the rate limiter need from Redis in ONE round trip —
-  a non-transactional pipeline of the MGET above and the token-bucket EVALSHA (the bucket uses
-  the tenant's limits as last seen by this process, so a plan change reaches the limiter one
-  request later; the first request of a tenant, or a NOSCRIPT reply, takes the app's own path).
-  Decoded tenant contexts and grants are memoised by their raw cached bytes (both are frozen
-  and the bytes carry their version), so an unchanged entry is not decoded again.
 * `rows`: `companies_page` builds each row dict from the result's keys once per page (`dict(zip
   (keys, row))`, decrypting the tax number in place with the same `COMPANY_TAX_NUMBER.open`)
   instead of `EncryptedField.open_row` copying every `RowMapping` through `.items()`; and
@@ -44,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import cProfile
 import os
 import signal
@@ -55,7 +45,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-PATCHES = ("nochecks", "jwtcache", "mget", "onetrip", "rows", "leaves")
+PATCHES = ("nochecks", "rows", "leaves")
 
 
 def _install_authenticate(replacement: Any) -> None:
@@ -119,204 +109,6 @@ def patch_nochecks() -> None:
 
     rate_limit.enforce = enforce
     rate_limit.check = check
-
-
-def patch_jwtcache() -> None:
-    import orjson
-
-    from server.security.tokens import AccessClaims, TokenService
-
-    original = TokenService.verify
-    cache: dict[str, tuple[AccessClaims, float]] = {}
-
-    def verify(self: TokenService, token: str) -> AccessClaims:
-        hit = cache.get(token)
-        if hit is not None:
-            if hit[1] > time.time():
-                return hit[0]
-            del cache[token]
-        claims = original(self, token)  # raises InvalidToken: nothing is cached
-        payload = token.split(".")[1]
-        payload += "=" * (-len(payload) % 4)
-        exp = float(orjson.loads(base64.urlsafe_b64decode(payload))["exp"])
-        if len(cache) >= 10_000:
-            cache.clear()
-        cache[token] = (claims, exp)
-        return claims
-
-    TokenService.verify = verify  # type: ignore[method-assign]
-
-
-def patch_mget() -> None:
-    import orjson
-    from redis.exceptions import RedisError
-
-    import server.authentication as authentication
-    from db.tenant_context import _FORMAT, context_key, version_key
-    from domain.identity.access import AccessGrants
-    from domain.identity.api_keys import is_api_key
-    from domain.identity.model import Principal
-    from domain.identity.plans import TenantContext
-    from resolvers.context import RequestContext
-    from server.logging import tenant_id_var, user_id_var
-    from server.security.tokens import InvalidToken
-
-    original = authentication.authenticate
-
-    async def authenticate(context: RequestContext, token: str) -> None:
-        if is_api_key(token):
-            await original(context, token)
-            return
-        services = context.services
-        try:
-            claims = services.tokens.verify(token)  # type: ignore[attr-defined]
-        except InvalidToken as exc:
-            context.auth_error = str(exc)
-            return
-        tid, uid = claims.tenant_id, claims.user_id
-        try:
-            cached_ctx, ctx_version, access_version, cached_grants = await services.redis.mget(
-                context_key(tid), version_key(tid), f"access-version:{tid}", f"access:{tid}:{uid}"
-            )
-        except RedisError:
-            await original(context, token)
-            return
-        tenant: TenantContext | None = None
-        if cached_ctx:
-            entry = orjson.loads(cached_ctx)
-            if entry["f"] == _FORMAT and entry["v"] == int(ctx_version or 0):
-                tenant = TenantContext.from_json(entry["c"])
-        if tenant is None:
-            tenant = await services.tenant_contexts.get(tid)
-        if tenant is None or not tenant.active:
-            context.auth_error = "The token's tenant does not exist or is suspended."
-            return
-        grants: AccessGrants | None
-        entry = orjson.loads(cached_grants) if cached_grants else None
-        if entry is not None and entry["v"] == int(access_version or 0):
-            grants = AccessGrants.from_json(entry["g"]) if entry["g"] else None
-        else:
-            grants = await services.access.grants(
-                services.engines.for_schema(tenant.schema_name), tenant.id, uid
-            )
-        if grants is None:
-            context.auth_error = "This account has been deactivated."
-            return
-        context.authenticate(Principal(uid, tenant.id, tenant.schema_name, grants), tenant)
-        tenant_id_var.set(str(tenant.id))
-        user_id_var.set(str(uid))
-
-    _install_authenticate(authenticate)
-
-
-def patch_onetrip() -> None:
-    import orjson
-    from redis.exceptions import RedisError
-
-    import server.authentication as authentication
-    from db.rate_limit import RateLimiter, Verdict
-    from db.tenant_context import _FORMAT, context_key, version_key
-    from domain.identity.access import AccessGrants
-    from domain.identity.api_keys import is_api_key
-    from domain.identity.model import Principal
-    from domain.identity.plans import TenantContext
-    from resolvers.context import RequestContext
-    from server import rate_limit
-    from server.logging import tenant_id_var, user_id_var
-    from server.security.tokens import InvalidToken
-
-    original = authentication.authenticate
-    original_enforce = rate_limit.enforce
-    known_limits: dict[uuid.UUID, tuple[int, int]] = {}  # tenant -> (per minute, burst)
-    # raw cached entry -> (the version it was stored under, the decoded value or None)
-    decoded: dict[bytes, tuple[int, Any]] = {}
-    verdicts: dict[int, Verdict] = {}  # id(request context) -> the pipelined bucket's verdict
-
-    def decode(raw: bytes, kind: str) -> tuple[int, Any]:
-        hit = decoded.get(raw)
-        if hit is None:
-            entry = orjson.loads(raw)
-            value: Any
-            if kind == "context":
-                value = TenantContext.from_json(entry["c"]) if entry["f"] == _FORMAT else None
-            else:
-                value = AccessGrants.from_json(entry["g"]) if entry["g"] else None
-            if len(decoded) >= 1024:
-                decoded.clear()
-            hit = decoded[raw] = (int(entry["v"]), value)
-        return hit
-
-    async def authenticate(context: RequestContext, token: str) -> None:
-        if is_api_key(token):
-            await original(context, token)
-            return
-        services = context.services
-        try:
-            claims = services.tokens.verify(token)  # type: ignore[attr-defined]
-        except InvalidToken as exc:
-            context.auth_error = str(exc)
-            return
-        tid, uid = claims.tenant_id, claims.user_id
-        limiter: RateLimiter = services.rate_limiter
-        pipe = services.redis.pipeline(transaction=False)
-        pipe.mget(
-            context_key(tid), version_key(tid), f"access-version:{tid}", f"access:{tid}:{uid}"
-        )
-        limits = known_limits.get(tid)
-        if limits is not None and limiter.limits.per_minute > 0 and min(limits) > 0:
-            pipe.evalsha(  # the script's sha: TokenBuckets registered it with the client
-                limiter.buckets._script.sha, 1, f"ratelimit:tenant:{tid}",
-                limits[0] / 60.0, limits[1],
-            )  # fmt: skip
-        try:
-            replies = await pipe.execute(raise_on_error=False)
-        except RedisError:
-            await original(context, token)
-            return
-        if isinstance(replies[0], Exception):
-            await original(context, token)
-            return
-        raw_ctx, ctx_version, access_version, raw_grants = replies[0]
-        tenant: TenantContext | None = None
-        if raw_ctx:
-            version, tenant = decode(raw_ctx, "context")
-            if version != int(ctx_version or 0):
-                tenant = None
-        if tenant is None:  # miss or stale: the app's store (reloads and re-caches)
-            tenant = await services.tenant_contexts.get(tid)
-        if tenant is None or not tenant.active:
-            context.auth_error = "The token's tenant does not exist or is suspended."
-            return
-        grants: AccessGrants | None
-        version, grants = decode(raw_grants, "grants") if raw_grants else (-1, None)
-        if version != int(access_version or 0):
-            grants = await services.access.grants(
-                services.engines.for_schema(tenant.schema_name), tenant.id, uid
-            )
-        if grants is None:
-            context.auth_error = "This account has been deactivated."
-            return
-        context.authenticate(Principal(uid, tenant.id, tenant.schema_name, grants), tenant)
-        tenant_id_var.set(str(tenant.id))
-        user_id_var.set(str(uid))
-        per_minute, burst = rate_limit.plan_limits(context)
-        known_limits[tid] = (
-            per_minute or limiter.limits.per_minute,
-            burst or limiter.limits.burst,
-        )
-        if len(replies) > 1 and not isinstance(replies[1], Exception):
-            allowed, wait = replies[1]
-            verdicts[id(context)] = Verdict(bool(int(allowed)), float(wait))
-
-    async def enforce(context: Any) -> None:
-        verdict = verdicts.pop(id(context), None)
-        if verdict is None:  # no pipelined hit (first request, API key, anonymous, NOSCRIPT)
-            await original_enforce(context)
-        elif not verdict.allowed:
-            raise rate_limit.RateLimited(verdict.retry_after)
-
-    _install_authenticate(authenticate)
-    rate_limit.enforce = enforce
 
 
 def patch_rows() -> None:
@@ -437,9 +229,7 @@ def patch_leaves() -> None:
 
 
 def apply_patches(names: list[str]) -> None:
-    if len({"nochecks", "mget", "onetrip"} & set(names)) > 1:
-        raise SystemExit("nochecks, mget and onetrip each replace authenticate: pick one")
-    for name in PATCHES:  # a fixed order: nochecks/mget replace authenticate last
+    for name in PATCHES:  # a fixed order: nochecks replaces authenticate first
         if name in names:
             globals()[f"patch_{name}"]()
 

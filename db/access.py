@@ -138,34 +138,63 @@ def access_version_key(tenant_id: uuid.UUID | str) -> str:
     return f"access-version:{tenant_id}"
 
 
+DECODED_CACHE_SIZE = 4096  # decoded grants kept per process
+
+
 class AccessDirectory:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        # raw cached entry -> (its version, the grants; None: deactivated). Grants are frozen
+        # and an entry's bytes carry its version, so an unchanged entry is decoded once.
+        self._decoded: dict[bytes | str, tuple[int, AccessGrants | None]] = {}
 
     @staticmethod
-    def _keys(tenant_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str]:
+    def cache_keys(tenant_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str]:
+        """What `grants` reads in one MGET: the tenant's access version and the user's entry."""
         return access_version_key(tenant_id), f"access:{tenant_id}:{user_id}"
 
     async def grants(
         self, engine: AsyncEngine, tenant_id: uuid.UUID, user_id: uuid.UUID
     ) -> AccessGrants | None:
-        version_key, grants_key = self._keys(tenant_id, user_id)
         try:
-            raw_version, cached = await self._redis.mget(version_key, grants_key)
+            raw_version, cached = await self._redis.mget(*self.cache_keys(tenant_id, user_id))
         except RedisError:
             return await load_grants(engine, user_id)  # the cache is an optimisation only
+        return await self.from_cache_reply(engine, tenant_id, user_id, raw_version, cached)
+
+    async def from_cache_reply(
+        self,
+        engine: AsyncEngine,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        raw_version: bytes | str | None,
+        cached: bytes | str | None,
+    ) -> AccessGrants | None:
+        """The grants from the values of `cache_keys` (read by `grants` or by a caller's own
+        pipeline); a missing or stale entry is reloaded and cached again."""
         version = int(raw_version or 0)
         if cached:
-            entry = orjson.loads(cached)
-            if entry["v"] == version:
-                return AccessGrants.from_json(entry["g"]) if entry["g"] else None
+            entry_version, grants = self._decode(cached)
+            if entry_version == version:
+                return grants
         grants = await load_grants(engine, user_id)
         with contextlib.suppress(RedisError):
             await self._redis.set(
-                grants_key, orjson.dumps({"v": version, "g": grants and grants.to_json()}),
+                self.cache_keys(tenant_id, user_id)[1],
+                orjson.dumps({"v": version, "g": grants and grants.to_json()}),
                 ex=CACHE_TTL_SECONDS,
-            )  # fmt: skip
+            )
         return grants
+
+    def _decode(self, cached: bytes | str) -> tuple[int, AccessGrants | None]:
+        hit = self._decoded.get(cached)
+        if hit is None:
+            entry = orjson.loads(cached)
+            hit = (entry["v"], AccessGrants.from_json(entry["g"]) if entry["g"] else None)
+            if len(self._decoded) >= DECODED_CACHE_SIZE:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[cached] = hit
+        return hit
 
     async def invalidate(self, tenant_id: uuid.UUID) -> None:
         """Call after committing any change to roles, assignments or company access."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("bigledger.ratelimit")
@@ -72,6 +74,26 @@ class TokenBuckets:
             return ALLOWED
         return Verdict(bool(int(allowed)), float(wait))
 
+    def queue_hit(self, pipe: Pipeline, key: str, rate_per_minute: float, burst: int) -> None:
+        """The same hit as a command of the caller's pipeline (read it with `reply_verdict`).
+        EVALSHA alone: a pipeline running the script object would first ask SCRIPT EXISTS."""
+        pipe.evalsha(self._script.sha, 1, key, rate_per_minute / 60.0, burst)
+
+    @staticmethod
+    def reply_verdict(reply: Any) -> Verdict | None:
+        """None when the queued hit failed (e.g. NOSCRIPT after a Redis restart): `hit` it."""
+        if isinstance(reply, Exception):
+            return None
+        allowed, wait = reply
+        return Verdict(bool(int(allowed)), float(wait))
+
+
+TENANTS_REMEMBERED = 10_000
+
+
+def tenant_bucket_key(tenant_id: object) -> str:
+    return f"ratelimit:tenant:{tenant_id}"
+
 
 @dataclass(frozen=True)
 class RateLimits:
@@ -87,6 +109,15 @@ class RateLimiter:
     def __init__(self, redis: Redis, limits: RateLimits) -> None:
         self.buckets = TokenBuckets(redis)
         self.limits = limits
+        # tenant -> (per minute, burst) of its last hit in this process: what a pipelined hit
+        # of its next request uses (see `queue_tenant_hit`).
+        self._last_tenant_limits: dict[object, tuple[int, int]] = {}
+
+    def tenant_limits(
+        self, per_minute: int | None = None, burst: int | None = None
+    ) -> tuple[int, int]:
+        """A plan's rate and burst, the deployment's defaults where the plan sets none."""
+        return per_minute or self.limits.per_minute, burst or self.limits.burst
 
     async def for_tenant(
         self, tenant_id: object, per_minute: int | None = None, burst: int | None = None
@@ -94,11 +125,22 @@ class RateLimiter:
         """A tenant's bucket; its plan's rate and burst when given, else the defaults."""
         if self.limits.per_minute <= 0:  # switched off for the whole deployment
             return ALLOWED
-        return await self.buckets.hit(
-            f"ratelimit:tenant:{tenant_id}",
-            per_minute or self.limits.per_minute,
-            burst or self.limits.burst,
-        )
+        limits = self.tenant_limits(per_minute, burst)
+        if len(self._last_tenant_limits) >= TENANTS_REMEMBERED:
+            del self._last_tenant_limits[next(iter(self._last_tenant_limits))]
+        self._last_tenant_limits[tenant_id] = limits
+        return await self.buckets.hit(tenant_bucket_key(tenant_id), *limits)
+
+    def queue_tenant_hit(self, pipe: Pipeline, tenant_id: object) -> tuple[int, int] | None:
+        """Queue the tenant's hit on `pipe` with the limits its last hit used here; the limits
+        queued, or None (nothing queued: a tenant not seen yet, or no limit to apply). Its
+        caller compares them with the plan's limits once it knows them: if they differ, the
+        queued verdict is ignored and `for_tenant` decides."""
+        limits = self._last_tenant_limits.get(tenant_id)
+        if limits is None or self.limits.per_minute <= 0 or min(limits) <= 0:
+            return None
+        self.buckets.queue_hit(pipe, tenant_bucket_key(tenant_id), *limits)
+        return limits
 
     async def for_client(self, ip: str | None) -> Verdict:
         """Callers that are not signed in, by IP address (a separate, generous bucket)."""

@@ -70,32 +70,62 @@ async def load_tenant_context(engine: AsyncEngine, tenant_id: uuid.UUID) -> Tena
     )
 
 
+DECODED_CACHE_SIZE = 1024  # decoded entries kept per process
+
+
 class TenantContextStore:
     def __init__(self, engine: AsyncEngine, redis: Redis, ttl: int = CACHE_TTL_SECONDS) -> None:
         self._engine = engine
         self._redis = redis
         self._ttl = ttl
+        # raw cached entry -> (its version, the context; None: another format). Contexts are
+        # frozen and an entry's bytes carry its version, so a hot tenant is decoded once.
+        self._decoded: dict[bytes | str, tuple[int, TenantContext | None]] = {}
+
+    @staticmethod
+    def cache_keys(tenant_id: uuid.UUID) -> tuple[str, str]:
+        """What `get` reads in one MGET: the cached entry and the tenant's context version."""
+        return context_key(tenant_id), version_key(tenant_id)
 
     async def get(self, tenant_id: uuid.UUID) -> TenantContext | None:
-        keys = context_key(tenant_id), version_key(tenant_id)
         try:
-            cached, raw_version = await self._redis.mget(*keys)
+            cached, raw_version = await self._redis.mget(*self.cache_keys(tenant_id))
         except RedisError:
             return await load_tenant_context(self._engine, tenant_id)  # the cache is optional
+        return await self.from_cache_reply(tenant_id, cached, raw_version)
+
+    async def from_cache_reply(
+        self, tenant_id: uuid.UUID, cached: bytes | str | None, raw_version: bytes | str | None
+    ) -> TenantContext | None:
+        """The context from the values of `cache_keys` (read by `get` or by a caller's own
+        pipeline); a missing, stale or unreadable entry is reloaded and cached again."""
         version = int(raw_version or 0)
         if cached:
-            try:
-                entry = orjson.loads(cached)
-                if entry["f"] == _FORMAT and entry["v"] == version:
-                    return TenantContext.from_json(entry["c"])
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                logger.warning("unreadable tenant context cache entry", extra={"key": keys[0]})
+            context = self._decode(cached, version)
+            if context is not None:
+                return context
         context = await load_tenant_context(self._engine, tenant_id)
         if context is not None:
             entry_bytes = orjson.dumps({"f": _FORMAT, "v": version, "c": context.to_json()})
             with contextlib.suppress(RedisError):
-                await self._redis.set(keys[0], entry_bytes, ex=self._ttl)
+                await self._redis.set(context_key(tenant_id), entry_bytes, ex=self._ttl)
         return context
+
+    def _decode(self, cached: bytes | str, version: int) -> TenantContext | None:
+        hit = self._decoded.get(cached)
+        if hit is None:
+            try:
+                entry = orjson.loads(cached)
+                context = TenantContext.from_json(entry["c"]) if entry["f"] == _FORMAT else None
+                hit = (int(entry["v"]), context)
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                logger.warning("unreadable tenant context cache entry")
+                return None
+            if len(self._decoded) >= DECODED_CACHE_SIZE:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[cached] = hit
+        entry_version, context = hit
+        return context if entry_version == version else None
 
     async def invalidate(self, tenant_id: uuid.UUID) -> None:
         """Call after committing any change to the tenant's row (plan, overrides, status...)."""

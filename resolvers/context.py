@@ -24,7 +24,7 @@ from db.api_keys import ApiKeyDirectory
 from db.crypto import FieldCipher
 from db.engine import TenantEngines
 from db.identity import SqlIdentityStore
-from db.rate_limit import RateLimiter
+from db.rate_limit import RateLimiter, Verdict
 from db.sign_in_throttle import SignInThrottles
 from db.tenant_context import TenantContextStore
 from db.tenants import TenantDirectory
@@ -80,6 +80,9 @@ class RequestContext:
     auth_error: str | None = None
     connection_params: dict[str, Any] | None = field(default=None, repr=False)
     credential_expires_at: float | None = None  # a JWT's expiry; API keys have none
+    # The request's rate-limit hit when authentication ran it in its own Redis round trip
+    # (server/authentication.py); server/rate_limit.py uses it instead of hitting again.
+    rate_limit_verdict: Verdict | None = None
     # A websocket's way to authenticate its caller again (set in connection_init).
     recheck_credentials: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
 

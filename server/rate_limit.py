@@ -88,7 +88,11 @@ async def check(context: Any) -> Verdict:
     if limiter is None:
         return ALLOWED
     principal = context.principal
-    if principal is not None:
+    # Authentication may have taken this request's token in its own Redis round trip.
+    verdict = getattr(context, "rate_limit_verdict", None)
+    if verdict is not None:
+        context.rate_limit_verdict = None  # one hit per request
+    elif principal is not None:
         per_minute, burst = plan_limits(context)
         verdict = await limiter.for_tenant(principal.tenant_id, per_minute, burst)
     else:

@@ -19,6 +19,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 ALGORITHM = "RS256"
+VERIFIED_CACHE_SIZE = 10_000  # tokens per process; the oldest is forgotten first
 
 
 class InvalidToken(Exception):
@@ -67,6 +68,9 @@ class TokenService:
             sub={"essential": True},
             tenant={"essential": True},
         )
+        # token -> its claims, once verified: a client repeating its token skips the RS256
+        # check until the token's `exp`. Only tokens that passed every check are remembered.
+        self._verified: dict[str, AccessClaims] = {}
 
     def issue_access_token(self, *, user_id: uuid.UUID, tenant_id: uuid.UUID) -> tuple[str, int]:
         now = int(time.time())
@@ -84,6 +88,18 @@ class TokenService:
         return jwt.encode(header, claims, self._key, algorithms=[ALGORITHM]), self._ttl
 
     def verify(self, token: str) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at is not None and time.time() < known.expires_at:
+                return known
+            del self._verified[token]  # expired: the full check gives the usual reason
+        claims = self._verify_signed(token)  # raises InvalidToken: nothing is remembered
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = claims
+        return claims
+
+    def _verify_signed(self, token: str) -> AccessClaims:
         try:
             decoded = jwt.decode(token, self._key, algorithms=[ALGORITHM])
             self._claims.validate(decoded.claims)
