@@ -796,6 +796,12 @@ async def create_invoice(
         if delivery is not None:
             if delivery.customer_id != customer.id:
                 raise NotFound("Delivery", "deliveryId")
+            if cmd.items:  # they would be ignored: refuse them rather than bill something else
+                raise DomainError.single(
+                    ErrorCode.INVALID,
+                    "A delivery is billed with its own lines: send no items.",
+                    "items",
+                )
             if delivery.status is not DocumentStatus.POSTED:
                 raise DomainError.single(
                     ErrorCode.INVALID_STATE,

@@ -338,15 +338,20 @@ class InventoryQueries:
             raise bad_input(f"`windowDays` is 1 to {MAX_WINDOW_DAYS}.", "windowDays")
         if not 0 <= safety_days <= MAX_WINDOW_DAYS:
             raise bad_input(f"`safetyDays` is 0 to {MAX_WINDOW_DAYS}.", "safetyDays")
-        company = _company(info, company_id)
+        company = await visible_company(info, company_id)
         if company is None:
             return []
+        warehouse = _uuid(warehouse_id, "warehouseId") if warehouse_id else None
+        if warehouse is not None:
+            found = await info.context.loaders.warehouse_by_id.load(warehouse)
+            if found is None or found.company_id != company:
+                return []  # another company's warehouse is none of this company's
         rows = await reorder_candidates(
             info.context.tenant_engine,
             company_id=company,
             as_of=as_of or date.today(),
             window_days=window_days,
-            warehouse_id=_uuid(warehouse_id, "warehouseId") if warehouse_id else None,
+            warehouse_id=warehouse,
         )
         out: list[ReorderSuggestion] = []
         for row in rows:

@@ -67,6 +67,8 @@ EXCEPTION_TEXT = re.compile(
 # Relay bookkeeping and projections written asynchronously by event handlers: they may move
 # while we look, without anybody having touched the tenant's data.
 VOLATILE_TABLES = frozenset({"processed_events", "usage_counters"})
+# Whole-tenant tallies that name no company: left out of a snapshot of one company.
+COUNTED_FOR_THE_TENANT = frozenset({"posting_counters"})
 VOLATILE_COLUMNS = ("published_at", "dispatched_at", "attempts", "last_error")
 
 
@@ -604,8 +606,10 @@ async def snapshot(
     shared tables; the audit log's length separately (refused attempts may be recorded).
 
     With `company_id`, company data is narrowed to that company (rows with that `company_id`,
+    rows whose foreign key names a row with it — a document's lines, a product's stock layers —,
     its `companies` row, outbox events naming it): the rest of the tenant may legitimately
-    change meanwhile, that company must not.
+    change meanwhile, that company must not. Tallies of the whole tenant (posting counters) are
+    left out then: any company's work moves them; other tables are taken whole.
     """
     strip = "ARRAY[" + ", ".join(f"'{c}'" for c in VOLATILE_COLUMNS) + "]::text[]"
 
@@ -629,6 +633,25 @@ async def snapshot(
                 {"schema": schema},
             )
         ).all()
+        with_company = {table for table, has_company in tables if has_company}
+        # Single-column foreign keys to a table with a company: how a child row finds its company.
+        parents: dict[str, tuple[str, str, str]] = {}
+        for child, column, parent, parent_column in (
+            await conn.execute(
+                text(
+                    "SELECT c.relname, a.attname, p.relname, pa.attname FROM pg_constraint k "
+                    "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.conkey[1] "
+                    "JOIN pg_attribute pa ON pa.attrelid = p.oid AND pa.attnum = k.confkey[1] "
+                    "WHERE n.nspname = :schema AND k.contype = 'f' "
+                    "AND array_length(k.conkey, 1) = 1 ORDER BY 1, 2"
+                ),
+                {"schema": schema},
+            )
+        ).all():
+            if parent in with_company and parent != "companies":
+                parents.setdefault(child, (column, parent, parent_column))
         for table, has_company in tables:
             if table in VOLATILE_TABLES:
                 continue
@@ -641,6 +664,14 @@ async def snapshot(
                     where = f"WHERE id = '{company_id}'"
                 elif table == "outbox":
                     where = f"WHERE envelope::text LIKE '%{company_id}%'"
+                elif table in parents:
+                    column, parent, parent_column = parents[table]
+                    where = (
+                        f'WHERE "{column}" IN (SELECT "{parent_column}" FROM "{schema}"."{parent}" '
+                        f"WHERE company_id = '{company_id}')"
+                    )
+                elif table in COUNTED_FOR_THE_TENANT:
+                    continue
             source = f'(SELECT * FROM "{schema}"."{table}" {where}) t'
             out[table] = tuple((await conn.execute(text(fingerprint(source)))).one())
         for table, column in (

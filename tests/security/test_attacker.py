@@ -1,7 +1,8 @@
 """What an attacker would try, generated from the schema so that fields added later are covered.
 
 A world of two tenants — A with companies A1 and A2, B with company B1, each with a custom role,
-an API key, a pending invitation and whatever else the schema's `create*` mutations can make —
+an API key, a pending invitation, a company's stock, purchases and sales in every state an id
+argument takes (`build_commerce`) and whatever else the schema's `create*` mutations can make —
 is attacked field by field: every query, mutation and subscription of the schema is called
 
 - by A's owner with B's ids, and by B's owner (and B's API key) with A's ids;
@@ -28,6 +29,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
@@ -35,7 +37,16 @@ import pytest
 from joserfc.jwk import RSAKey
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain.identity.builtin_roles import ACCOUNTANT, ADMIN, BUILTIN_ROLES, OWNER, VIEWER
+from domain.identity.builtin_roles import (
+    ACCOUNTANT,
+    ADMIN,
+    BUILTIN_ROLES,
+    OWNER,
+    PURCHASING,
+    SALES,
+    VIEWER,
+    WAREHOUSE,
+)
 from resolvers.root import build_schema
 from server.services import Endpoints
 from server.settings import Settings
@@ -74,6 +85,10 @@ NOT_SWEPT: frozenset[str] = frozenset()
 # Fields whose generated document finds nothing of the rightful owner's either, and why; the
 # sweep still runs them (the refusal must hold for attackers too), they just prove less.
 UNPROVEN: dict[str, str] = {}
+# Failures of the sweep in a context still being finished when the sweep grew to cover it:
+# (field, attacker or the start of their label) -> the fix owed. Strict: a listed failure that
+# no longer happens fails the sweep too, so an entry goes as soon as its fix lands.
+KNOWN_OPEN: dict[tuple[str, str], str] = {}
 # Refusals that say "no such thing (for you)" rather than "not like this".
 ACCESS_CODES = frozenset(
     {"NOT_FOUND", "FORBIDDEN", "UNAUTHENTICATED", "BAD_USER_INPUT", "FEATURE_DISABLED", None}
@@ -207,6 +222,8 @@ class TenantWorld:
     invitee: Person | None = None  # invited, never accepted
     member: Person | None = None  # A only: may enter A1 only (viewer + accountant in A1)
     records: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    # The same, made on purpose by `build_commerce` (documents in known states, linked).
+    built: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     cursors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -215,9 +232,10 @@ class TenantWorld:
         out = {company["id"]: f"{label}'s id", company["name"]: f"{label}'s name"}
         out[company["taxNumber"]] = f"{label}'s tax number"
         out[company["registrationNumber"]] = f"{label}'s registration number"
-        for kind, records in self.records.get(label, {}).items():
-            for record in records:
-                out.update(_record_markers(record, f"{label}'s {kind}"))
+        for made in (self.records, self.built):
+            for kind, records in made.get(label, {}).items():
+                for record in records:
+                    out.update(_record_markers(record, f"{label}'s {kind}"))
         return out
 
     def secrets(self) -> dict[str, str]:
@@ -271,13 +289,24 @@ class TenantWorld:
             "apikey": [self.api_key["id"]],
         }
         for label in company_labels:
-            for kind, records in self.records.get(label, {}).items():
-                out.setdefault(kind, []).extend(r["id"] for r in records)
+            built, harvested = self.built.get(label, {}), self.records.get(label, {})
+            for kind in [*built, *(k for k in harvested if k not in built)]:
+                mine = [r["id"] for r in built.get(kind, [])]
+                more = [r["id"] for r in harvested.get(kind, [])]
+                # Queries take the first id of a kind, mutations the last: both are the ones
+                # built on purpose, in a known state, whatever the generic creators added.
+                out.setdefault(kind, []).extend(mine + more + mine[-1:] if more else mine)
         return out
 
     def versions(self) -> dict[str, int]:
         records = [*self.companies.values(), self.role]
-        records += [r for kinds in self.records.values() for rs in kinds.values() for r in rs]
+        records += [
+            r
+            for made in (self.records, self.built)
+            for kinds in made.values()
+            for rs in kinds.values()
+            for r in rs
+        ]
         return {r["id"]: r["version"] for r in records if isinstance(r.get("version"), int)}
 
     def strings(self, company_label: str) -> dict[str, str]:
@@ -373,6 +402,7 @@ async def build_world(
     world.cursors = {c: by_id[world.companies[c]["id"]] for c in company_labels}
     for company in company_labels:
         await harvest(http, factory, world, company)
+        await build_commerce(http, factory, world, company)
     return world
 
 
@@ -462,6 +492,285 @@ async def harvest(
     world.notes = [n for n in world.notes if n.split(" in ")[0] not in done]
 
 
+async def make(
+    http: httpx.AsyncClient, factory: DocumentFactory, token: str, name: str, input_: Any
+) -> dict[str, Any]:
+    """One mutation as the owner, selecting everything its payload holds; must succeed."""
+    fld = factory.roots()["mutation"].fields[name]
+    input_type = fld.args["input"].type
+    selection = factory.selection(fld.type, 3, True)
+    query = f"mutation($input: {input_type}) {{ {name}(input: $input) {selection} }}"
+    payload = (await data(http, query, {"input": input_}, token))[name]
+    assert payload["errors"] == [], (name, payload)
+    return dict(payload)
+
+
+def _leaves(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+
+
+async def build_commerce(
+    http: httpx.AsyncClient, factory: DocumentFactory, world: TenantWorld, company: str
+) -> None:
+    """The company's inventory, purchasing and sales, each stage through the API, kept as the
+    company's records under the id kind the schema's arguments name (`orderLineId` -> line,
+    `paymentId` -> payment, `customerPayment(id)` -> customerpayment). Of every kind a mutation
+    acts on, the one it should find last (the generated mutations take the last): a PO still
+    open, a draft bill, an unallocated payment."""
+    token, company_id = world.handle.token, world.companies[company]["id"]
+    today = date.today().isoformat()
+    records = world.built.setdefault(company, {})
+
+    def keep(kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        records.setdefault(kind, []).append(_leaves(record))
+        return record
+
+    async def run(name: str, input_: dict[str, Any]) -> dict[str, Any]:
+        return await make(http, factory, token, name, input_)
+
+    listing = await data(
+        http,
+        "query($c: ID!) { accounts(companyId: $c, first: 100) { edges { node { id code } } } }",
+        {"c": company_id},
+        token,
+    )
+    account = {e["node"]["code"]: e["node"]["id"] for e in listing["accounts"]["edges"]}
+    tag = f"{world.label}{company}"
+
+    # Inventory: a category, two warehouses (one with a bin), a stocked product, a count and a
+    # transfer still in transit.
+    category = keep(
+        "category",
+        (await run("createProductCategory", {"companyId": company_id, "name": victim_text(tag)}))[
+            "category"
+        ],
+    )
+    warehouses = []
+    for code in ("W1", "W2"):
+        made = (
+            await run(
+                "createWarehouse",
+                {
+                    "companyId": company_id,
+                    "code": f"{code}{uuid.uuid4().hex[:4]}",
+                    "name": victim_text(f"{tag}-{code}"),
+                    "locations": [{"code": "BIN1", "name": victim_text(f"{tag}-bin")}],
+                },
+            )
+        )["warehouse"]
+        warehouses.append(keep("warehouse", made)["id"])
+        for location in made["locations"]:
+            keep("location", location)
+    product = keep(
+        "product",
+        (
+            await run(
+                "createProduct",
+                {
+                    "companyId": company_id,
+                    "sku": f"SKU{uuid.uuid4().hex[:6]}",
+                    "name": victim_text(f"{tag}-product"),
+                    "categoryId": category["id"],
+                    "sellingPrice": "10.00",
+                    "reorderPoint": "500",  # below it: a reorder suggestion to find
+                    "reorderQuantity": "50",
+                },
+            )
+        )["product"],
+    )["id"]
+    stock = {"companyId": company_id, "productId": product}
+    await run(
+        "adjustStock",
+        stock | {"warehouseId": warehouses[0], "delta": "100", "unitCost": "5.00", "reason": "in"},
+    )
+    moved = await run(
+        "transferStock",
+        stock
+        | {
+            "fromWarehouseId": warehouses[0],
+            "toWarehouseId": warehouses[1],
+            "quantity": "5",
+            "reason": "rebalance",
+            "inTransit": True,
+        },
+    )
+    keep("transfer", moved["transfer"])
+
+    # Purchasing: a supplier, an order received and billed (posted, paid in part, credited),
+    # then a draft bill and an order still open.
+    supplier = keep(
+        "supplier",
+        (
+            await run(
+                "createSupplier",
+                {
+                    "companyId": company_id,
+                    "code": f"S{uuid.uuid4().hex[:6]}",
+                    "name": victim_text(f"{tag}-supplier"),
+                },
+            )
+        )["supplier"],
+    )["id"]
+    order_input = {
+        "companyId": company_id,
+        "supplierId": supplier,
+        "warehouseId": warehouses[0],
+        "orderDate": today,
+        "lines": [{"productId": product, "quantity": "10", "unitPrice": "5.00"}],
+    }
+    received_order = (await run("createPurchaseOrder", order_input))["purchaseOrder"]
+    receipt = (
+        await run(
+            "receiveGoods",
+            {
+                "purchaseOrderId": received_order["id"],
+                "receiptDate": today,
+                "lines": [{"orderLineId": received_order["lines"][0]["id"], "quantity": "10"}],
+            },
+        )
+    )["goodsReceipt"]
+    keep("goodsreceipt", receipt)
+    for line in receipt["lines"]:
+        keep("receiptline", line)
+    bill_input = {"companyId": company_id, "supplierId": supplier, "billDate": today}
+    posted_bill = (
+        await run(
+            "createBill",
+            bill_input
+            | {
+                "post": True,
+                "lines": [
+                    {
+                        "receiptLineId": receipt["lines"][0]["id"],
+                        "quantity": "10",
+                        "unitPrice": "5.00",
+                    }
+                ],
+            },
+        )
+    )["bill"]
+    keep("bill", posted_bill)
+    keep(
+        "supplierpayment",
+        (
+            await run(
+                "makeSupplierPayment",
+                {
+                    "companyId": company_id,
+                    "supplierId": supplier,
+                    "paymentDate": today,
+                    "amount": "20.00",
+                    "allocations": [{"billId": posted_bill["id"], "amount": "20.00"}],
+                },
+            )
+        )["payment"],
+    )
+    keep(
+        "suppliercredit",
+        (
+            await run(
+                "issueSupplierCredit",
+                {
+                    "billId": posted_bill["id"],
+                    "creditDate": today,
+                    "lines": [
+                        {
+                            "billLineId": posted_bill["lines"][0]["id"],
+                            "quantity": "1",
+                            "returnStock": False,
+                        }
+                    ],
+                },
+            )
+        )["credit"],
+    )
+    draft_bill = (
+        await run(
+            "createBill",
+            bill_input
+            | {
+                "post": False,
+                "lines": [{"accountId": account["5100"], "quantity": "1", "unitPrice": "7.00"}],
+            },
+        )
+    )["bill"]
+    keep("bill", draft_bill)
+    for line in (*posted_bill["lines"], *draft_bill["lines"]):
+        keep("billline", line)
+    open_order = (await run("createPurchaseOrder", order_input))["purchaseOrder"]
+    for order in (received_order, open_order):
+        keep("purchaseorder", order)
+        for line in order["lines"]:
+            keep("line", line)
+
+    # Sales: a customer, a quotation, an order, its delivery, a posted invoice paid in part,
+    # credit and debit notes, and an unallocated payment.
+    customer = keep(
+        "customer",
+        (
+            await run(
+                "createCustomer",
+                {
+                    "companyId": company_id,
+                    "code": f"C{uuid.uuid4().hex[:6]}",
+                    "name": victim_text(f"{tag}-customer"),
+                },
+            )
+        )["customer"],
+    )["id"]
+    items = [{"productId": product, "quantity": "2", "unitPrice": "10.00"}]
+    quotation = (await run("createQuotation", {"customerId": customer, "items": items}))["document"]
+    keep("quotation", quotation)
+    sales_order = (
+        await run(
+            "createSalesOrder",
+            {"quotationId": quotation["id"], "warehouseId": warehouses[0]},
+        )
+    )["document"]
+    keep("salesorder", sales_order)
+    keep("delivery", (await run("createDelivery", {"salesOrderId": sales_order["id"]}))["document"])
+    invoice = (
+        await run(
+            "createInvoice",
+            {"customerId": customer, "items": items, "warehouseId": warehouses[0], "post": True},
+        )
+    )["invoice"]
+    keep("invoice", invoice)
+    pay = {"customerId": customer, "bankAccountId": account["1110"]}
+    paid = (
+        await run(
+            "receivePayment",
+            pay
+            | {"amount": "5.00", "allocations": [{"invoiceId": invoice["id"], "amount": "5.00"}]},
+        )
+    )["payment"]
+    credit = await run(
+        "createCreditNote",
+        {
+            "invoiceId": invoice["id"],
+            "lines": [{"lineNumber": 1, "quantity": "1"}],
+            "returnStock": False,
+        },
+    )
+    keep("creditnote", credit["invoice"])
+    debit = await run(
+        "createDebitNote",
+        {
+            "invoiceId": invoice["id"],
+            "items": [
+                {"description": victim_text(f"{tag}-charge"), "quantity": "1", "unitPrice": "3.00"}
+            ],
+        },
+    )
+    keep("debitnote", debit["invoice"])
+    unallocated = (await run("receivePayment", pay | {"amount": "4.00", "allocations": []}))[
+        "payment"
+    ]
+    for payment in (paid, unallocated):
+        keep("customerpayment", payment)
+        keep("payment", payment)
+
+
 def _records(value: Any, key: str = "") -> list[tuple[str, dict[str, Any]]]:
     """(kind, record) for every object with an id in a payload, nested ones included; the kind
     is the field's name (`journalEntry` -> journalentry, `periods` -> period)."""
@@ -477,6 +786,32 @@ def _records(value: Any, key: str = "") -> list[tuple[str, dict[str, Any]]]:
             if k != "errors":
                 found += _records(v, k)
     return found
+
+
+# What A's member may do in A1 (and nowhere else): every company resource a role hands out, so
+# that their attacks with A2's records under A1 meet the cross-company checks, not a missing
+# permission.
+MEMBER_A1_ROLES = [str(r.id) for r in (ACCOUNTANT, SALES, PURCHASING, WAREHOUSE)]
+MEMBER_A1_PERMISSIONS = [{"resource": "invoice", "action": "*"}]
+
+
+# Kinds that name the company a command acts in (a customer's invoice, a payment's allocation,
+# an order's receipt, a product's stock): A1's, with A2's records in the rest of the input.
+A1_PARENTS = ("company", "customer", "supplier", "purchaseorder", "payment", "product")
+# The same from the other side: A1's warehouses, accounts, parties and documents, A2's products
+# and document lines (so that a check of only the warehouse or only the party shows).
+A1_PLACES = (
+    "company",
+    "warehouse",
+    "location",
+    "category",
+    "account",
+    "customer",
+    "supplier",
+    "quotation",
+    "salesorder",
+    "delivery",
+)
 
 
 @dataclass
@@ -502,7 +837,14 @@ async def world(
     granted = await data(
         http,
         GRANT,
-        {"input": {"userId": a.member.id, "companyId": a1, "roleIds": [str(ACCOUNTANT.id)]}},
+        {
+            "input": {
+                "userId": a.member.id,
+                "companyId": a1,
+                "roleIds": MEMBER_A1_ROLES,
+                "permissions": MEMBER_A1_PERMISSIONS,
+            }
+        },
         a.handle.token,
     )
     assert granted["grantCompanyAccess"]["errors"] == [], granted
@@ -558,6 +900,7 @@ def targets(w: World) -> list[Target]:
     # A's member who may enter A1 only. A's users, roles and keys are their own tenant's (not
     # secret to them by tenancy: their permissions decide), A2 and what lives in it are.
     a2 = a.ids(["A2"])
+    a1 = a.ids(["A1"])
     tenant_kinds = set(a.ids([]))
     a2_records = {i for kind, ids in a2.items() if kind not in tenant_kinds for i in ids}
     member_markers = a.company_markers("A2") | a.secrets()
@@ -587,6 +930,21 @@ def targets(w: World) -> list[Target]:
         # Their own company A1, with A2's accounts, entries, periods: cross-company references.
         member(
             "A1-only member → A2's records under A1", a2 | {"company": [a.companies["A1"]["id"]]}
+        ),
+        # A1's own documents (the parent a command acts in or on) with A2's records inside:
+        # an A1 invoice of A2's product from A2's warehouse, an A1 payment allocated to A2's
+        # invoice, A2's order lines received on A1's order, ...
+        member(
+            "A1-only member → A2's records in A1's documents",
+            a2 | {k: a1[k] for k in A1_PARENTS if k in a1},
+        ),
+        member(
+            "A1-only member → A2's products and lines in A1's warehouses and parties",
+            a2 | {k: a1[k] for k in A1_PLACES if k in a1},
+        ),
+        member(
+            "A1-only member → A2's records in A1's invoices and bills",
+            a2 | {k: a1[k] for k in ("company", "invoice", "bill", "salesorder") if k in a1},
         ),
         full(a, "B owner → A", b.handle.token),
         full(a, "B API key → A", b.api_key["secret"]),
@@ -712,7 +1070,7 @@ async def run_sweep(
 
     # Reads first, on untouched data; then the mutations (none may succeed against the victim,
     # so their order does not matter). A few at a time: the server shares this event loop.
-    gate = asyncio.Semaphore(6)
+    gate = asyncio.Semaphore(12)
 
     async def gated(operation: str, name: str) -> None:
         async with gate:
@@ -745,7 +1103,14 @@ async def test_every_query_and_mutation_refuses_other_tenants_companies_and_bad_
     ]
     fields = set(in_schema) - NOT_SWEPT
     notes = world.a.notes + world.b.notes
-    assert report.failures == [], "\n".join(report.failures)
+    open_ = {
+        key: [f for f in report.failures if f.startswith(f"{key[0]} ← {key[1]}")]
+        for key in KNOWN_OPEN
+    }
+    failures = [f for f in report.failures if not any(f in seen for seen in open_.values())]
+    assert failures == [], "\n".join(failures)
+    fixed = [key for key, seen in open_.items() if not seen]
+    assert fixed == [], f"fixed now, remove from KNOWN_OPEN: {fixed}"
     # Every field of the schema really ran (no document refused by validation or as too
     # complex) for every attacker ...
     for target in attackers:
@@ -993,7 +1358,8 @@ async def test_nobody_raises_their_own_access_or_hands_on_what_they_lack(
     before_access = (await data(http, MY_ACCESS, token=a.member.token))["myAccess"]
     before = await snapshot(engine, owner.schema, owner.id)
 
-    # The member who may enter A1 (viewer; accountant there) tries it all on themselves.
+    # The member who may enter A1 (viewer; accountant, sales, purchasing, warehouse there)
+    # tries it all on themselves.
     me, member = a.member.id, ("A1-only member", a.member.token)
     for role in BUILTIN_ROLES:
         await attempt(member, f"assignRole(self, {role.name})", assign(me, role.id))
@@ -1031,7 +1397,8 @@ async def test_nobody_raises_their_own_access_or_hands_on_what_they_lack(
     users = {u["id"]: u for u in (await data(http, USERS, token=owner.token))["users"]}
     assert users[str(owner.admin_id)]["isActive"] is True
     assert users[me]["roleIds"] == [str(VIEWER.id)]
-    assert users[me]["companyAccess"] == [{"companyId": a1, "roleIds": [str(ACCOUNTANT.id)]}]
+    [access] = users[me]["companyAccess"]
+    assert access["companyId"] == a1 and sorted(access["roleIds"]) == sorted(MEMBER_A1_ROLES)
     assert users[admin_user.id]["roleIds"] == [str(ADMIN.id)]
 
 
