@@ -463,12 +463,15 @@ class Harness:
         with_worker: bool = False,
         launcher: Sequence[str] | None = None,
         env: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> Server:
         """`bigledger serve` on a free port against this harness's servers; waits until ready."""
         port = free_port()
         argv = [*(launcher or [BIGLEDGER]), "serve", "--port", str(port)]
         if with_worker:
             argv.append("--with-worker")
+        if workers > 1:
+            argv += ["--workers", str(workers)]
         server = spawn(name, argv, self.api_env(log_level, **(env or {})),
                        self.dir / f"{name}.log", port)  # fmt: skip
         self.servers.append(server)

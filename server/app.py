@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from resolvers.root import build_schema
 from server.graphql_view import BigLedgerGraphQL
+from server.logging import configure_logging
 from server.middleware import RequestContextMiddleware
 from server.services import Endpoints, running_services
 from server.settings import Settings
@@ -51,6 +52,19 @@ async def jwks(request: Request) -> JSONResponse:
     return JSONResponse(
         request.app.state.services.tokens.jwks(), headers={"Cache-Control": "public, max-age=300"}
     )
+
+
+def app_from_environment() -> Starlette:
+    """The app of one of `serve --workers N`'s processes: settings and the service URLs come
+    from the environment the serving process prepared."""
+    settings = Settings()
+    configure_logging(settings.log_level, service="bigledger-api")
+    assert settings.database_url and settings.redis_url and settings.celery_broker_url
+    endpoints = Endpoints(
+        settings.database_url, settings.redis_url, settings.celery_broker_url,
+        settings.celery_queue,
+    )  # fmt: skip
+    return create_app(settings, endpoints)
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -58,15 +58,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # uvicorn re-raises SIGTERM after its graceful shutdown; turn that into SystemExit so
         # the `finally` below still stops the worker and the embedded servers.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        uvicorn.run(
-            create_app(settings, infra.endpoints),
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            timeout_graceful_shutdown=5,
-        )
+        options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "log_config": None,
+            "access_log": False,
+            "proxy_headers": False,
+            "timeout_graceful_shutdown": 5,
+        }
+        if args.workers > 1:
+            # Each worker process builds its own app (services, outbox relay, event hub) from
+            # the environment: the servers resolved here, the same data dir and settings.
+            os.environ.update(
+                DATABASE_URL=infra.endpoints.database_url,
+                REDIS_URL=infra.endpoints.redis_url,
+                CELERY_BROKER_URL=infra.endpoints.broker_url,
+                BIGLEDGER_DATA_DIR=str(settings.data_dir),
+            )
+            uvicorn.run(
+                "server.app:app_from_environment", factory=True, workers=args.workers, **options
+            )
+        else:
+            uvicorn.run(create_app(settings, infra.endpoints), **options)
         return 0
     finally:
         # Ask the worker to stop, stop the servers we started (fast), then wait for the worker:
@@ -395,6 +408,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--with-worker", action="store_true", help="also run a Celery worker")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="API processes sharing the port (one per core)"
+    )
     serve.set_defaults(run=_serve)
 
     worker = sub.add_parser("worker", help="run a Celery worker for event handlers")
