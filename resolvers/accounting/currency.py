@@ -12,8 +12,8 @@ from domain.accounting import currency_handlers as handlers
 from domain.accounting.model import AMOUNT_QUANTUM
 from domain.shared.errors import DomainError
 from resolvers.accounting import report_cache
-from resolvers.accounting.queries import _company
 from resolvers.commands import parse_id, run_command
+from resolvers.company.scope import enterable_company
 from schema.accounting.currency_types import (
     ExchangeRate,
     ExchangeRatePayload,
@@ -104,7 +104,7 @@ class CurrencyQueries:
         from_: Annotated[date | None, strawberry.argument(name="from")] = None,
         to: date | None = None,
     ) -> list[ExchangeRate]:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return []
         async with info.context.tenant_engine.connect() as conn:

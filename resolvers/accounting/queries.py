@@ -16,6 +16,7 @@ from db.readmodels.accounting import (
 )
 from domain.accounting.model import Side
 from resolvers.accounting.report_cache import cached_chart_totals
+from resolvers.company.scope import argument_id, enterable_company
 from resolvers.errors import bad_input
 from schema.accounting.types import (
     Account,
@@ -35,19 +36,6 @@ from schema.relay import InvalidCursor, PageInfo, clamp_first, decode_cursor, en
 from schema.scalars import Money
 
 ZERO = Decimal(0)
-
-
-def _uuid(value: object, argument: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
-
-
-def _company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:
-    """The company, or None if the caller may not enter it (they see nothing of it)."""
-    key = _uuid(company_id, "companyId")
-    return key if info.context.grants.can_enter(key) else None
 
 
 def _code_cursor(code: str, account_id: uuid.UUID) -> str:
@@ -123,7 +111,7 @@ class AccountingQueries:
     ) -> AccountConnection:
         size = _page_size(first)
         position = _decode_code_cursor(after) if after else None
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         rows = (
             await accounts_page(
                 info.context.tenant_engine,
@@ -149,7 +137,7 @@ class AccountingQueries:
 
     @strawberry.field(**guarded("account:read", "One account, or null."))
     async def account(self, info: strawberry.Info, id: strawberry.ID) -> Account | None:
-        found = await info.context.loaders.account_by_id.load(_uuid(id, "id"))
+        found = await info.context.loaders.account_by_id.load(argument_id(id, "id"))
         if found is None or not info.context.grants.can_enter(found.company_id):
             return None
         return Account.of(found)
@@ -164,7 +152,7 @@ class AccountingQueries:
     async def account_hierarchy(
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> list[AccountNode]:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return []
         return _tree(await cached_chart_totals(info, company))
@@ -173,7 +161,7 @@ class AccountingQueries:
     async def fiscal_years(
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> list[FiscalYear]:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return []
         return [
@@ -195,7 +183,7 @@ class AccountingQueries:
             position = decode_cursor(after) if after else None
         except InvalidCursor as exc:
             raise bad_input(str(exc), "after") from None
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         rows = (
             await entries_page(
                 info.context.tenant_engine,
@@ -228,7 +216,7 @@ class AccountingQueries:
 
     @strawberry.field(**guarded("journal:read", "One journal entry with its lines, or null."))
     async def journal_entry(self, info: strawberry.Info, id: strawberry.ID) -> JournalEntry | None:
-        row = await info.context.loaders.journal_entry_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.journal_entry_by_id.load(argument_id(id, "id"))
         if row is None or not info.context.grants.can_enter(row["company_id"]):
             return None
         return JournalEntry.from_row(row)
@@ -243,7 +231,7 @@ class AccountingQueries:
     async def trial_balance(
         self, info: strawberry.Info, company_id: strawberry.ID, as_of: date
     ) -> TrialBalance | None:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return None
         currency, rows = await trial_balance(info.context.tenant_engine, company, as_of)

@@ -20,6 +20,7 @@ import strawberry
 from db.readmodels.accounting_reports import Books, books, general_ledger
 from domain.accounting.model import Account, AccountSubtype, AccountType
 from resolvers.accounting import report_cache
+from resolvers.company.scope import enterable_company
 from resolvers.errors import bad_input
 from schema.accounting.report_types import (
     MAX_COLUMNS,
@@ -49,14 +50,6 @@ def _s(value: Decimal) -> str:
 
 def _m(value: str) -> Money:
     return Money(Decimal(value))
-
-
-def _company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:
-    try:
-        key = uuid.UUID(str(company_id))
-    except ValueError:
-        raise bad_input("`companyId` is not an id.", "companyId") from None
-    return key if info.context.grants.can_enter(key) else None
 
 
 def _year_start(years: Sequence[tuple[uuid.UUID, date, date]], day: date) -> date:
@@ -340,7 +333,7 @@ class ReportQueries:
         as_of: date,
         compare_to: list[date] | None = None,
     ) -> BalanceSheet | None:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return None
         dates = [as_of, *(compare_to or [])]
@@ -393,7 +386,7 @@ class ReportQueries:
         to: date,
         compare_to: list[DateRangeInput] | None = None,
     ) -> IncomeStatement | None:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return None
         ranges = [(from_, to), *((r.from_, r.to) for r in compare_to or [])]

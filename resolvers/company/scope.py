@@ -16,11 +16,19 @@ import strawberry
 from resolvers.errors import bad_input
 
 
-def company_key(company_id: strawberry.ID, argument: str = "companyId") -> uuid.UUID:
+def argument_id(value: object, argument: str) -> uuid.UUID:
+    """An id argument as a UUID; a malformed one is the client's error, named."""
     try:
-        return uuid.UUID(str(company_id))
+        return uuid.UUID(str(value))
     except ValueError:
         raise bad_input(f"`{argument}` is not an id.", argument) from None
+
+
+def enterable_company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:
+    """The company if the caller may enter it, else None: enough for lists, which are empty
+    for a company of no one's (fields answering with a report object use visible_company)."""
+    key = argument_id(company_id, "companyId")
+    return key if info.context.grants.can_enter(key) else None
 
 
 async def visible_company(
@@ -28,7 +36,7 @@ async def visible_company(
 ) -> uuid.UUID | None:
     """The company's id if it is one of the tenant's and the caller may enter it, else None
     (the same answer for both: nothing to probe)."""
-    key = company_key(company_id, argument)
+    key = argument_id(company_id, argument)
     if not info.context.grants.can_enter(key):
         return None
     return key if await info.context.loaders.company_by_id.load(key) is not None else None

@@ -19,7 +19,7 @@ from db.readmodels.inventory import (
     warehouses_of,
 )
 from domain.inventory.reorder import suggest
-from resolvers.company.scope import visible_company
+from resolvers.company.scope import argument_id, enterable_company, visible_company
 from resolvers.errors import bad_input
 from schema.inventory.types import (
     Product,
@@ -47,18 +47,6 @@ from schema.permissions import guarded
 from schema.relay import PageInfo, clamp_first
 
 MAX_WINDOW_DAYS = 366
-
-
-def _uuid(value: object, argument: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
-
-
-def _company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:
-    key = _uuid(company_id, "companyId")
-    return key if info.context.grants.can_enter(key) else None
 
 
 def _page_size(first: int | None) -> int:
@@ -113,8 +101,8 @@ class InventoryQueries:
         position = None
         if after:
             sku, product_id = _decode(after, 2)
-            position = (sku, _uuid(product_id, "after"))
-        company = _company(info, company_id)
+            position = (sku, argument_id(product_id, "after"))
+        company = enterable_company(info, company_id)
         rows = (
             await products_page(
                 info.context.tenant_engine,
@@ -135,14 +123,14 @@ class InventoryQueries:
 
     @strawberry.field(**guarded("product:read", "One product, or null."))
     async def product(self, info: strawberry.Info, id: strawberry.ID) -> Product | None:
-        found = await info.context.loaders.product_by_id.load(_uuid(id, "id"))
+        found = await info.context.loaders.product_by_id.load(argument_id(id, "id"))
         if found is None or not info.context.grants.can_enter(found.company_id):
             return None
         return Product.of(found)
 
     @strawberry.field(**guarded("warehouse:read", "A company's warehouses in code order."))
     async def warehouses(self, info: strawberry.Info, company_id: strawberry.ID) -> list[Warehouse]:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return []
         return [Warehouse.of(w) for w in await warehouses_of(info.context.tenant_engine, company)]
@@ -167,17 +155,17 @@ class InventoryQueries:
         position = None
         if after:
             product_id, warehouse_id = _decode(after, 2)
-            position = (_uuid(product_id, "after"), _uuid(warehouse_id, "after"))
+            position = (argument_id(product_id, "after"), argument_id(warehouse_id, "after"))
         wanted = filter or StockLevelFilter()
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         rows = (
             await stock_levels_page(
                 info.context.tenant_engine,
                 company_id=company,
-                product_id=_uuid(wanted.product_id, "filter.productId")
+                product_id=argument_id(wanted.product_id, "filter.productId")
                 if wanted.product_id
                 else None,
-                warehouse_id=_uuid(wanted.warehouse_id, "filter.warehouseId")
+                warehouse_id=argument_id(wanted.warehouse_id, "filter.warehouseId")
                 if wanted.warehouse_id
                 else None,
                 below_reorder=wanted.below_reorder,
@@ -216,15 +204,15 @@ class InventoryQueries:
                 raise bad_input("`after` is not a cursor returned by this API.", "after")
             position = int(seq)
         wanted = filter or StockMovementFilter()
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         rows = (
             await movements_page(
                 info.context.tenant_engine,
                 company_id=company,
-                product_id=_uuid(wanted.product_id, "filter.productId")
+                product_id=argument_id(wanted.product_id, "filter.productId")
                 if wanted.product_id
                 else None,
-                warehouse_id=_uuid(wanted.warehouse_id, "filter.warehouseId")
+                warehouse_id=argument_id(wanted.warehouse_id, "filter.warehouseId")
                 if wanted.warehouse_id
                 else None,
                 date_from=wanted.date_from,
@@ -341,7 +329,7 @@ class InventoryQueries:
         company = await visible_company(info, company_id)
         if company is None:
             return []
-        warehouse = _uuid(warehouse_id, "warehouseId") if warehouse_id else None
+        warehouse = argument_id(warehouse_id, "warehouseId") if warehouse_id else None
         if warehouse is not None:
             found = await info.context.loaders.warehouse_by_id.load(warehouse)
             if found is None or found.company_id != company:

@@ -16,6 +16,7 @@ import strawberry
 from db.readmodels import purchasing as reads
 from domain.accounting.model import base_amount
 from domain.shared.aging import AgingBucket, bucket
+from resolvers.company.scope import argument_id, enterable_company
 from resolvers.errors import bad_input
 from schema.permissions import guarded
 from schema.purchasing.types import (
@@ -51,19 +52,6 @@ from schema.relay import InvalidCursor, PageInfo, clamp_first, decode_cursor, en
 ZERO = Decimal(0)
 N = TypeVar("N")
 E = TypeVar("E")
-
-
-def _uuid(value: object, argument: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
-
-
-def _company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:
-    """The company, or None if the caller may not enter it (they see nothing of it)."""
-    key = _uuid(company_id, "companyId")
-    return key if info.context.grants.can_enter(key) else None
 
 
 def _visible(info: strawberry.Info, row: dict[str, Any] | None) -> bool:
@@ -142,7 +130,7 @@ class PurchasingQueries:
     ) -> SupplierConnection:
         size = _size(first)
         position = _decode_name_cursor(after) if after else None
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         rows = (
             await reads.suppliers_page(
                 info.context.tenant_engine,
@@ -166,7 +154,7 @@ class PurchasingQueries:
 
     @strawberry.field(**guarded("supplier:read", "One supplier with its balance, or null."))
     async def supplier(self, info: strawberry.Info, id: strawberry.ID) -> Supplier | None:
-        row = await info.context.loaders.supplier_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.supplier_by_id.load(argument_id(id, "id"))
         return Supplier.from_row(row) if _visible(info, row) else None
 
     @strawberry.field(**guarded("purchase:read", "A company's purchase orders, oldest first."))
@@ -178,9 +166,9 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> PurchaseOrderConnection:
-        size, position, company = _size(first), _after(after), _company(info, company_id)
+        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
         supplier = (
-            _uuid(filter.supplier_id, "filter.supplierId")
+            argument_id(filter.supplier_id, "filter.supplierId")
             if filter and filter.supplier_id
             else None
         )
@@ -205,7 +193,7 @@ class PurchasingQueries:
     async def purchase_order(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> PurchaseOrder | None:
-        row = await info.context.loaders.purchase_order_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.purchase_order_by_id.load(argument_id(id, "id"))
         return PurchaseOrder.from_row(row) if row is not None and _visible(info, row) else None
 
     @strawberry.field(**guarded("purchase:read", "A company's goods receipts, oldest first."))
@@ -218,15 +206,17 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> GoodsReceiptConnection:
-        size, position, company = _size(first), _after(after), _company(info, company_id)
+        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
         rows = (
             await reads.receipts_page(
                 info.context.tenant_engine,
                 company_id=company,
                 first=size,
                 after=position,
-                order_id=_uuid(purchase_order_id, "purchaseOrderId") if purchase_order_id else None,
-                supplier_id=_uuid(supplier_id, "supplierId") if supplier_id else None,
+                order_id=argument_id(purchase_order_id, "purchaseOrderId")
+                if purchase_order_id
+                else None,
+                supplier_id=argument_id(supplier_id, "supplierId") if supplier_id else None,
             )
             if company is not None
             else []
@@ -238,7 +228,7 @@ class PurchasingQueries:
 
     @strawberry.field(**guarded("purchase:read", "One goods receipt with its lines, or null."))
     async def goods_receipt(self, info: strawberry.Info, id: strawberry.ID) -> GoodsReceipt | None:
-        row = await info.context.loaders.goods_receipt_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.goods_receipt_by_id.load(argument_id(id, "id"))
         return GoodsReceipt.from_row(row) if row is not None and _visible(info, row) else None
 
     @strawberry.field(
@@ -256,7 +246,7 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> BillConnection:
-        size, position, company = _size(first), _after(after), _company(info, company_id)
+        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
         today = business_today(info)
         wanted = list(filter.status or []) if filter else []
         dates = filter.date_range if filter else None
@@ -267,7 +257,7 @@ class PurchasingQueries:
                 first=size,
                 after=position,
                 supplier_id=(
-                    _uuid(filter.supplier_id, "filter.supplierId")
+                    argument_id(filter.supplier_id, "filter.supplierId")
                     if filter and filter.supplier_id
                     else None
                 ),
@@ -291,7 +281,7 @@ class PurchasingQueries:
         )
     )
     async def bill(self, info: strawberry.Info, id: strawberry.ID) -> Bill | None:
-        row = await info.context.loaders.bill_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.bill_by_id.load(argument_id(id, "id"))
         if row is None or not _visible(info, row):
             return None
         return Bill.build(row, business_today(info), None)
@@ -305,7 +295,7 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> SupplierPaymentConnection:
-        size, position, company = _size(first), _after(after), _company(info, company_id)
+        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
         dates = filter.date_range if filter else None
         rows = (
             await reads.payments_page(
@@ -314,7 +304,7 @@ class PurchasingQueries:
                 first=size,
                 after=position,
                 supplier_id=(
-                    _uuid(filter.supplier_id, "filter.supplierId")
+                    argument_id(filter.supplier_id, "filter.supplierId")
                     if filter and filter.supplier_id
                     else None
                 ),
@@ -333,7 +323,7 @@ class PurchasingQueries:
     async def supplier_payment(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> SupplierPayment | None:
-        row = await info.context.loaders.supplier_payment_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.supplier_payment_by_id.load(argument_id(id, "id"))
         return SupplierPayment.from_row(row) if row is not None and _visible(info, row) else None
 
     @strawberry.field(
@@ -346,7 +336,7 @@ class PurchasingQueries:
     async def ap_aging(
         self, info: strawberry.Info, company_id: strawberry.ID, as_of: date | None = None
     ) -> ApAging | None:
-        company = _company(info, company_id)
+        company = enterable_company(info, company_id)
         if company is None:
             return None
         company_row = await info.context.loaders.company_by_id.load(company)
@@ -400,7 +390,7 @@ class PurchasingQueries:
     ) -> SupplierStatement | None:
         if date_to < date_from:
             raise bad_input("`dateTo` is before `dateFrom`.", "dateTo")
-        key = _uuid(supplier_id, "supplierId")
+        key = argument_id(supplier_id, "supplierId")
         row = await info.context.loaders.supplier_by_id.load(key)
         if row is None or not _visible(info, row):
             return None

@@ -32,6 +32,7 @@ from db.readmodels.sales import (
 from domain.sales.model import DocumentKind
 from domain.shared.aging import today_in
 from domain.tax.model import TaxRounding
+from resolvers.company.scope import argument_id
 from resolvers.errors import bad_input
 from resolvers.sales.build import documents_of, invoices_of
 from resolvers.sales.mutations.set_sales_account import sales_accounts
@@ -70,20 +71,13 @@ ZERO = Decimal(0)
 INVOICE_KINDS = (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE)
 
 
-def _uuid(value: object, argument: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
-
-
 def _readable(info: strawberry.Info, company_id: uuid.UUID, resource: str) -> bool:
     grants = info.context.grants
     return bool(grants.can_enter(company_id) and grants.allows(resource, "read", company_id))
 
 
 def _company(info: strawberry.Info, company_id: strawberry.ID, resource: str) -> uuid.UUID | None:
-    key = _uuid(company_id, "companyId")
+    key = argument_id(company_id, "companyId")
     return key if _readable(info, key, resource) else None
 
 
@@ -244,7 +238,7 @@ class SalesQueries:
 
     @strawberry.field(**guarded("customer:read", "One customer, or null."))
     async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
-        found = await info.context.loaders.customer_by_id.load(_uuid(id, "id"))
+        found = await info.context.loaders.customer_by_id.load(argument_id(id, "id"))
         if found is None or not _readable(info, found.company_id, "customer"):
             return None
         return Customer.of(found)
@@ -320,7 +314,7 @@ class SalesQueries:
                 k.value
                 for k in (filter.kinds if filter and filter.kinds else [DocumentKind.INVOICE])
             ),
-            customer_id=_uuid(filter.customer_id, "filter.customerId")
+            customer_id=argument_id(filter.customer_id, "filter.customerId")
             if filter and filter.customer_id
             else None,
             statuses=tuple(s.value for s in statuses if s is not InvoiceStatus.OVERDUE),
@@ -346,7 +340,7 @@ class SalesQueries:
         )
     )
     async def invoice(self, info: strawberry.Info, id: strawberry.ID) -> Invoice | None:
-        row = await info.context.loaders.sales_document_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.sales_document_by_id.load(argument_id(id, "id"))
         if (
             row is None
             or DocumentKind(row["kind"]) not in INVOICE_KINDS
@@ -367,7 +361,7 @@ class SalesQueries:
     ) -> SalesDocumentConnection:
         where = DocumentFilter(
             kinds=(kind.value,),
-            customer_id=_uuid(customer_id, "customerId") if customer_id else None,
+            customer_id=argument_id(customer_id, "customerId") if customer_id else None,
             statuses=tuple(s.value for s in status or []),
         )
         sort = InvoiceSort(field=InvoiceSortField.CREATED_AT, direction=SortDirection.DESC)
@@ -385,7 +379,7 @@ class SalesQueries:
     async def _sales_document(
         info: strawberry.Info, id: strawberry.ID, kind: DocumentKind
     ) -> SalesDocument | None:
-        row = await info.context.loaders.sales_document_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.sales_document_by_id.load(argument_id(id, "id"))
         if (
             row is None
             or row["kind"] != kind.value
@@ -464,7 +458,7 @@ class SalesQueries:
             await payments_page(
                 info.context.tenant_engine,
                 company_id=company,
-                customer_id=_uuid(customer_id, "customerId") if customer_id else None,
+                customer_id=argument_id(customer_id, "customerId") if customer_id else None,
                 first=size,
                 after=position,
             )
@@ -490,7 +484,7 @@ class SalesQueries:
     async def customer_payment(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> CustomerPayment | None:
-        row = await info.context.loaders.customer_payment_by_id.load(_uuid(id, "id"))
+        row = await info.context.loaders.customer_payment_by_id.load(argument_id(id, "id"))
         if row is None or not _readable(info, row["company_id"], "payment"):
             return None
         return CustomerPayment.of(row)
@@ -544,7 +538,9 @@ class SalesQueries:
         date_from: date,
         date_to: date | None = None,
     ) -> CustomerStatement | None:
-        found = await info.context.loaders.customer_by_id.load(_uuid(customer_id, "customerId"))
+        found = await info.context.loaders.customer_by_id.load(
+            argument_id(customer_id, "customerId")
+        )
         if found is None or not _readable(info, found.company_id, "invoice"):
             return None
         until = date_to or _today(info)
