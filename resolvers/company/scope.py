@@ -32,11 +32,16 @@ def enterable_company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.
 
 
 async def visible_company(
-    info: strawberry.Info, company_id: strawberry.ID, argument: str = "companyId"
+    info: strawberry.Info,
+    company_id: strawberry.ID,
+    argument: str = "companyId",
+    *,
+    reads: str | None = None,
 ) -> uuid.UUID | None:
-    """The company's id if it is one of the tenant's and the caller may enter it, else None
-    (the same answer for both: nothing to probe)."""
+    """The company's id if it is one of the tenant's and the caller may enter it (and, given
+    `reads`, read that resource in it), else None: the same answer for all, nothing to probe."""
     key = argument_id(company_id, argument)
-    if not info.context.grants.can_enter(key):
+    grants = info.context.grants
+    if not grants.can_enter(key) or (reads is not None and not grants.allows(reads, "read", key)):
         return None
     return key if await info.context.loaders.company_by_id.load(key) is not None else None

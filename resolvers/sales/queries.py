@@ -32,7 +32,7 @@ from db.readmodels.sales import (
 from domain.sales.model import DocumentKind
 from domain.shared.aging import today_in
 from domain.tax.model import TaxRounding
-from resolvers.company.scope import argument_id
+from resolvers.company.scope import argument_id, visible_company
 from resolvers.errors import bad_input
 from resolvers.sales.build import documents_of, invoices_of
 from resolvers.sales.mutations.set_sales_account import sales_accounts
@@ -79,18 +79,6 @@ def _readable(info: strawberry.Info, company_id: uuid.UUID, resource: str) -> bo
 def _company(info: strawberry.Info, company_id: strawberry.ID, resource: str) -> uuid.UUID | None:
     key = argument_id(company_id, "companyId")
     return key if _readable(info, key, resource) else None
-
-
-async def _existing_company(
-    info: strawberry.Info, company_id: strawberry.ID, resource: str
-) -> tuple[uuid.UUID, dict[str, Any]] | None:
-    """The company and its row, or None if it is not one of this tenant's the caller may read
-    (a tenant-wide grant lets any id through `can_enter`: the row proves it is ours)."""
-    company = _company(info, company_id, resource)
-    if company is None:
-        return None
-    row = await info.context.loaders.company_by_id.load(company)
-    return (company, row) if row is not None else None
 
 
 def _page_size(first: int | None) -> int:
@@ -272,10 +260,10 @@ class SalesQueries:
     async def tax_rounding(
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> TaxRounding | None:
-        found = await _existing_company(info, company_id, "invoice")
-        if found is None:
+        company = await visible_company(info, company_id, reads="invoice")
+        if company is None:
             return None
-        return await tax_rounding_of(info.context.tenant_engine, found[0])
+        return await tax_rounding_of(info.context.tenant_engine, company)
 
     @strawberry.field(
         **guarded(
@@ -286,10 +274,10 @@ class SalesQueries:
     async def sales_accounts(
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> list[SalesAccount]:
-        found = await _existing_company(info, company_id, "account")
-        if found is None:
+        company = await visible_company(info, company_id, reads="account")
+        if company is None:
             return []
-        return sales_accounts(await sales_accounts_of(info.context.tenant_engine, found[0]))
+        return sales_accounts(await sales_accounts_of(info.context.tenant_engine, company))
 
     @strawberry.field(
         **guarded(
@@ -501,10 +489,10 @@ class SalesQueries:
     async def ar_aging(
         self, info: strawberry.Info, company_id: strawberry.ID, as_of: date | None = None
     ) -> ArAging | None:
-        found = await _existing_company(info, company_id, "invoice")
-        if found is None:
+        company = await visible_company(info, company_id, reads="invoice")
+        if company is None:
             return None
-        company, row = found
+        row = await info.context.loaders.company_by_id.load(company)  # cached by the check
         day = as_of or _today(info)
         rows = await ar_aging(info.context.tenant_engine, company, day)
         return ArAging(
