@@ -131,10 +131,11 @@ async def run(args: argparse.Namespace) -> None:
         entries = result["entries"]
         buf = io.StringIO()
         stats = pstats.Stats(str(prof), stream=buf)
+        total_tt: float = stats.total_tt  # type: ignore[attr-defined]
         buf.write(
             f"{entries} entries in {result['seconds']:.1f}s under the profiler "
             f"({result['rate']:.0f}/s); total profiled time "
-            f"{stats.total_tt:.1f}s = {stats.total_tt / max(entries, 1) * 1000:.2f} ms/entry\n"
+            f"{total_tt:.1f}s = {total_tt / max(entries, 1) * 1000:.2f} ms/entry\n"
         )
         buf.write(by_package(stats, entries))
         stats.sort_stats("cumulative").print_stats(args.top)

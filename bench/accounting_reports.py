@@ -42,6 +42,7 @@ from bench.accounting_posting import asyncpg_dsn, leaf_accounts, setup_company, 
 from bench.harness import (
     HOST,
     Harness,
+    collector_paused,
     log,
     login,
     machine_info,
@@ -199,9 +200,10 @@ async def timed(
         finally:
             conn.close()
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    elapsed = time.perf_counter() - t0
+    with collector_paused():
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - t0
     if failures:
         raise RuntimeError(f"{len(failures)} failed, first: {failures[0]}")
     return {

@@ -10,6 +10,7 @@ the end, also on failure.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.metadata
 import math
 import os
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,20 @@ def free_port() -> int:
 # ---------------------------------------------------------------------------------------------
 # statistics
 # ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage-collector pass in the load generator while it times requests: a full pass over
+    its heap (40-70 ms seen) would be counted as the server's latency."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -655,7 +655,7 @@ async def run(args: argparse.Namespace) -> None:
         valuation = await valuation_latency(api.port, token, val_company, args.valuations)
         log(f"  p50 {valuation['p50']:.1f} ms p99 {valuation['p99']:.1f} ms")
 
-    def row(label: str, x: dict[str, Any]) -> str:
+    def result_row(label: str, x: dict[str, Any]) -> str:
         return (
             f"| {label} | {x['entries']:,} | **{x['rate']:,.0f}** | {x['p50']:.1f} | "
             f"{x['p99']:.1f} |"
@@ -669,7 +669,7 @@ async def run(args: argparse.Namespace) -> None:
     )
     table = "\n".join(
         ["| path | adjustments | adjustments/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
-        + [row(label, x) for label, x in results.items()]
+        + [result_row(label, x) for label, x in results.items()]
     )
     levels_line = (
         f"**{levels['rate']:,.0f} requests/s** (p50 {levels['p50']:.1f} ms, "

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from resolvers.root import build_schema
+from server import heap
 from server.graphql_view import BigLedgerGraphQL
 from server.logging import configure_logging
 from server.middleware import RequestContextMiddleware
@@ -80,6 +81,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running_services(settings, endpoints) as services:
             app.state.services = services
+            heap.settle()
             yield
 
     return Starlette(
