@@ -8,60 +8,131 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import orjson
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.engine import SCHEMA_NAME
+from db.statement_parts import NumberFill
 from db.tables.tenant import outbox, processed_events
+from domain.shared.events import DomainEvent
+
+# Relays LISTEN here for outbox rows committed by other processes (imports, scripts, workers):
+# such a writer calls `notify_relays` in its transaction, and PostgreSQL delivers at commit. An
+# API process wakes its own relay instead (SqlUnitOfWork's `wake`), because every notifying
+# commit in the database queues for one global lock, and one per command was the posting
+# benchmark's biggest queue after the entry-number row.
+NOTIFY_CHANNEL = "bigledger_outbox"
+
+
+async def notify_relays(raw: Any, schema: str) -> None:
+    """`raw`: an asyncpg connection in the transaction that wrote to `schema`'s outbox."""
+    await raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, schema)
+
+
+def outbox_rows(
+    schema: str, events: Sequence[DomainEvent], fill: NumberFill | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The insert of a command's events into its tenant's outbox: a CTE (db/statement_parts.py)
+    sent ahead of the command's audit row, one statement whatever the number of events. With
+    `fill`, the entry number drawn in the same statement replaces its token in the envelopes."""
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    envelope = "v::jsonb" if fill is None else f"replace(v, $6, {fill.value_sql})::jsonb"
+    cte = (
+        f'outbox_rows AS (INSERT INTO "{schema}".outbox (event_id, event_type, aggregate_type,'
+        f" aggregate_id, envelope) SELECT e, t, a, i, {envelope} FROM unnest($1::uuid[],"
+        " $2::varchar[], $3::varchar[], $4::uuid[], $5::text[]) AS o(e, t, a, i, v))"
+    )
+    args: tuple[Any, ...] = (
+        [e.id for e in events],
+        [e.event_type for e in events],
+        [e.aggregate_type for e in events],
+        [e.aggregate_id for e in events],
+        [orjson.dumps(e.to_envelope()).decode() for e in events],
+    )
+    return cte, args if fill is None else (*args, fill.token)
 
 
 @dataclass(frozen=True)
 class PendingEvent:
     id: int
+    event_id: str
     event_type: str
-    envelope: dict[str, Any]
+    tenant_id: str
+    envelope: bytes  # the stored JSON, published as it is (never decoded and re-encoded)
     needs_publish: bool
     needs_dispatch: bool
 
 
-async def claim_pending(conn: AsyncConnection, limit: int) -> list[PendingEvent]:
-    """Lock a batch of undelivered rows; other relays skip them (SKIP LOCKED)."""
-    query = (
-        select(outbox.c.id, outbox.c.event_type, outbox.c.envelope, outbox.c.published_at,
-               outbox.c.dispatched_at)
-        .where(or_(outbox.c.published_at.is_(None), outbox.c.dispatched_at.is_(None)))
-        .order_by(outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )  # fmt: skip
+class RelayStatements:
+    """The relay's two statements for one tenant schema, on a bare asyncpg connection: the text
+    never depends on the batch (ids travel as arrays), so each is prepared once per connection."""
+
+    def __init__(self, schema: str) -> None:
+        if not SCHEMA_NAME.match(schema):
+            raise ValueError(f"not a tenant schema name: {schema!r}")
+        table = f'"{schema}".outbox'
+        # Locks a batch of undelivered rows; other relays skip them (SKIP LOCKED).
+        self.claim = (
+            "SELECT id, event_id::text, event_type, envelope->>'tenantId' AS tenant_id,"
+            " envelope::text AS envelope, published_at IS NULL AS needs_publish,"
+            f" dispatched_at IS NULL AS needs_dispatch FROM {table}"
+            " WHERE published_at IS NULL OR dispatched_at IS NULL"
+            " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+        )
+        # What was delivered, and what failed (attempt counted, error kept), in one statement.
+        self.settle = (
+            f"UPDATE {table} SET"
+            " published_at = CASE WHEN id = ANY($2::bigint[]) THEN now() ELSE published_at END,"
+            " dispatched_at = CASE WHEN id = ANY($3::bigint[]) THEN now() ELSE dispatched_at END,"
+            " attempts = attempts + CASE WHEN id = ANY($4::bigint[]) THEN 1 ELSE 0 END,"
+            " last_error = CASE WHEN id = ANY($4::bigint[]) THEN $5 ELSE last_error END"
+            " WHERE id = ANY($1::bigint[])"
+        )
+
+
+_relay_statements: dict[str, RelayStatements] = {}
+
+
+def relay_statements(schema: str) -> RelayStatements:
+    found = _relay_statements.get(schema)
+    if found is None:
+        found = _relay_statements[schema] = RelayStatements(schema)
+    return found
+
+
+async def claim_pending(conn: Any, schema: str, limit: int) -> list[PendingEvent]:
+    """`conn`: an asyncpg connection inside a transaction (the locks last until it ends)."""
+    rows = await conn.fetch(relay_statements(schema).claim, limit)
     return [
         PendingEvent(
-            r.id, r.event_type, r.envelope, r.published_at is None, r.dispatched_at is None
+            r["id"], r["event_id"], r["event_type"], r["tenant_id"], r["envelope"].encode(),
+            r["needs_publish"], r["needs_dispatch"],
         )
-        for r in await conn.execute(query)
-    ]
+        for r in rows
+    ]  # fmt: skip
 
 
-async def mark_delivered(
-    conn: AsyncConnection, *, published: Collection[int], dispatched: Collection[int]
+async def settle(
+    conn: Any,
+    schema: str,
+    batch: Sequence[PendingEvent],
+    *,
+    published: Collection[int],
+    dispatched: Collection[int],
+    failed: Collection[int],
+    error: str,
 ) -> None:
-    if published:
-        await conn.execute(
-            update(outbox).where(outbox.c.id.in_(published)).values(published_at=func.now())
-        )
-    if dispatched:
-        await conn.execute(
-            update(outbox).where(outbox.c.id.in_(dispatched)).values(dispatched_at=func.now())
-        )
-
-
-async def mark_failed(conn: AsyncConnection, ids: Sequence[int], error: str) -> None:
-    if ids:
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(ids))
-            .values(attempts=outbox.c.attempts + 1, last_error=error[:2000])
-        )
+    await conn.execute(
+        relay_statements(schema).settle,
+        [e.id for e in batch],
+        list(published),
+        list(dispatched),
+        list(failed),
+        error[:2000],
+    )
 
 
 async def envelopes_since(engine: AsyncEngine, since: datetime) -> list[dict[str, Any]]:
@@ -93,11 +164,14 @@ async def claim_for_handler(conn: AsyncConnection, event_id: uuid.UUID, handler:
 
 
 __all__ = [
+    "NOTIFY_CHANNEL",
     "PendingEvent",
     "claim_for_handler",
     "claim_pending",
     "envelope_by_event_id",
     "envelopes_since",
-    "mark_delivered",
-    "mark_failed",
+    "notify_relays",
+    "outbox_rows",
+    "relay_statements",
+    "settle",
 ]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
 from db.crypto import tenant_schema
-from db.repositories.accounting import driver_connection
+from db.engine import driver_connection
 from db.tables.shared import subscriptions, tenants, users
 from db.tables.tenant import companies
 from db.tenant_context import invalidate_tenant_context, load_tenant_context
@@ -200,8 +200,9 @@ class SqlLimitCounter:
     Posted entries (`maxTransactions`) are counted as they post instead (`count_postings`,
     table `posting_counters`: per month, in shard rows), because counting them is paid by every
     posting: a per-tenant lock would queue all of a tenant's postings, and counting the month's
-    rows grows with the month. A transaction adds its entries to its own shard row, late (at
-    commit, after the entry numbers); a limited one checks room first. Far from the limit —
+    rows grows with the month. A transaction adds its entries to its own shard row at commit,
+    before the entry numbers (count rows, then number rows: one lock order for every posting,
+    single or bulk); a limited one checks room first. Far from the limit —
     the committed count plus the most all other open transactions could add still fits — it
     just counts in. Near it, it locks the month's shard rows in shard order, which waits for
     every transaction that counted in and is still open, and counts exactly: the limit holds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,60 +27,112 @@ from resolvers.sales.dataloaders import (
 )
 
 
-@dataclass(frozen=True)
 class DataLoaders:
-    company_by_id: CompanyByIdLoader
-    role_by_id: RoleByIdLoader
-    account_by_id: AccountByIdLoader
-    journal_entry_by_id: JournalEntryByIdLoader
-    journal_lines_by_entry: JournalLinesByEntryLoader
-    product_by_id: ProductByIdLoader
-    warehouse_by_id: WarehouseByIdLoader
-    customer_by_id: CustomerByIdLoader
-    customer_balance_by_customer: CustomerBalanceByCustomerLoader
-    sales_document_by_id: SalesDocumentByIdLoader
-    sales_lines_by_document: SalesLinesByDocumentLoader
-    allocations_by_invoice: AllocationsByInvoiceLoader
-    allocations_by_payment: AllocationsByPaymentLoader
-    customer_payment_by_id: CustomerPaymentByIdLoader
-    supplier_by_id: purchasing_loaders.SupplierByIdLoader
-    purchase_order_by_id: purchasing_loaders.PurchaseOrderByIdLoader
-    goods_receipt_by_id: purchasing_loaders.GoodsReceiptByIdLoader
-    bill_by_id: purchasing_loaders.BillByIdLoader
-    supplier_payment_by_id: purchasing_loaders.SupplierPaymentByIdLoader
-    order_lines_by_order: purchasing_loaders.OrderLinesByOrderLoader
-    receipts_by_order: purchasing_loaders.ReceiptsByOrderLoader
-    receipt_lines_by_receipt: purchasing_loaders.ReceiptLinesByReceiptLoader
-    bill_lines_by_bill: purchasing_loaders.BillLinesByBillLoader
-    supplier_allocations_by_bill: purchasing_loaders.SupplierAllocationsByBillLoader
-    supplier_allocations_by_payment: purchasing_loaders.SupplierAllocationsByPaymentLoader
+    """One operation's loaders, each made on first use: a mutation that reads nothing through
+    them (most commands) no longer pays for building all of them."""
 
-    @classmethod
-    def build(cls, tenant_engine: AsyncEngine, cipher: FieldCipher) -> DataLoaders:
-        return cls(
-            company_by_id=CompanyByIdLoader(tenant_engine, cipher),
-            role_by_id=RoleByIdLoader(tenant_engine),
-            account_by_id=AccountByIdLoader(tenant_engine),
-            journal_entry_by_id=JournalEntryByIdLoader(tenant_engine),
-            journal_lines_by_entry=JournalLinesByEntryLoader(tenant_engine),
-            product_by_id=ProductByIdLoader(tenant_engine),
-            warehouse_by_id=WarehouseByIdLoader(tenant_engine),
-            customer_by_id=CustomerByIdLoader(tenant_engine, cipher),
-            customer_balance_by_customer=CustomerBalanceByCustomerLoader(tenant_engine),
-            sales_document_by_id=SalesDocumentByIdLoader(tenant_engine),
-            sales_lines_by_document=SalesLinesByDocumentLoader(tenant_engine),
-            allocations_by_invoice=AllocationsByInvoiceLoader(tenant_engine),
-            allocations_by_payment=AllocationsByPaymentLoader(tenant_engine),
-            customer_payment_by_id=CustomerPaymentByIdLoader(tenant_engine),
-            supplier_by_id=purchasing_loaders.SupplierByIdLoader(tenant_engine, cipher),
-            purchase_order_by_id=purchasing_loaders.PurchaseOrderByIdLoader(tenant_engine),
-            goods_receipt_by_id=purchasing_loaders.GoodsReceiptByIdLoader(tenant_engine),
-            bill_by_id=purchasing_loaders.BillByIdLoader(tenant_engine),
-            supplier_payment_by_id=purchasing_loaders.SupplierPaymentByIdLoader(tenant_engine),
-            order_lines_by_order=purchasing_loaders.OrderLinesByOrderLoader(tenant_engine),
-            receipts_by_order=purchasing_loaders.ReceiptsByOrderLoader(tenant_engine),
-            receipt_lines_by_receipt=purchasing_loaders.ReceiptLinesByReceiptLoader(tenant_engine),
-            bill_lines_by_bill=purchasing_loaders.BillLinesByBillLoader(tenant_engine),
-            supplier_allocations_by_bill=purchasing_loaders.SupplierAllocationsByBillLoader(tenant_engine),
-            supplier_allocations_by_payment=purchasing_loaders.SupplierAllocationsByPaymentLoader(tenant_engine),
-        )
+    def __init__(self, tenant_engine: AsyncEngine, cipher: FieldCipher) -> None:
+        self._engine = tenant_engine
+        self._cipher = cipher
+
+    @cached_property
+    def company_by_id(self) -> CompanyByIdLoader:
+        return CompanyByIdLoader(self._engine, self._cipher)
+
+    @cached_property
+    def role_by_id(self) -> RoleByIdLoader:
+        return RoleByIdLoader(self._engine)
+
+    @cached_property
+    def account_by_id(self) -> AccountByIdLoader:
+        return AccountByIdLoader(self._engine)
+
+    @cached_property
+    def journal_entry_by_id(self) -> JournalEntryByIdLoader:
+        return JournalEntryByIdLoader(self._engine)
+
+    @cached_property
+    def journal_lines_by_entry(self) -> JournalLinesByEntryLoader:
+        return JournalLinesByEntryLoader(self._engine)
+
+    @cached_property
+    def product_by_id(self) -> ProductByIdLoader:
+        return ProductByIdLoader(self._engine)
+
+    @cached_property
+    def warehouse_by_id(self) -> WarehouseByIdLoader:
+        return WarehouseByIdLoader(self._engine)
+
+    @cached_property
+    def customer_by_id(self) -> CustomerByIdLoader:
+        return CustomerByIdLoader(self._engine, self._cipher)
+
+    @cached_property
+    def customer_balance_by_customer(self) -> CustomerBalanceByCustomerLoader:
+        return CustomerBalanceByCustomerLoader(self._engine)
+
+    @cached_property
+    def sales_document_by_id(self) -> SalesDocumentByIdLoader:
+        return SalesDocumentByIdLoader(self._engine)
+
+    @cached_property
+    def sales_lines_by_document(self) -> SalesLinesByDocumentLoader:
+        return SalesLinesByDocumentLoader(self._engine)
+
+    @cached_property
+    def allocations_by_invoice(self) -> AllocationsByInvoiceLoader:
+        return AllocationsByInvoiceLoader(self._engine)
+
+    @cached_property
+    def allocations_by_payment(self) -> AllocationsByPaymentLoader:
+        return AllocationsByPaymentLoader(self._engine)
+
+    @cached_property
+    def customer_payment_by_id(self) -> CustomerPaymentByIdLoader:
+        return CustomerPaymentByIdLoader(self._engine)
+
+    @cached_property
+    def supplier_by_id(self) -> purchasing_loaders.SupplierByIdLoader:
+        return purchasing_loaders.SupplierByIdLoader(self._engine, self._cipher)
+
+    @cached_property
+    def purchase_order_by_id(self) -> purchasing_loaders.PurchaseOrderByIdLoader:
+        return purchasing_loaders.PurchaseOrderByIdLoader(self._engine)
+
+    @cached_property
+    def goods_receipt_by_id(self) -> purchasing_loaders.GoodsReceiptByIdLoader:
+        return purchasing_loaders.GoodsReceiptByIdLoader(self._engine)
+
+    @cached_property
+    def bill_by_id(self) -> purchasing_loaders.BillByIdLoader:
+        return purchasing_loaders.BillByIdLoader(self._engine)
+
+    @cached_property
+    def supplier_payment_by_id(self) -> purchasing_loaders.SupplierPaymentByIdLoader:
+        return purchasing_loaders.SupplierPaymentByIdLoader(self._engine)
+
+    @cached_property
+    def order_lines_by_order(self) -> purchasing_loaders.OrderLinesByOrderLoader:
+        return purchasing_loaders.OrderLinesByOrderLoader(self._engine)
+
+    @cached_property
+    def receipts_by_order(self) -> purchasing_loaders.ReceiptsByOrderLoader:
+        return purchasing_loaders.ReceiptsByOrderLoader(self._engine)
+
+    @cached_property
+    def receipt_lines_by_receipt(self) -> purchasing_loaders.ReceiptLinesByReceiptLoader:
+        return purchasing_loaders.ReceiptLinesByReceiptLoader(self._engine)
+
+    @cached_property
+    def bill_lines_by_bill(self) -> purchasing_loaders.BillLinesByBillLoader:
+        return purchasing_loaders.BillLinesByBillLoader(self._engine)
+
+    @cached_property
+    def supplier_allocations_by_bill(self) -> purchasing_loaders.SupplierAllocationsByBillLoader:
+        return purchasing_loaders.SupplierAllocationsByBillLoader(self._engine)
+
+    @cached_property
+    def supplier_allocations_by_payment(
+        self,
+    ) -> purchasing_loaders.SupplierAllocationsByPaymentLoader:
+        return purchasing_loaders.SupplierAllocationsByPaymentLoader(self._engine)

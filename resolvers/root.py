@@ -67,9 +67,14 @@ def build_schema() -> BigLedgerSchema:
             PurchasingMutations,
             SalesMutations,
         ],
-        subscriptions=[EventSubscriptions, CompanySubscriptions, AccountingSubscriptions,
-                       InventorySubscriptions, SalesSubscriptions,
-                       PurchasingSubscriptions],
+        subscriptions=[
+            EventSubscriptions,
+            CompanySubscriptions,
+            AccountingSubscriptions,
+            InventorySubscriptions,
+            SalesSubscriptions,
+            PurchasingSubscriptions,
+        ],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],
     )

@@ -97,7 +97,11 @@ def field_cipher(settings: Settings) -> FieldCipher:
 
 @contextlib.asynccontextmanager
 async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Services]:
-    engine = create_engine(endpoints.database_url, pool_size=settings.db_pool_size)
+    engine = create_engine(
+        endpoints.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     engines = TenantEngines(engine)
     tenants = TenantDirectory(engine)
     redis = Redis.from_url(endpoints.redis_url, socket_connect_timeout=2, socket_timeout=5)
@@ -132,11 +136,11 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
     )
     relay = OutboxRelay(
         database_url=endpoints.database_url,
-        engines=engines,
         tenants=tenants,
         redis=redis,
         dispatch=celery_dispatcher(endpoints),
     )
+    services.wake_relay = relay.mark_dirty
     await hub.start()
     await relay.start()
     try:

@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
-from db.repositories.accounting import driver_connection
+from db.engine import driver_connection
 from db.tables.inventory import (
     product_categories,
     products,

@@ -276,4 +276,3 @@ async def test_last_subscriber_leaving_unsubscribes_the_channel(
         event = envelope()
         await publish(publisher, tenant, event)
         assert await take(again, 1) == [event]
-
