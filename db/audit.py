@@ -2,10 +2,10 @@
 
 Lanes. A tenant's log is LANES independent hash chains. A command appends its row to the first
 lane no other transaction of the tenant holds (transaction-scoped advisory lock per lane, taken
-by `shared.audit_claim_lane` together with the lane's last row); only when every lane is busy
-does it queue, for a random one. So up to LANES commands of one tenant commit at once (group
-commit), where one chain forced them through one lock held until each COMMIT. Callers still
-append last, right before they commit, to hold their lane briefly.
+by `shared.audit_claim_lane` together with the lane's last row, inside `shared.audit_append`);
+only when every lane is busy does it queue, for a random one. So up to LANES commands of one
+tenant commit at once (group commit), where one chain forced them through one lock held until
+each COMMIT. Callers still append last, right before they commit, to hold their lane briefly.
 
 Lane L stores its rows at seq L * LANE_SPAN + 1, + 2, ... (gapless within the lane); seq stays
 unique per tenant and fits a GraphQL Int, and lane 0 is exactly the single chain of old (its
@@ -35,7 +35,8 @@ import orjson
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.repositories.accounting import driver_connection
+from db.engine import driver_connection
+from db.statement_parts import NumberFill, Preceding
 from db.tables.shared import audit_log, tenants
 from domain.audit.model import (
     GENESIS_HASH,
@@ -43,8 +44,8 @@ from domain.audit.model import (
     AuditEntry,
     ChainVerification,
     ChainVerifier,
-    chain_hash,
     command_entry,
+    content_around_seq,
 )
 from domain.shared.clock import utcnow
 from domain.shared.events import DomainEvent, EventOrigin
@@ -53,6 +54,7 @@ __all__ = [
     "AuditFilter",
     "AuditScope",
     "ChainVerification",
+    "Preceding",
     "SqlSignInAudit",
     "append",
     "append_alone",
@@ -71,14 +73,6 @@ LOCK_CLASS = 0x41554454  # "AUDT"
 LANES = 8
 LANE_SPAN = 2**28  # seqs per lane: lane 7's last seq is 2**31 - 1, the largest GraphQL Int
 VERIFY_BATCH = 5_000  # rows per round trip; a batch fits the socket buffers
-
-_CLAIM_SQL = "SELECT lane, last_seq, last_hash FROM shared.audit_claim_lane($1, $2, $3, $4, $5, $6)"
-_INSERT_SQL = """
-INSERT INTO shared.audit_log (tenant_id, seq, occurred_at, actor_user_id, api_key_id, operation,
-    outcome, aggregate_type, aggregate_id, changes, ip_address, user_agent, request_id,
-    correlation_id, prev_hash, hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16)
-"""
 
 
 class OrjsonCodec:
@@ -124,30 +118,63 @@ def lane_of(seq: int) -> int:
     return (seq - 1) // LANE_SPAN
 
 
-async def append(conn: AsyncConnection, entry: AuditEntry) -> AuditEntry:
+_APPEND_PARAMETERS = 21  # shared.audit_append's
+_CHANGES, _HEAD, _TAIL = 14, 19, 20  # their places among them
+_append_sql: dict[tuple[str, NumberFill | None] | None, str] = {}
+
+
+def _append_statement(preceding: Preceding | None) -> str:
+    key = (preceding.cte, preceding.fill) if preceding is not None else None
+    found = _append_sql.get(key)
+    if found is not None:
+        return found
+    offset = len(preceding.args) if preceding is not None else 0
+    params = [f"${offset + i}" for i in range(1, _APPEND_PARAMETERS + 1)]
+    fill = preceding.fill if preceding is not None else None
+    call = "SELECT shared.audit_append({})"
+    if fill is not None:  # the number drawn in this statement, where the token stands
+        token, value = f"${offset + _APPEND_PARAMETERS + 1}", fill.value_sql
+        params[_CHANGES] = f"replace({params[_CHANGES]}::text, {token}, {value})::jsonb"
+        for at in (_HEAD, _TAIL):
+            params[at] = (
+                f"convert_to(replace(convert_from({params[at]}, 'UTF8'), {token}, {value}), 'UTF8')"
+            )
+        call += f", {fill.returning_sql}"
+    call = call.format(", ".join(params))
+    found = _append_sql[key] = call if preceding is None else f"WITH {preceding.cte} {call}"
+    return found
+
+
+async def append(
+    conn: AsyncConnection, entry: AuditEntry, *, preceding: Preceding | None = None
+) -> AuditEntry:
     """Append `entry` to one of its tenant's lanes inside the caller's transaction; returns it
     sealed, with its stored seq. The lane stays locked until the caller's transaction ends."""
+    sealed, _ = await _append(conn, entry, preceding)
+    return sealed
+
+
+async def _append(
+    conn: AsyncConnection, entry: AuditEntry, preceding: Preceding | None
+) -> tuple[AuditEntry, tuple[Any, ...] | None]:
+    """One round trip (`shared.audit_append`, migration 0008): the database claims the lane and
+    chains the hash over the content this side cut around the seq (`content_around_seq`),
+    after `preceding`'s writes; returns the sealed entry and what they return of the number
+    they drew, if they drew one."""
     entry = entry.normalised()
+    head, tail = content_around_seq(entry)
     raw = await driver_connection(conn)
-    lane, last_seq, prev_hash = await raw.fetchrow(
-        _CLAIM_SQL,
+    fill = preceding.fill if preceding is not None else None
+    row = await raw.fetchrow(
+        _append_statement(preceding),
+        *(preceding.args if preceding is not None else ()),
         entry.tenant_id,
         lock_key(entry.tenant_id),
         LOCK_CLASS,
         LANES,
         LANE_SPAN,
         random.randrange(LANES),  # noqa: S311 -- spreads waiters, not a secret
-    )
-    base = lane * LANE_SPAN
-    position = 1 if last_seq is None else last_seq - base + 1
-    if position >= LANE_SPAN:
-        raise RuntimeError(f"audit lane {lane} of tenant {entry.tenant_id} is full")
-    hashed = entry.at(position)  # the chain covers the position within the lane
-    digest = chain_hash(prev_hash or GENESIS_HASH, hashed)
-    await raw.execute(
-        _INSERT_SQL,
-        entry.tenant_id,
-        base + position,
+        GENESIS_HASH,
         entry.occurred_at,
         entry.actor_user_id,
         entry.api_key_id,
@@ -160,13 +187,14 @@ async def append(conn: AsyncConnection, entry: AuditEntry) -> AuditEntry:
         entry.user_agent,
         entry.request_id,
         entry.correlation_id,
-        prev_hash or GENESIS_HASH,
-        digest,
+        head,
+        tail,
+        *((fill.token,) if fill is not None else ()),
     )
     scope = audit_scope.get()
     if scope is not None:
         scope.written += 1
-    return entry.at(base + position)
+    return entry.at(int(row[0])), (tuple(row)[1:] if fill is not None else None)
 
 
 async def append_alone(engine: AsyncEngine, entry: AuditEntry) -> AuditEntry:
@@ -180,8 +208,12 @@ async def record_command(
     origin: EventOrigin,
     operation: str | None,
     events: Sequence[DomainEvent],
-) -> AuditEntry:
-    """The row of a command about to commit: who and from where (origin), what (events)."""
+    *,
+    preceding: Preceding | None = None,
+) -> tuple[Any, ...] | None:
+    """The row of a command about to commit: who and from where (origin), what (events),
+    written after `preceding`'s writes in the same statement. Returns what `preceding` returns
+    of the number it drew (`NumberFill.returning_sql`), if it drew one."""
     scope = audit_scope.get()
     meta = origin.metadata
     entry = command_entry(
@@ -196,7 +228,8 @@ async def record_command(
         request_id=meta.request_id,
         correlation_id=origin.correlation_id,
     )
-    return await append(conn, entry)
+    _, drawn = await _append(conn, entry, preceding)
+    return drawn
 
 
 class SqlSignInAudit:

@@ -37,6 +37,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import audit
+from db.outbox import notify_relays
 from db.tables.shared import tenants, users
 from db.tenant_plans import PostingCountSql
 from domain.accounting.events import COMPANY_BOOKS, JOURNAL_IMPORTED
@@ -401,6 +402,7 @@ async def _target(
 async def _record_batch(
     sa_conn: AsyncConnection,
     conn: Any,
+    schema: str,
     tenant_id: uuid.UUID,
     user_id: uuid.UUID,
     company_id: uuid.UUID,
@@ -436,6 +438,7 @@ async def _record_batch(
         event.aggregate_id,
         orjson.dumps(event.to_envelope()).decode(),
     )
+    await notify_relays(conn, schema)
     await audit.record_command(sa_conn, origin, "importJournal", [event])
 
 
@@ -514,7 +517,7 @@ async def import_journal(
                     t = report.timed("lines", t)
                     summary = await conn.fetchrow(_BATCH_SUMMARY, base)
                     await _record_batch(
-                        sa_conn, conn, tenant_id, user_id, company_id, summary,
+                        sa_conn, conn, schema, tenant_id, user_id, company_id, summary,
                         (first_line, batch[-1][0]), path.name,
                     )  # fmt: skip
                     t = report.timed("event and audit row", t)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from db import audit
 from db.access import SqlAccessRepository
 from db.crypto import FieldCipher, tenant_schema
+from db.engine import driver_connection
+from db.outbox import notify_relays, outbox_rows
 from db.repositories.accounting import (
     SqlAccountRepository,
     SqlJournalRepository,
     SqlPeriodRepository,
-    driver_connection,
 )
 from db.repositories.companies import SqlCompanyRepository
 from db.repositories.currency import SqlRateRepository
@@ -31,6 +32,7 @@ from db.repositories.sales import (
     SqlSalesDocumentRepository,
 )
 from db.repositories.tax import SqlTaxCodeRepository
+from db.statement_parts import Preceding
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
@@ -50,8 +52,12 @@ class SqlUnitOfWork:
         *,
         cipher: FieldCipher | None = None,
         operation: str | None = None,
+        wake: Callable[[str], None] | None = None,
     ) -> None:
         self._engine = tenant_engine
+        # Told the tenant schema after a commit that wrote events: the API process's own outbox
+        # relay. Without it the commit notifies every relay through PostgreSQL (db/outbox.py).
+        self._wake = wake
         self._origin = origin
         self._operation = operation  # audit row's operation (the mutation's name)
         self.cipher = cipher  # encrypted columns (db/crypto.py); without it their writes refuse
@@ -107,29 +113,35 @@ class SqlUnitOfWork:
         events.clear()  # an aggregate's events are handed over exactly once
 
     async def commit(self) -> None:
-        # Entry numbers first (each locks its fiscal year's sequence until the commit), the
-        # month's count of postings (maxTransactions), then the events, which carry the
-        # numbers, then the audit row.
-        posted = await self.journals.number_pending()
-        await self.limits.count_postings(posted, self.journals.posting_limits)
+        # The month's count of postings first (maxTransactions; it needs no number), then the
+        # entry numbers: each locks its fiscal year's sequence until the commit and every
+        # posting of the company queues there, so what follows is kept to one statement (the
+        # number with the events that carry it and the audit row) and the COMMIT.
+        await self.limits.count_postings(
+            self.journals.awaiting_numbers, self.journals.posting_limits
+        )
+        # One entry posted (the usual command): its number is drawn in that last statement.
+        numbering = self.journals.numbering_part()
+        if numbering is None:
+            await self.journals.number_pending()
         stamped = [DomainEvent.stamp(e, self._origin) for e in self._pending]
+        schema = tenant_schema(self.connection)
+        if stamped and self._wake is None:
+            await notify_relays(await driver_connection(self.connection), schema)
+        preceding = numbering
         if stamped:
-            # Straight through asyncpg, one statement whatever the number of events (every
-            # command pays for this; see db/repositories/accounting.py `driver_connection`).
-            raw = await driver_connection(self.connection)
-            await raw.execute(
-                f'INSERT INTO "{tenant_schema(self.connection)}".outbox (event_id, event_type,'
-                " aggregate_type, aggregate_id, envelope) SELECT * FROM unnest($1::uuid[],"
-                " $2::varchar[], $3::varchar[], $4::uuid[], $5::jsonb[])",
-                [e.id for e in stamped],
-                [e.event_type for e in stamped],
-                [e.aggregate_type for e in stamped],
-                [e.aggregate_id for e in stamped],
-                [orjson.dumps(e.to_envelope()).decode() for e in stamped],
-            )
-        # Last before commit: it takes one of the tenant's audit-chain lanes until the commit.
-        await audit.record_command(self.connection, self._origin, self._operation, stamped)
+            cte, args = outbox_rows(schema, stamped, numbering.fill if numbering else None)
+            preceding = Preceding(cte, args) if preceding is None else preceding.then(cte, args)
+        # The number, the events' outbox rows and the audit row in one statement, last before
+        # COMMIT: it takes one of the tenant's audit-chain lanes until the commit.
+        drawn = await audit.record_command(
+            self.connection, self._origin, self._operation, stamped, preceding=preceding
+        )
+        if numbering is not None:
+            self.journals.numbered(drawn)
         assert self._tx is not None
         await self._tx.commit()
         self._pending.clear()
         self.committed_events = stamped
+        if stamped and self._wake is not None:
+            self._wake(schema)

@@ -57,6 +57,8 @@ class Services:
     cipher: FieldCipher  # encryption at rest of sensitive columns (db/crypto.py)
     event_source: str = "bigledger-api"
     introspection: bool = True  # off: introspection queries are refused (production)
+    # This process's outbox relay, woken after each commit that wrote events (db/unit_of_work).
+    wake_relay: Callable[[str], None] | None = None
 
 
 # Loaders live for one operation. Each HTTP request and each websocket operation runs in its
@@ -140,14 +142,17 @@ class RequestContext:
 
     def fresh_loaders(self) -> DataLoaders:
         """Start a new cache (per operation; per event in a subscription so rows are current)."""
-        loaders = DataLoaders.build(self.tenant_engine, self.services.cipher)
+        loaders = DataLoaders(self.tenant_engine, self.services.cipher)
         _operation_loaders.set((id(self), loaders))
         return loaders
 
     def unit_of_work(self, origin: EventOrigin | None = None) -> SqlUnitOfWork:
         """The one place a command's transaction is opened for this caller's tenant."""
         return SqlUnitOfWork(
-            self.tenant_engine, origin or self.origin(), cipher=self.services.cipher
+            self.tenant_engine,
+            origin or self.origin(),
+            cipher=self.services.cipher,
+            wake=self.services.wake_relay,
         )
 
     def origin(self, causation_id: str | None = None) -> EventOrigin:

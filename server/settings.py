@@ -50,7 +50,13 @@ class Settings(BaseSettings):
 
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
-    db_pool_size: int = Field(10, alias="BIGLEDGER_DB_POOL_SIZE")
+    # Connections per API process. Few on purpose: transactions beyond what PostgreSQL's cores
+    # can run queue here, in the pool, instead of inside PostgreSQL, where each open posting
+    # holds balance rows and waits for its company's entry-number row, and the convoy grows
+    # with every connection. 8 + 4 posted ~20 % more entries/s than 10 + 20 at 32 clients on
+    # 2 cores (bench/RESULTS.md, posting throughput).
+    db_pool_size: int = Field(8, alias="BIGLEDGER_DB_POOL_SIZE")
+    db_max_overflow: int = Field(4, alias="BIGLEDGER_DB_MAX_OVERFLOW")
 
     # Rate limits (Redis token buckets). Per tenant for authenticated calls (a plan's
     # `apiRateLimit` overrides the rate); per client IP for unauthenticated ones. 0 turns off.

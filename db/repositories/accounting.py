@@ -14,7 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
+from db.engine import driver_connection
 from db.repositories.currency import add_currency_balances, add_currency_balances_many
+from db.statement_parts import NumberFill, Preceding
 from db.tables.accounting import (
     account_balances,
     account_daily_balances,
@@ -46,26 +48,8 @@ from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
 
 
-async def driver_connection(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under `conn`, inside `conn`'s transaction.
-
-    The posting path issues its statements straight through asyncpg (prepared once per
-    connection, no SQLAlchemy compile or result machinery): at one posting per request that
-    machinery cost more CPU than everything else in the API. SQLAlchemy's adapter begins its
-    transaction lazily, on its first statement: begin it here if nothing ran yet.
-    """
-    sync = conn.sync_connection
-    fairy = sync._dbapi_connection if sync is not None else None
-    if fairy is None:  # not connected yet (or invalidated): SQLAlchemy's own way, with I/O
-        fairy = await conn.get_raw_connection()
-    adapted: Any = fairy.dbapi_connection
-    if adapted._transaction is None and conn.in_transaction():
-        await adapted._start_transaction()
-    return adapted.driver_connection
-
-
 class PostingSql:
-    """The posting path's statements for one tenant schema, built once (see driver_connection).
+    """The posting path's statements for one tenant schema, built once (`driver_connection`).
 
     Multi-row writes take one array per column (`unnest`), so a statement's text never depends
     on how many rows it writes and asyncpg prepares it once per connection.
@@ -107,33 +91,37 @@ class PostingSql:
             " $23::numeric[], $24::numeric[], $25::numeric[], $26::numeric[], $27::numeric[])"
             " AS l(n, a, d, c, r, dr, cr, bdr, bcr)"
         )
-        self.add_monthly = (
-            f"INSERT INTO {t}account_balances AS b (account_id, period_month, company_id,"
-            " debit_total, credit_total) SELECT a, $2, $3, dr, cr"
+        # Month rows, then day rows (every posting locks balance rows in this order; the day
+        # insert waits for the month CTE through its scalar subquery), in one statement.
+        self.add_to_balances = (
+            f"WITH months AS (INSERT INTO {t}account_balances AS b (account_id, period_month,"
+            " company_id, debit_total, credit_total) SELECT a, $2, $3, dr, cr"
             " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
             " ON CONFLICT (account_id, period_month) DO UPDATE SET"
             " debit_total = b.debit_total + excluded.debit_total,"
             " credit_total = b.credit_total + excluded.credit_total, updated_at = now()"
-        )
-        self.add_daily = (
-            f"INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
-            " debit_total, credit_total) SELECT a, $2, $3, dr, cr"
+            " RETURNING 1)"
+            f" INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
+            " debit_total, credit_total) SELECT a, $6, $3, dr, cr"
             " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
+            " WHERE (SELECT count(*) FROM months) > 0"
             " ON CONFLICT (account_id, balance_date) DO UPDATE SET"
             " debit_total = b.debit_total + excluded.debit_total,"
             " credit_total = b.credit_total + excluded.credit_total"
         )
         # Draw the year's next number and post the (so far draft) header with it, in one
-        # statement: the sequence row is locked from here to the commit.
-        self.number_entry = (
-            f"WITH drawn AS (UPDATE {t}entry_number_sequences SET next_value = next_value + 1"
-            " WHERE fiscal_year_id = $2 AND company_id = $3 RETURNING next_value - 1 AS n)"
-            f" UPDATE {t}transactions t SET entry_number = $4 || CASE WHEN drawn.n < $5"
-            " THEN lpad(drawn.n::text, $6, '0') ELSE drawn.n::text END,"
+        # statement: the sequence row is locked from here to the commit. As CTEs (`numbered`
+        # returns the number), also sent ahead of the commit's audit row (`numbering_part`).
+        self.number_ctes = (
+            f"drawn AS (UPDATE {t}entry_number_sequences SET next_value = next_value + 1"
+            " WHERE fiscal_year_id = $2 AND company_id = $3 RETURNING next_value - 1 AS n),"
+            f" numbered AS (UPDATE {t}transactions t SET entry_number = $4 || CASE"
+            " WHEN drawn.n < $5 THEN lpad(drawn.n::text, $6, '0') ELSE drawn.n::text END,"
             " status = $7, fiscal_year_id = $2, posted_at = $8, posted_by = $9,"
             " updated_at = $10, reversed_by = $11, version = $12"
-            " FROM drawn WHERE t.id = $1 RETURNING drawn.n, t.entry_number"
+            " FROM drawn WHERE t.id = $1 RETURNING drawn.n, t.entry_number)"
         )
+        self.number_entry = f"WITH {self.number_ctes} SELECT n, entry_number FROM numbered"
 
 
 _posting_sql: dict[str, PostingSql] = {}
@@ -473,6 +461,17 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
+def _numbering_args(entry: JournalEntry) -> tuple[Any, ...]:
+    """`PostingSql.number_ctes`' parameters for `entry`."""
+    assert entry.numbering_year_end is not None and entry.fiscal_year_id is not None
+    return (
+        entry.id, entry.fiscal_year_id, entry.company_id,
+        entry_number_prefix(entry.numbering_year_end), 10**ENTRY_NUMBER_DIGITS,
+        ENTRY_NUMBER_DIGITS, entry.status.value, entry.posted_at, entry.posted_by,
+        entry.updated_at, entry.reversed_by, entry.version,
+    )  # fmt: skip
+
+
 class SqlJournalRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -569,6 +568,11 @@ class SqlJournalRepository:
         if entry.awaits_number:
             self._unnumbered.setdefault(entry.id, entry)
 
+    @property
+    def awaiting_numbers(self) -> int:
+        """Entries posted in this transaction whose number `number_pending` will draw."""
+        return len(self._unnumbered)
+
     async def number_pending(self) -> int:
         """Number every entry posted in this transaction that awaits one, in posting order,
         and write its posted header. Called by the unit of work right before its commit;
@@ -579,19 +583,42 @@ class SqlJournalRepository:
         raw = await driver_connection(self._conn)
         pending, self._unnumbered = list(self._unnumbered.values()), {}
         for entry in pending:
-            assert entry.numbering_year_end is not None and entry.fiscal_year_id is not None
-            row = await raw.fetchrow(
-                sql.number_entry,
-                entry.id, entry.fiscal_year_id, entry.company_id,
-                entry_number_prefix(entry.numbering_year_end), 10**ENTRY_NUMBER_DIGITS,
-                ENTRY_NUMBER_DIGITS, entry.status.value, entry.posted_at, entry.posted_by,
-                entry.updated_at, entry.reversed_by, entry.version,
-            )  # fmt: skip
+            row = await raw.fetchrow(sql.number_entry, *_numbering_args(entry))
             if row is None:
                 raise RuntimeError(f"no number sequence for fiscal year {entry.fiscal_year_id}")
             number = entry.assign_number(int(row["n"]))
             assert number == row["entry_number"], (number, row["entry_number"])
         return len(pending)
+
+    def numbering_part(self) -> Preceding | None:
+        """When exactly one entry awaits its number: the CTEs that draw it and post its
+        header, for the unit of work to send ahead of its last statement (one round trip fewer
+        with the sequence row locked). Where the number goes in the entry's events a token
+        stands until then; the statement writes the number in its place (db/statement_parts)
+        and `numbered` gives the entry its number. None otherwise (`number_pending`)."""
+        if len(self._unnumbered) != 1:
+            return None
+        entry = next(iter(self._unnumbered.values()))
+        token = f"@@entry-number:{entry.id.hex}@@"
+        entry.hold_number_place(token)
+        return Preceding(
+            posting_sql(self._conn).number_ctes,
+            _numbering_args(entry),
+            NumberFill(
+                token,
+                value_sql="(SELECT entry_number FROM numbered)",
+                returning_sql="(SELECT n FROM numbered), (SELECT entry_number FROM numbered)",
+            ),
+        )
+
+    def numbered(self, returned: tuple[Any, ...] | None) -> None:
+        """The number `numbering_part`'s statement drew (what it returned) for its entry."""
+        if returned is None or returned[0] is None:
+            raise RuntimeError("the entry's number was not drawn (no number sequence?)")
+        (entry,) = self._unnumbered.values()
+        self._unnumbered = {}
+        number = entry.assign_number(int(returned[0]))
+        assert number == returned[1], (number, returned[1])
 
     async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None:
         if entry.awaits_number:
@@ -635,11 +662,10 @@ class SqlJournalRepository:
         sql = posting_sql(self._conn)
         raw = await driver_connection(self._conn)
         # Months before days, as the bulk path: every posting locks balance rows in one order.
-        month = month_start(entry.transaction_date)
-        await raw.execute(sql.add_monthly, accounts, month, entry.company_id, debits, credits)
         await raw.execute(
-            sql.add_daily, accounts, entry.transaction_date, entry.company_id, debits, credits
-        )
+            sql.add_to_balances, accounts, month_start(entry.transaction_date), entry.company_id,
+            debits, credits, entry.transaction_date,
+        )  # fmt: skip
         if any(line.currency_code != entry.currency_code for line in entry.lines):
             await add_currency_balances(self._conn, entry)  # per (account, currency)
 

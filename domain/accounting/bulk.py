@@ -175,15 +175,16 @@ async def post_journal_entries(
         # The lock order of every posting (handlers): balance rows, then the year's number
         # sequence, as late as possible.
         await uow.journals.add_many_to_balances(drafts)
+        # Counted in this month's postings before the numbers, like every posting (refused
+        # here, LIMIT_EXCEEDED, if they would pass the plan's maxTransactions): one lock order,
+        # count rows then number rows, for every posting.
+        await uow.limits.count_postings(len(drafts), limits)
         # Numbers: one reservation per fiscal year, years locked in one order (no deadlocks),
         # numbers handed out in input order.
         for year_id in sorted(by_year, key=str):
             first = await uow.journals.next_numbers(cmd.company_id, year_id, len(by_year[year_id]))
             for offset, entry in enumerate(by_year[year_id]):
                 entry.assign_number(first + offset)
-        # Counted in this month's postings after the numbers, like every posting (refused
-        # here, LIMIT_EXCEEDED, if they would pass the plan's maxTransactions).
-        await uow.limits.count_postings(len(drafts), limits)
         await uow.journals.add_many(drafts)
         if key is not None:
             await uow.journals.complete_request(cmd.company_id, key, drafts[0].id)

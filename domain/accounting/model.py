@@ -716,6 +716,15 @@ class JournalEntry:
         """Posted, its gapless number still to be drawn (at commit, see `post`)."""
         return self.status is not EntryStatus.DRAFT and self.entry_number is None
 
+    def hold_number_place(self, token: str) -> None:
+        """Write `token` where the number will go in the events that name it, for a store that
+        draws the number and writes it in the token's place in one statement; `assign_number`
+        then gives the entry (and those events) the number itself."""
+        if not self.awaits_number:
+            raise ValueError(f"journal entry {self.id} does not await a number")
+        for payload, key in self._number_slots:
+            payload[key] = token
+
     def assign_number(self, sequence: int) -> str:
         """The number drawn for a posted entry; written into the events that name it."""
         if not self.awaits_number or self.numbering_year_end is None:

@@ -85,10 +85,15 @@ class JournalRepository(Protocol):
 
     async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None: ...
 
+    @property
+    def awaiting_numbers(self) -> int:
+        """How many entries posted through this repository await their number (they count
+        against maxTransactions)."""
+
     async def number_pending(self) -> int:
         """Draw the numbers of the entries posted through this repository that await one and
         write them with the posted header (the unit of work calls it right before commit).
-        Returns how many were numbered (they count against maxTransactions)."""
+        Returns how many were numbered."""
 
     def count_against(self, limits: TenantLimits) -> None:
         """This transaction's postings must fit the plan's monthly maxTransactions (checked at

@@ -109,6 +109,16 @@ class AuditEntry:
         ]
 
 
+def content_around_seq(entry: AuditEntry) -> tuple[bytes, bytes]:
+    """The canonical content's bytes before and after its seq, for an appender that learns the
+    seq only where it stores the row: `canonical_json(entry.at(seq).content())` is exactly
+    head + the seq's digits + tail."""
+    content = entry.content()
+    head = canonical_json(content[:2])[:-1] + b","  # '[version,"tenant",'
+    tail = b"," + canonical_json(content[3:])[1:]  # ',"occurred at",...]'
+    return head, tail
+
+
 def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
     """SHA-256 (hex) of the previous row's hash followed by this row's canonical content."""
     return content_hash(prev_hash, entry.content())
@@ -228,7 +238,19 @@ def _json_exact(value: Any) -> Any:
     Decimals and floats become strings (jsonb would re-spell them), dates ISO strings, UUIDs
     strings; NUL characters are dropped (PostgreSQL text cannot hold them).
     """
-    if value is None or isinstance(value, bool | int):
+    kind = type(value)  # exact types first: every command's changes pass through here
+    if kind is str:
+        return value.replace("\x00", "") if "\x00" in value else value
+    if value is None or kind is bool or kind is int:
+        return value
+    if kind is dict:
+        return {
+            (k if type(k) is str and "\x00" not in k else str(k).replace("\x00", "")):
+            _json_exact(v) for k, v in value.items()
+        }  # fmt: skip
+    if kind is list or kind is tuple:
+        return [_json_exact(v) for v in value]
+    if isinstance(value, bool | int):
         return value
     if isinstance(value, str):
         return value.replace("\x00", "")

@@ -3,6 +3,7 @@ idempotency, periods, permissions, the statement count of reads, and tenant/comp
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -577,3 +578,23 @@ async def test_posting_emits_events_carrying_the_company(
     posted = rows[2].envelope["payload"]
     assert posted["entryNumber"] == "JE-2026-000001" and posted["totalAmount"] == "10.0000"
     assert Decimal(posted["lines"][0]["baseDebit"]) == Decimal("10")
+    reversed_ = rows[3].envelope["payload"]
+    assert (reversed_["entryNumber"], reversed_["reversalEntryNumber"]) == (
+        "JE-2026-000001",
+        "JE-2026-000002",
+    )
+    assert rows[5].envelope["payload"]["entryNumber"] == "JE-2026-000002"
+    # Each number is drawn in the statement that writes the events and the audit row, where a
+    # stand-in held its place (db/statement_parts.py): none may be left, and the chain holds.
+    async with engine.connect() as conn:
+        audited = (
+            await conn.execute(
+                text("SELECT string_agg(changes::text, ' ') FROM shared.audit_log"
+                     " WHERE tenant_id = :t"),
+                {"t": tenant.id},
+            )
+        ).scalar_one()  # fmt: skip
+    assert "JE-2026-000002" in audited and "@@entry-number" not in audited
+    assert not any("@@entry-number" in json.dumps(r.envelope) for r in rows)
+    verified = await gql.data("{ verifyAuditChain { ok reason } }", None, tenant.token)
+    assert verified["verifyAuditChain"] == {"ok": True, "reason": None}

@@ -11,8 +11,10 @@ from domain.audit.model import (
     REDACTED,
     AuditEntry,
     ChainVerifier,
+    canonical_json,
     chain_hash,
     command_entry,
+    content_around_seq,
     format_timestamp,
 )
 from domain.shared.events import DomainEvent, EventMetadata
@@ -163,3 +165,13 @@ def test_the_fast_codec_gives_the_canonical_bytes_or_is_overruled() -> None:
     rows = chain([big, entry()])
     fast = ChainVerifier(OrjsonCodec())
     assert fast.feed(rows) and fast.result().checked_rows == 2
+
+
+def test_the_content_cut_around_its_seq_is_the_hashed_content_for_any_seq() -> None:
+    """The database fills the seq in between head and tail (shared.audit_append): the bytes
+    must be exactly those chain_hash covers, whatever the seq and the text."""
+    e = entry(changes={"name": {"before": "Kedai", "after": "Kedai Café — 店"}},
+              user_agent='say "hi"')  # fmt: skip
+    head, tail = content_around_seq(e)
+    for seq in (1, 9, 10, 268_435_455):
+        assert head + str(seq).encode() + tail == canonical_json(e.at(seq).content())
