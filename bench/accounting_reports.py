@@ -397,14 +397,15 @@ Report cost does not follow the line count: both reports read only the read mode
 40 accounts x 24 months + 40 x 31 days), which stop growing once every (account, day) has a row.
 {missing}
 
-**Reading.** p50 is under 50 ms at every size and flat from 10k to 10M lines (both reports
-read only the read models; the line count never enters). p99 is about 135-155 ms at every size,
-also independent of the data volume. A separate probe (10k lines, trialBalance, 50 requests
-per client, not part of this script) gave p50 9.5 / p99 14.7 ms with 1 client, and with 4
-clients the slowest requests were one 4-request group, all ~130 ms at the same moment: a single
-~100 ms pause that stalls every in-flight request of the one API process (GC or another
-blocking pause in the event loop; cause not identified), not a slow query.
-Cache hits are ~7-8 ms p50.
+**Reading.** Both reports read only the read models, so neither p50 nor p99 follows the line
+count. The p99 used to be 85-155 ms at every size while p50 stayed near 11-18 ms: the slowest
+requests of a run were always a group in flight at the same moment. The API process's
+garbage collector was the cause (found with `gc.callbacks`): a full (generation 2) pass walked
+the few hundred thousand objects built at start-up (schema, SQL metadata, modules) in 100-110
+ms, stalling the one event loop. `server/heap.py` now freezes what start-up built
+(`gc.freeze`), so a full pass walks only what requests allocated (5-10 ms seen). The load
+generator pauses its own collector while it times requests (`bench.harness.collector_paused`),
+so its pauses are not counted as the server's.
 
 {machine_markdown(info)}
 
