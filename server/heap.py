@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import gc
 
+_settled = False
+
 
 def settle() -> None:
-    """Call once the process has finished starting (services connected, schema built)."""
+    """Call once the process has finished starting (services connected, schema built). Only
+    the first call does anything: a process that starts several apps (the test suite) pays
+    for one full collection, not one per app."""
+    global _settled
+    if _settled:
+        return
+    _settled = True
     gc.collect()
     gc.freeze()
