@@ -17,8 +17,8 @@ WHAT = (
     "Latency from a committed `createCompany` to its `CompanyCreated` event reaching a "
     "websocket subscriber of `companyEvents { id occurredOn aggregateId }` "
     "(graphql-transport-ws), through the real path: outbox row in the mutation's "
-    "transaction, the relay woken after the commit → the API's outbox relay → Redis PUBLISH → the API's event hub → Strawberry "
-    "subscription → websocket."
+    "transaction, the relay woken after the commit → the API's outbox relay → Redis "
+    "PUBLISH → the API's event hub → Strawberry subscription → websocket."
 )
 METHOD = (
     "One API process started by `bigledger serve --with-worker` (LOG_LEVEL=WARNING, so the "
@@ -175,7 +175,8 @@ def markdown(results: dict[str, Any]) -> str:
         "`published_at - created_at`, both PostgreSQL `now()` (start of the mutation's "
         "transaction, start of the relay transaction that published the event). It covers the "
         "mutation's INSERTs and durable COMMIT, and the relay waking (gathering commits for up "
-        "to 10 ms when it drained less than 10 ms before) and starting its drain; the rest of *send → event* is the relay's publish, Redis, the hub, the "
+        "to 10 ms when it drained less than 10 ms before) and starting its drain; the rest of "
+        "*send → event* is the relay's publish, Redis, the hub, the "
         "subscription's GraphQL execution and the websocket."
     )
     return "\n".join(rows) + note + "\n\n**History.** " + " ".join(HISTORY)
