@@ -32,12 +32,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import audit
-from db.outbox import notify_relays
+from db.outbox import notify_relays, outbox_rows
+from db.statement_parts import Preceding
 from db.tables.shared import tenants, users
 from db.tenant_plans import PostingCountSql
 from domain.accounting.events import COMPANY_BOOKS, JOURNAL_IMPORTED
@@ -357,11 +357,6 @@ SELECT count(*) AS entries, min(tdate) AS first_date, max(tdate) AS last_date,
 FROM import_entries
 """
 
-_OUTBOX = """
-INSERT INTO outbox (event_id, event_type, aggregate_type, aggregate_id, envelope)
-VALUES ($1, $2, $3, $4, $5::jsonb)
-"""
-
 _STAGE = """
 CREATE TEMP TABLE import_stage (
   line_no integer, entry_seq integer, entry_ref text, tdate text, account_code text,
@@ -430,16 +425,15 @@ async def _record_batch(
     event = DomainEvent.stamp(
         RecordedEvent(JOURNAL_IMPORTED, COMPANY_BOOKS, company_id, payload, utcnow()), origin
     )
-    await conn.execute(
-        _OUTBOX,
-        event.id,
-        event.event_type,
-        event.aggregate_type,
-        event.aggregate_id,
-        orjson.dumps(event.to_envelope()).decode(),
-    )
     await notify_relays(conn, schema)
-    await audit.record_command(sa_conn, origin, "importJournal", [event])
+    # The event's outbox row and the audit row in one statement, as every command writes them.
+    await audit.record_command(
+        sa_conn,
+        origin,
+        "importJournal",
+        [event],
+        preceding=Preceding(*outbox_rows(schema, [event])),
+    )
 
 
 async def import_journal(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -31,20 +32,26 @@ async def notify_relays(raw: Any, schema: str) -> None:
     await raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, schema)
 
 
+@lru_cache(maxsize=1024)
+def _outbox_cte(schema: str, number_sql: str | None) -> str:
+    """Built once per schema (the text is the prepared statement's key, every commit sends it)."""
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    envelope = "v::jsonb" if number_sql is None else f"replace(v, $6, {number_sql})::jsonb"
+    return (
+        f'outbox_rows AS (INSERT INTO "{schema}".outbox (event_id, event_type, aggregate_type,'
+        f" aggregate_id, envelope) SELECT e, t, a, i, {envelope} FROM unnest($1::uuid[],"
+        " $2::varchar[], $3::varchar[], $4::uuid[], $5::text[]) AS o(e, t, a, i, v))"
+    )
+
+
 def outbox_rows(
     schema: str, events: Sequence[DomainEvent], fill: NumberFill | None = None
 ) -> tuple[str, tuple[Any, ...]]:
     """The insert of a command's events into its tenant's outbox: a CTE (db/statement_parts.py)
     sent ahead of the command's audit row, one statement whatever the number of events. With
     `fill`, the entry number drawn in the same statement replaces its token in the envelopes."""
-    if not SCHEMA_NAME.match(schema):
-        raise ValueError(f"not a tenant schema name: {schema!r}")
-    envelope = "v::jsonb" if fill is None else f"replace(v, $6, {fill.value_sql})::jsonb"
-    cte = (
-        f'outbox_rows AS (INSERT INTO "{schema}".outbox (event_id, event_type, aggregate_type,'
-        f" aggregate_id, envelope) SELECT e, t, a, i, {envelope} FROM unnest($1::uuid[],"
-        " $2::varchar[], $3::varchar[], $4::uuid[], $5::text[]) AS o(e, t, a, i, v))"
-    )
+    cte = _outbox_cte(schema, None if fill is None else fill.value_sql)
     args: tuple[Any, ...] = (
         [e.id for e in events],
         [e.event_type for e in events],
