@@ -7,13 +7,13 @@
    seconds after `--warmup`. Entries spread over 40 leaf accounts and the 365 days of 2026.
 2. Raw ceiling, same run, same database: `--clients` tasks on an asyncpg pool, one transaction
    per entry with the statements the app's posting issues, in its order
-   (`db/repositories/accounting.py`): company currency with the accounts, the period
-   share-locked (`period_on`), the header as a draft with its 2 `journal_lines` (one
-   statement), the month and day balance upserts (one statement), and last the entry number
-   drawn and the header posted with it (one statement, `number_pending`). The deferred
-   balance-check trigger fires in both. Not in the raw path: the month's posting count, the
-   outbox rows and the audit row the unit of work writes, and everything above SQL (HTTP,
-   GraphQL, auth, domain). Run with `--clients` connections and with as many as one API
+   (`db/repositories/accounting.py`): company currency with the accounts and the period
+   share-locked (one statement, `posting_reads`), the header as a draft with its 2
+   `journal_lines` (one statement), the month and day balance upserts (one statement), and
+   last the entry number drawn and the header posted with it (one statement,
+   `number_pending`). The deferred balance-check trigger fires in both. Not in the raw path:
+   the month's posting count, the outbox rows and the audit row the unit of work writes, and
+   everything above SQL (HTTP, GraphQL, auth, domain). Run with `--clients` connections and with as many as one API
    process may open (12); the faster is the ceiling. One more raw row: no number sequence.
 
 Writes its section of bench/RESULTS.md between `<!-- bench:accounting_posting -->` markers.
@@ -248,7 +248,7 @@ async def raw_load(
     import asyncpg
 
     company_id = uuid.UUID(company)
-    balances_sql = PostingSql(schema).add_to_balances
+    sql = PostingSql(schema)
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -266,26 +266,13 @@ async def raw_load(
         conn: Any, day: date, debit: uuid.UUID, credit: uuid.UUID, amount: Decimal
     ) -> None:
         async with conn.transaction():
-            await conn.fetch(
-                "SELECT c.currency_code, a.* FROM companies c LEFT JOIN (SELECT id, company_id,"
-                " account_code, account_name, account_type, account_subtype, parent_account_id,"
-                " is_active, created_at, updated_at, created_by, updated_by, version"
-                " FROM chart_of_accounts WHERE id = ANY($2::uuid[])) a ON true WHERE c.id = $1",
-                company_id,
-                [debit, credit],
-            )
-            period = await conn.fetchrow(
-                "SELECT p.id, p.fiscal_year_id, p.status, y.end_date FROM fiscal_periods p"
-                " JOIN fiscal_years y ON y.id = p.fiscal_year_id WHERE p.company_id = $1"
-                " AND p.start_date <= $2 AND p.end_date >= $2 FOR SHARE OF p",
-                company_id,
-                day,
-            )
+            # the app's first statement: currency, accounts and the period share-locked
+            [period, *_] = await conn.fetch(sql.posting_reads, company_id, [debit, credit], day)
             entry_id = uuid.uuid4()
             if numbering == "late":  # as the app: a draft header now, numbered before commit
                 status, number, year_id, posted_at = "draft", None, None, None
             else:  # no gapless sequence (the pgbench-like script): a unique number per entry
-                status, year_id, posted_at = "posted", period["fiscal_year_id"], now()
+                status, year_id, posted_at = "posted", period["period_fiscal_year_id"], now()
                 number = f"X-{entry_id.hex[:24]}"
             await conn.execute(
                 "WITH h AS (INSERT INTO transactions (id, company_id, transaction_date,"
@@ -316,7 +303,7 @@ async def raw_load(
             )
             # the app's statement (db/repositories/accounting.py): months then days, one trip
             await conn.execute(
-                balances_sql,
+                sql.add_to_balances,
                 [r[0] for r in rows],
                 day.replace(day=1),
                 company_id,
@@ -333,9 +320,9 @@ async def raw_load(
                     " posted_by = $5, updated_at = now() FROM drawn WHERE t.id = $1"
                     " RETURNING drawn.n",
                     entry_id,
-                    period["fiscal_year_id"],
+                    period["period_fiscal_year_id"],
                     company_id,
-                    f"JE-{period['end_date'].year}-",
+                    f"JE-{period['period_year_end'].year}-",
                     actor,
                 )
 

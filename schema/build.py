@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.fast_execution import FastLeafExecutionContext
+from schema.input_builders import install_input_builders
 from schema.limits import QueryLimits, is_unexpected, masking
 from schema.scalars import SCALARS
 
@@ -75,7 +76,7 @@ def assemble(
     for mutation_field in mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
         for make in mutation_field_extensions:
             mutation_field.extensions = [*mutation_field.extensions, make()]
-    return BigLedgerSchema(
+    schema = BigLedgerSchema(
         query=_merge("Query", queries),
         mutation=mutation,
         subscription=_merge("Subscription", subscriptions),
@@ -85,3 +86,5 @@ def assemble(
         execution_context_class=FastLeafExecutionContext,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+    install_input_builders(schema)
+    return schema

@@ -43,7 +43,7 @@ from domain.accounting.model import (
     entry_number_prefix,
     month_start,
 )
-from domain.accounting.ports import PriorRequest
+from domain.accounting.ports import PostingReads, PriorRequest
 from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
 
@@ -64,16 +64,25 @@ class PostingSql:
             " version"
         )
         self.accounts = f"SELECT {columns} FROM {t}chart_of_accounts WHERE id = ANY($1::uuid[])"
-        # One row per account found, or one row without an account; none: no such company.
-        self.currency_and_accounts = (
-            f"SELECT c.currency_code, a.* FROM {t}companies c LEFT JOIN (SELECT {columns}"
-            f" FROM {t}chart_of_accounts WHERE id = ANY($2::uuid[])) a ON true WHERE c.id = $1"
+        period_fields = ("id", "fiscal_year_id", "company_id", "period_number", "start_date",
+                         "end_date", "status", "updated_at", "updated_by", "version")  # fmt: skip
+        period_columns = ", ".join(f"p.{c}" for c in period_fields) + ", y.end_date AS year_end"
+        period_on = (
+            f"SELECT {{columns}} FROM {t}fiscal_periods p JOIN {t}fiscal_years y"
+            " ON y.id = p.fiscal_year_id WHERE p.company_id = $1 AND p.start_date <= {day}"
+            " AND p.end_date >= {day} FOR SHARE OF p"
         )
-        self.period_on = (
-            "SELECT p.id, p.fiscal_year_id, p.company_id, p.period_number, p.start_date,"
-            " p.end_date, p.status, p.updated_at, p.updated_by, p.version, y.end_date AS year_end"
-            f" FROM {t}fiscal_periods p JOIN {t}fiscal_years y ON y.id = p.fiscal_year_id"
-            " WHERE p.company_id = $1 AND p.start_date <= $2 AND p.end_date >= $2 FOR SHARE OF p"
+        self.period_on = period_on.format(columns=period_columns, day="$2")
+        # What a posting reads, in one round trip: one row per account found (or one without
+        # an account), each with the company's currency and the period covering $3 (share-
+        # locked; none when $3 is null). No row: no such company.
+        prefixed = ", ".join(f"p.{c} AS period_{c}" for c in period_fields)
+        prefixed += ", y.end_date AS period_year_end"
+        self.posting_reads = (
+            f"SELECT c.currency_code, a.*, p.* FROM {t}companies c LEFT JOIN (SELECT {columns}"
+            f" FROM {t}chart_of_accounts WHERE id = ANY($2::uuid[])) a ON true"
+            f" LEFT JOIN ({period_on.format(columns=prefixed, day='$3')}) p ON true"
+            " WHERE c.id = $1"
         )
         # Header and lines in one round trip; the lines' foreign key to the header is checked
         # at the end of the statement, when the header row exists.
@@ -256,16 +265,21 @@ class SqlAccountRepository:
         query = select(exists().where(journal_lines.c.account_id == account_id))
         return bool((await self._conn.execute(query)).scalar())
 
-    async def currency_and_accounts(
-        self, company_id: uuid.UUID, ids: Collection[uuid.UUID]
-    ) -> tuple[str | None, dict[uuid.UUID, Account]]:
+    async def posting_reads(
+        self, company_id: uuid.UUID, ids: Collection[uuid.UUID], day: date | None
+    ) -> PostingReads | None:
         raw = await driver_connection(self._conn)
-        rows = await raw.fetch(posting_sql(self._conn).currency_and_accounts, company_id, list(ids))
+        rows = await raw.fetch(posting_sql(self._conn).posting_reads, company_id, list(ids), day)
         if not rows:
-            return None, {}
-        return rows[0]["currency_code"], {
-            r["id"]: account_from_row(r) for r in rows if r["id"] is not None
-        }
+            return None
+        first = rows[0]
+        return PostingReads(
+            currency=first["currency_code"],
+            accounts={r["id"]: account_from_row(r) for r in rows if r["id"] is not None},
+            period=(
+                period_from_row(first, prefix="period_") if first["period_id"] is not None else None
+            ),
+        )
 
     async def company_currency(self, company_id: uuid.UUID) -> str | None:
         raw = await driver_connection(self._conn)
@@ -292,19 +306,19 @@ _PERIOD_QUERY = select(
 ).join(fiscal_years, fiscal_years.c.id == fiscal_periods.c.fiscal_year_id)
 
 
-def period_from_row(row: Mapping[Any, Any]) -> FiscalPeriod:
+def period_from_row(row: Mapping[Any, Any], prefix: str = "") -> FiscalPeriod:
     return FiscalPeriod(
-        id=row["id"],
-        fiscal_year_id=row["fiscal_year_id"],
-        company_id=row["company_id"],
-        number=row["period_number"],
-        start_date=row["start_date"],
-        end_date=row["end_date"],
-        status=PeriodStatus(row["status"]),
-        updated_at=row["updated_at"],
-        updated_by=row["updated_by"],
-        fiscal_year_end=row["year_end"],
-        version=row["version"],
+        id=row[prefix + "id"],
+        fiscal_year_id=row[prefix + "fiscal_year_id"],
+        company_id=row[prefix + "company_id"],
+        number=row[prefix + "period_number"],
+        start_date=row[prefix + "start_date"],
+        end_date=row[prefix + "end_date"],
+        status=PeriodStatus(row[prefix + "status"]),
+        updated_at=row[prefix + "updated_at"],
+        updated_by=row[prefix + "updated_by"],
+        fiscal_year_end=row[prefix + "year_end"],
+        version=row[prefix + "version"],
     )
 
 

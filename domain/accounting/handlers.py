@@ -247,6 +247,18 @@ async def post_draft(
 ) -> None:
     """Posts `entry` (share-locking its period); its number is drawn at commit (see above)."""
     period = await uow.periods.period_on(entry.company_id, entry.transaction_date)
+    post_in(entry, period, origin, accounts, date_field=date_field)
+
+
+def post_in(
+    entry: JournalEntry,
+    period: FiscalPeriod | None,
+    origin: EventOrigin,
+    accounts: dict[uuid.UUID, Account],
+    *,
+    date_field: str = "postingDate",
+) -> None:
+    """`post_draft` with the period covering the entry's date already read (share-locked)."""
     entry.check_postable(period, accounts, date_field=date_field)
     assert period is not None
     entry.post(
@@ -295,11 +307,14 @@ async def create_journal_entry(
             prior = await uow.journals.claim_request(cmd.company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
-        currency, accounts = await uow.accounts.currency_and_accounts(
-            cmd.company_id, {line.account_id for line in cmd.lines if line.account_id is not None}
+        reads = await uow.accounts.posting_reads(
+            cmd.company_id,
+            {line.account_id for line in cmd.lines if line.account_id is not None},
+            cmd.transaction_date if cmd.post else None,
         )
-        if currency is None:
+        if reads is None:
             raise NotFound("Company", "companyId")
+        currency, accounts = reads.currency, reads.accounts
         lines = await with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
         entry = JournalEntry.draft(
             company_id=cmd.company_id,
@@ -316,7 +331,7 @@ async def create_journal_entry(
         grants.check("journal", "create", company_id=cmd.company_id, facts=facts)
         if cmd.post:
             grants.check("journal", "post", company_id=cmd.company_id, facts=facts)
-            await post_draft(entry, uow, origin, accounts)
+            post_in(entry, reads.period, origin, accounts)
             if limits is not None:
                 uow.journals.count_against(limits)
         await uow.journals.add(entry)

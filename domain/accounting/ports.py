@@ -13,6 +13,13 @@ from domain.identity.plans import TenantLimits
 from domain.shared.unit_of_work import UnitOfWork
 
 
+@dataclass(frozen=True)
+class PostingReads:
+    currency: str  # the company's base currency
+    accounts: dict[uuid.UUID, Account]  # of those asked for, the ones found (any company)
+    period: FiscalPeriod | None  # covering the day asked for, share-locked; None: none or no day
+
+
 class AccountRepository(Protocol):
     async def lock_chart(self, company_id: uuid.UUID) -> None:
         """Serialise changes to one company's chart until the transaction ends."""
@@ -33,10 +40,11 @@ class AccountRepository(Protocol):
     async def company_currency(self, company_id: uuid.UUID) -> str | None:
         """The company's base currency, or None if there is no such company."""
 
-    async def currency_and_accounts(
-        self, company_id: uuid.UUID, ids: Collection[uuid.UUID]
-    ) -> tuple[str | None, dict[uuid.UUID, Account]]:
-        """`company_currency` and `get_many` in one round trip (the posting path needs both)."""
+    async def posting_reads(
+        self, company_id: uuid.UUID, ids: Collection[uuid.UUID], day: date | None
+    ) -> PostingReads | None:
+        """`company_currency`, `get_many` and, with `day`, `PeriodRepository.period_on` in one
+        round trip (what a posting reads first). None: there is no such company."""
 
 
 class PeriodRepository(Protocol):
