@@ -6,15 +6,15 @@
    {..., post: true})` (one request = one posted 2-line entry) back to back, for `--duration`
    seconds after `--warmup`. Entries spread over 40 leaf accounts and the 365 days of 2026.
 2. Raw ceiling, same run, same database: `--clients` tasks on an asyncpg pool, one transaction
-   per entry with the statements the app's posting issues, in its order
-   (`db/repositories/accounting.py`): company currency with the accounts and the period
-   share-locked (one statement, `posting_reads`), the header as a draft with its 2
-   `journal_lines` (one statement), the month and day balance upserts (one statement), and
-   last the entry number drawn and the header posted with it (one statement,
-   `number_pending`). The deferred balance-check trigger fires in both. Not in the raw path:
-   the month's posting count, the outbox rows and the audit row the unit of work writes, and
-   everything above SQL (HTTP, GraphQL, auth, domain). Run with `--clients` connections and with as many as one API
-   process may open (12); the faster is the ceiling. One more raw row: no number sequence.
+   per entry with the statements the app's posting issues, their very text (`PostingSql` in
+   `db/repositories/accounting.py`), in its order: company currency, accounts and the period
+   share-locked (`posting_reads`); the header as a draft with its 2 `journal_lines` and the
+   month and day balance upserts (`add_posted`); last the entry number drawn and the header
+   posted with it (`number_entry`). The deferred balance-check trigger fires in both. Not in
+   the raw path: the month's posting count, the outbox rows and the audit row the unit of
+   work writes, and everything above SQL (HTTP, GraphQL, auth, domain). Run with `--clients`
+   connections and with as many as one API process may open; the faster is the ceiling.
+   One more raw row: no number sequence.
 
 Writes its section of bench/RESULTS.md between `<!-- bench:accounting_posting -->` markers.
 """
@@ -52,6 +52,8 @@ from bench.harness import (
 )
 from bench.loadgen import HttpConnection, encode_request
 from db.repositories.accounting import PostingSql
+from domain.accounting.model import ENTRY_NUMBER_DIGITS, entry_number_prefix
+from server.settings import Settings
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NAME = "accounting_posting"
@@ -265,66 +267,35 @@ async def raw_load(
     async def one(
         conn: Any, day: date, debit: uuid.UUID, credit: uuid.UUID, amount: Decimal
     ) -> None:
+        zero = Decimal(0)
         async with conn.transaction():
-            # the app's first statement: currency, accounts and the period share-locked
+            # the app's statements (`PostingSql`), with the values the app would send
             [period, *_] = await conn.fetch(sql.posting_reads, company_id, [debit, credit], day)
-            entry_id = uuid.uuid4()
+            entry_id, at = uuid.uuid4(), now()
             if numbering == "late":  # as the app: a draft header now, numbered before commit
                 status, number, year_id, posted_at = "draft", None, None, None
             else:  # no gapless sequence (the pgbench-like script): a unique number per entry
-                status, year_id, posted_at = "posted", period["period_fiscal_year_id"], now()
+                status, year_id, posted_at = "posted", period["period_fiscal_year_id"], at
                 number = f"X-{entry_id.hex[:24]}"
+            accounts = sorted([debit, credit], key=str)  # the app's balance-row order
+            by_account = {debit: (amount, zero), credit: (zero, amount)}
             await conn.execute(
-                "WITH h AS (INSERT INTO transactions (id, company_id, transaction_date,"
-                " total_amount, currency_code, status, created_at, updated_at, entry_number,"
-                " fiscal_year_id, created_by, posted_at, posted_by, version) VALUES ($1, $2, $3,"
-                " $4, 'MYR', $8, now(), now(), $5, $6, $7, $9, $7, 2) RETURNING id)"
-                " INSERT INTO journal_lines (transaction_id, line_number, transaction_date,"
-                " company_id, account_id, currency_code, exchange_rate, debit, credit, base_debit,"
-                " base_credit) SELECT h.id, l.n, $3, $2, l.a, 'MYR', 1, l.dr, l.cr, l.dr, l.cr"
-                " FROM h, unnest($10::smallint[], $11::uuid[], $12::numeric[], $13::numeric[])"
-                " AS l(n, a, dr, cr)",
-                entry_id,
-                company_id,
-                day,
-                amount,
-                number,
-                year_id,
-                actor,
-                status,
-                posted_at,
-                [1, 2],
-                [debit, credit],
-                [amount, Decimal(0)],
-                [Decimal(0), amount],
-            )
-            rows = sorted(
-                [(debit, amount, Decimal(0)), (credit, Decimal(0), amount)], key=lambda r: str(r[0])
-            )
-            # the app's statement (db/repositories/accounting.py): months then days, one trip
-            await conn.execute(
-                sql.add_to_balances,
-                [r[0] for r in rows],
-                day.replace(day=1),
-                company_id,
-                [r[1] for r in rows],
-                [r[2] for r in rows],
-                day,
-            )
+                sql.add_posted,
+                entry_id, company_id, day, None, None, amount, "MYR", status, at, at, number,
+                year_id, None, None, actor, posted_at, actor if posted_at else None, 1,
+                [1, 2], [debit, credit], [None, None], ["MYR", "MYR"],
+                [Decimal(1), Decimal(1)], [amount, zero], [zero, amount], [amount, zero],
+                [zero, amount],
+                accounts, day.replace(day=1), company_id,
+                [by_account[a][0] for a in accounts], [by_account[a][1] for a in accounts], day,
+            )  # fmt: skip
             if numbering == "late":
                 await conn.fetchrow(
-                    "WITH drawn AS (UPDATE entry_number_sequences SET next_value = next_value + 1"
-                    " WHERE fiscal_year_id = $2 AND company_id = $3 RETURNING next_value - 1 AS n)"
-                    " UPDATE transactions t SET entry_number = $4 || lpad(drawn.n::text, 6, '0'),"
-                    " status = 'posted', fiscal_year_id = $2, posted_at = now(),"
-                    " posted_by = $5, updated_at = now() FROM drawn WHERE t.id = $1"
-                    " RETURNING drawn.n",
-                    entry_id,
-                    period["period_fiscal_year_id"],
-                    company_id,
-                    f"JE-{period['period_year_end'].year}-",
-                    actor,
-                )
+                    sql.number_entry,
+                    entry_id, period["period_fiscal_year_id"], company_id,
+                    entry_number_prefix(period["period_year_end"]), 10**ENTRY_NUMBER_DIGITS,
+                    ENTRY_NUMBER_DIGITS, "posted", at, actor, at, None, 2,
+                )  # fmt: skip
 
     async def client(k: int) -> None:
         i = k
@@ -353,7 +324,10 @@ async def raw_load(
 
 
 API_WORKERS = 2  # the second API path: one process per core of this machine
-RAW_POOLED = 12  # the raw path again with as many connections as one API process may open
+# The raw path again with as many connections as one API process may open (its pool + overflow).
+POOL = Settings()
+RAW_POOLED = POOL.db_pool_size + POOL.db_max_overflow
+POOL_TEXT = f"pool {POOL.db_pool_size} + overflow {POOL.db_max_overflow}"
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -439,7 +413,7 @@ async def run(args: argparse.Namespace) -> None:
         )
         log(f"raw: {r['rate']:,.0f} entries/s p50 {r['p50']:.1f} ms p99 {r['p99']:.1f} ms")
 
-        log(f"raw asyncpg, {RAW_POOLED} connections (the API's pool: 8 + 4 overflow)")
+        log(f"raw asyncpg, {RAW_POOLED} connections (the API's {POOL_TEXT})")
         pg.start()
         e = await raw_load(
             dsn,
@@ -532,13 +506,13 @@ async def run(args: argparse.Namespace) -> None:
 (1) Through the API: `createJournalEntry(input: {{companyId, postingDate, lines, post: true}})`,
 one HTTP request = one posted entry (the schema's single-request way; `postJournalEntry` alone
 needs a draft first). (2) In the same run, the raw ceiling: {args.clients} clients on an asyncpg
-pool, one transaction per entry issuing the app's posting statements straight, in the app's
-order (`db/repositories/accounting.py`): company currency with the 2 accounts, the period row
-share-locked, the header (as a draft) with its 2 `journal_lines` in one statement, the month
-and day balance upserts in one statement, and last the entry number drawn and written into the
-header, now posted (`UPDATE entry_number_sequences ... RETURNING` in the same statement); the
-deferred balance-check trigger fires in both. The raw path runs twice, with {args.clients}
-connections and with {RAW_POOLED} (as many as one API process may open: pool 8 + overflow 4), and
+pool, one transaction per entry issuing the app's posting statements (their very text,
+`PostingSql` in `db/repositories/accounting.py`) in the app's order: company currency with the
+2 accounts and the period row share-locked (one statement), the header (as a draft) with its 2
+`journal_lines` and the month and day balance upserts (one statement), and last the entry
+number drawn and written into the header, now posted (one statement); the deferred
+balance-check trigger fires in both. The raw path runs twice, with {args.clients}
+connections and with {RAW_POOLED} (as many as one API process may open: {POOL_TEXT}), and
 the faster of the two is the ceiling. It leaves out what the app adds on top: HTTP, GraphQL,
 authentication and the domain, the month's posting count (maxTransactions), and the outbox rows
 and audit row of the unit of work.

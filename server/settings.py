@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CPU_CORES = os.cpu_count() or 1
 
 
 class Settings(BaseSettings):
@@ -50,13 +53,17 @@ class Settings(BaseSettings):
 
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
-    # Connections per API process. Few on purpose: transactions beyond what PostgreSQL's cores
-    # can run queue here, in the pool, instead of inside PostgreSQL, where each open posting
-    # holds balance rows and waits for its company's entry-number row, and the convoy grows
-    # with every connection. 8 + 4 posted ~20 % more entries/s than 10 + 20 at 32 clients on
-    # 2 cores (bench/RESULTS.md, posting throughput).
-    db_pool_size: int = Field(8, alias="BIGLEDGER_DB_POOL_SIZE")
-    db_max_overflow: int = Field(4, alias="BIGLEDGER_DB_MAX_OVERFLOW")
+    # Connections per API process: 2 per CPU core, plus 1 per core of overflow (4 + 2 on 2
+    # cores). Few on purpose: transactions beyond what the cores can run queue here, in the
+    # pool, instead of inside PostgreSQL, where each open posting holds balance rows and waits
+    # for its company's entry-number row, and the convoy grows with every connection. On 2
+    # cores at 32 clients, 4 + 2 posted ~15 % more entries/s than 8 + 4, which posted ~20 %
+    # more than 10 + 20 (bench/RESULTS.md, posting throughput). Set both when PostgreSQL runs
+    # on a machine of another size.
+    db_pool_size: int = Field(default_factory=lambda: 2 * CPU_CORES, alias="BIGLEDGER_DB_POOL_SIZE")
+    db_max_overflow: int = Field(
+        default_factory=lambda: CPU_CORES, alias="BIGLEDGER_DB_MAX_OVERFLOW"
+    )
 
     # Rate limits (Redis token buckets). Per tenant for authenticated calls (a plan's
     # `apiRateLimit` overrides the rate); per client IP for unauthenticated ones. 0 turns off.

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.crypto import tenant_schema
 from db.engine import driver_connection
 from db.repositories.currency import add_currency_balances, add_currency_balances_many
-from db.statement_parts import NumberFill, Preceding
+from db.statement_parts import NumberFill, Preceding, shifted
 from db.tables.accounting import (
     account_balances,
     account_daily_balances,
@@ -86,13 +86,15 @@ class PostingSql:
         )
         # Header and lines in one round trip; the lines' foreign key to the header is checked
         # at the end of the statement, when the header row exists.
-        self.add_entry = (
-            f"WITH header AS (INSERT INTO {t}transactions (id, company_id, transaction_date,"
+        header = (
+            f"header AS (INSERT INTO {t}transactions (id, company_id, transaction_date,"
             " reference, description, total_amount, currency_code, status, created_at,"
             " updated_at, entry_number, fiscal_year_id, reversal_of, reversed_by, created_by,"
             " posted_at, posted_by, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
             " $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id)"
-            f" INSERT INTO {t}journal_lines (transaction_id, line_number, transaction_date,"
+        )
+        lines = (
+            f"INSERT INTO {t}journal_lines (transaction_id, line_number, transaction_date,"
             " company_id, account_id, description, currency_code, exchange_rate, debit, credit,"
             " base_debit, base_credit)"
             " SELECT header.id, l.n, $3, $2, l.a, l.d, l.c, l.r, l.dr, l.cr, l.bdr, l.bcr"
@@ -100,23 +102,33 @@ class PostingSql:
             " $23::numeric[], $24::numeric[], $25::numeric[], $26::numeric[], $27::numeric[])"
             " AS l(n, a, d, c, r, dr, cr, bdr, bcr)"
         )
+        self.add_entry = f"WITH {header} {lines}"
         # Month rows, then day rows (every posting locks balance rows in this order; the day
         # insert waits for the month CTE through its scalar subquery), in one statement.
-        self.add_to_balances = (
-            f"WITH months AS (INSERT INTO {t}account_balances AS b (account_id, period_month,"
+        months = (
+            f"months AS (INSERT INTO {t}account_balances AS b (account_id, period_month,"
             " company_id, debit_total, credit_total) SELECT a, $2, $3, dr, cr"
             " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
             " ON CONFLICT (account_id, period_month) DO UPDATE SET"
             " debit_total = b.debit_total + excluded.debit_total,"
             " credit_total = b.credit_total + excluded.credit_total, updated_at = now()"
             " RETURNING 1)"
-            f" INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
+        )
+        days = (
+            f"INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
             " debit_total, credit_total) SELECT a, $6, $3, dr, cr"
             " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
             " WHERE (SELECT count(*) FROM months) > 0"
             " ON CONFLICT (account_id, balance_date) DO UPDATE SET"
             " debit_total = b.debit_total + excluded.debit_total,"
             " credit_total = b.credit_total + excluded.credit_total"
+        )
+        self.add_to_balances = f"WITH {months} {days}"
+        # A posted entry: header, lines and balances in one statement (the balances' parameters
+        # follow the entry's 27).
+        self.add_posted = (
+            f"WITH {header}, lines AS ({lines} RETURNING 1), {shifted(months, 27)}"
+            f" {shifted(days, 27)}"
         )
         # Draw the year's next number and post the (so far draft) header with it, in one
         # statement: the sequence row is locked from here to the commit. As CTEs (`numbered`
@@ -475,6 +487,42 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
     }
 
 
+def _entry_args(entry: JournalEntry) -> tuple[Any, ...]:
+    """`PostingSql.add_entry`'s parameters: the header's 18, then the lines' 9 arrays."""
+    h = _header_values(entry)
+    lines = entry.lines
+    return (
+        h["id"], h["company_id"], h["transaction_date"], h["reference"], h["description"],
+        h["total_amount"], h["currency_code"], h["status"], h["created_at"],
+        h["updated_at"], h["entry_number"], h["fiscal_year_id"], h["reversal_of"],
+        h["reversed_by"], h["created_by"], h["posted_at"], h["posted_by"], h["version"],
+        [line.line_number for line in lines],
+        [line.account_id for line in lines],
+        [line.description for line in lines],
+        [line.currency_code for line in lines],
+        [line.exchange_rate for line in lines],
+        [line.debit for line in lines],
+        [line.credit for line in lines],
+        [line.base_debit for line in lines],
+        [line.base_credit for line in lines],
+    )  # fmt: skip
+
+
+def _balance_args(entry: JournalEntry) -> tuple[Any, ...]:
+    """`PostingSql.add_to_balances`' parameters: the entry's base totals per account, in one
+    account order everywhere (concurrent postings never deadlock on balance rows)."""
+    totals: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for line in entry.lines:
+        totals[line.account_id][0] += line.base_debit
+        totals[line.account_id][1] += line.base_credit
+    accounts = sorted(totals, key=str)
+    return (
+        accounts, month_start(entry.transaction_date), entry.company_id,
+        [totals[a][0] for a in accounts], [totals[a][1] for a in accounts],
+        entry.transaction_date,
+    )  # fmt: skip
+
+
 def _numbering_args(entry: JournalEntry) -> tuple[Any, ...]:
     """`PostingSql.number_ctes`' parameters for `entry`."""
     assert entry.numbering_year_end is not None and entry.fiscal_year_id is not None
@@ -560,27 +608,19 @@ class SqlJournalRepository:
             _known_partitions.update((schema, m) for m in months)
 
     async def add(self, entry: JournalEntry) -> None:
-        h = _header_values(entry)
-        lines = entry.lines
         raw = await driver_connection(self._conn)
-        await raw.execute(
-            posting_sql(self._conn).add_entry,
-            h["id"], h["company_id"], h["transaction_date"], h["reference"], h["description"],
-            h["total_amount"], h["currency_code"], h["status"], h["created_at"],
-            h["updated_at"], h["entry_number"], h["fiscal_year_id"], h["reversal_of"],
-            h["reversed_by"], h["created_by"], h["posted_at"], h["posted_by"], h["version"],
-            [line.line_number for line in lines],
-            [line.account_id for line in lines],
-            [line.description for line in lines],
-            [line.currency_code for line in lines],
-            [line.exchange_rate for line in lines],
-            [line.debit for line in lines],
-            [line.credit for line in lines],
-            [line.base_debit for line in lines],
-            [line.base_credit for line in lines],
-        )  # fmt: skip
+        await raw.execute(posting_sql(self._conn).add_entry, *_entry_args(entry))
         if entry.awaits_number:
             self._unnumbered.setdefault(entry.id, entry)
+
+    async def add_posted(self, entry: JournalEntry) -> None:
+        raw = await driver_connection(self._conn)
+        await raw.execute(
+            posting_sql(self._conn).add_posted, *_entry_args(entry), *_balance_args(entry)
+        )
+        if entry.awaits_number:
+            self._unnumbered.setdefault(entry.id, entry)
+        await self._add_currency_balances(entry)
 
     @property
     def awaiting_numbers(self) -> int:
@@ -666,20 +706,11 @@ class SqlJournalRepository:
         return int(number)
 
     async def add_to_balances(self, entry: JournalEntry) -> None:
-        totals: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-        for line in entry.lines:
-            totals[line.account_id][0] += line.base_debit
-            totals[line.account_id][1] += line.base_credit
-        accounts = sorted(totals, key=str)  # one order everywhere: concurrent posts never deadlock
-        debits = [totals[a][0] for a in accounts]
-        credits = [totals[a][1] for a in accounts]
-        sql = posting_sql(self._conn)
         raw = await driver_connection(self._conn)
-        # Months before days, as the bulk path: every posting locks balance rows in one order.
-        await raw.execute(
-            sql.add_to_balances, accounts, month_start(entry.transaction_date), entry.company_id,
-            debits, credits, entry.transaction_date,
-        )  # fmt: skip
+        await raw.execute(posting_sql(self._conn).add_to_balances, *_balance_args(entry))
+        await self._add_currency_balances(entry)
+
+    async def _add_currency_balances(self, entry: JournalEntry) -> None:
         if any(line.currency_code != entry.currency_code for line in entry.lines):
             await add_currency_balances(self._conn, entry)  # per (account, currency)
 

@@ -137,8 +137,7 @@ async def revalue_foreign_balances(
         facts = RecordFacts(owner_id=origin.user_id, amount=entry.total_amount)
         grants.check("journal", "post", company_id=cmd.company_id, facts=facts)
         await post_draft(entry, uow, origin, accounts, date_field="asOf")
-        await uow.journals.add(entry)
-        await uow.journals.add_to_balances(entry)
+        await uow.journals.add_posted(entry)
         await uow.rates.record_revaluation(
             entry, as_of=cmd.as_of, auto_reverse=cmd.auto_reverse, adjustments=adjustments
         )
@@ -160,8 +159,7 @@ async def revalue_foreign_balances(
             await post_draft(reversal, uow, origin, accounts, date_field="autoReverse")
             previous_version = entry.version
             entry.mark_reversed(reversal, now=now)
-            await uow.journals.add(reversal)
-            await uow.journals.add_to_balances(reversal)
+            await uow.journals.add_posted(reversal)
             await uow.journals.save_header(entry, previous_version=previous_version)
             uow.record(entry.events)  # JournalEntryReversed
             uow.record(reversal.events)

@@ -300,10 +300,10 @@ async def create_journal_entry(
     if cmd.post:
         _may(grants, "journal", "post", cmd.company_id)
     key = checked_idempotency_key(cmd.idempotency_key)
-    fingerprint = cmd.fingerprint()
     async with uow:
         await uow.journals.ensure_partitions([cmd.transaction_date])
         if key is not None:
+            fingerprint = cmd.fingerprint()
             prior = await uow.journals.claim_request(cmd.company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
@@ -334,9 +334,10 @@ async def create_journal_entry(
             post_in(entry, reads.period, origin, accounts)
             if limits is not None:
                 uow.journals.count_against(limits)
-        await uow.journals.add(entry)
         if cmd.post:
-            await uow.journals.add_to_balances(entry)
+            await uow.journals.add_posted(entry)
+        else:
+            await uow.journals.add(entry)
         if key is not None:
             await uow.journals.complete_request(cmd.company_id, key, entry.id)
         uow.record(entry.events)
@@ -353,7 +354,6 @@ async def post_journal_entry(
 ) -> JournalEntry:
     """Posts a draft; counts against the plan's monthly `maxTransactions` (`limits`)."""
     key = checked_idempotency_key(cmd.idempotency_key)
-    fingerprint = cmd.fingerprint()
     async with uow:
         found = await uow.journals.get(cmd.entry_id)
         if found is None or not grants.can_enter(found.company_id):
@@ -362,6 +362,7 @@ async def post_journal_entry(
         _may(grants, "journal", "post", company_id)
         await uow.journals.ensure_partitions([found.transaction_date])
         if key is not None:
+            fingerprint = cmd.fingerprint()
             prior = await uow.journals.claim_request(company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
@@ -421,8 +422,7 @@ async def reverse_journal_entry(
         await post_draft(reversal, uow, origin, accounts, date_field="date")
         previous_version = original.version
         original.mark_reversed(reversal, now=utcnow())
-        await uow.journals.add(reversal)
-        await uow.journals.add_to_balances(reversal)
+        await uow.journals.add_posted(reversal)
         await uow.journals.save_header(original, previous_version=previous_version)
         uow.record(original.events)  # first: the audit row is about the original
         uow.record(reversal.events)

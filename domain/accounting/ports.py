@@ -91,6 +91,9 @@ class JournalRepository(Protocol):
         """Header and lines (a posted entry's balances are applied separately). A posted entry
         still awaiting its number is stored as a draft until `number_pending` posts it."""
 
+    async def add_posted(self, entry: JournalEntry) -> None:
+        """`add` and `add_to_balances` for a newly posted entry, in one round trip."""
+
     async def save_header(self, entry: JournalEntry, *, previous_version: int) -> None: ...
 
     @property

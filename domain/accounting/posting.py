@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from domain.accounting.handlers import company_currency, post_draft, with_rates
+from domain.accounting.handlers import post_in, with_rates
 from domain.accounting.model import JournalEntry, LineInput
 from domain.accounting.ports import AccountingUnitOfWork
 from domain.shared.clock import utcnow
+from domain.shared.errors import NotFound
 from domain.shared.events import EventOrigin
 
 
@@ -38,11 +39,15 @@ async def post_entry_within(
     lets it propagate, so its whole command rolls back.
     """
     await uow.journals.ensure_partitions([transaction_date])
-    currency = await company_currency(uow, company_id)
     kept = [line for line in lines if (line.debit or 0) != 0 or (line.credit or 0) != 0]
-    accounts = await uow.accounts.get_many(
-        {line.account_id for line in kept if line.account_id is not None}
+    reads = await uow.accounts.posting_reads(
+        company_id,
+        {line.account_id for line in kept if line.account_id is not None},
+        transaction_date,
     )
+    if reads is None:
+        raise NotFound("Company", "companyId")
+    currency, accounts = reads.currency, reads.accounts
     filled = await with_rates(uow, company_id, currency, transaction_date, kept)
     entry = JournalEntry.draft(
         company_id=company_id,
@@ -56,8 +61,7 @@ async def post_entry_within(
         now=utcnow(),
         date_field=date_field,
     )
-    await post_draft(entry, uow, origin, accounts, date_field=date_field)
-    await uow.journals.add(entry)
-    await uow.journals.add_to_balances(entry)
+    post_in(entry, reads.period, origin, accounts, date_field=date_field)
+    await uow.journals.add_posted(entry)
     uow.record(entry.events)
     return entry

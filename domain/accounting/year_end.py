@@ -138,8 +138,7 @@ async def close_fiscal_year(
             entry.post(  # numbered at commit, like every posting (see handlers)
                 period=last, sequence=None, accounts=accounts, actor=origin.user_id, now=now
             )
-            await uow.journals.add(entry)
-            await uow.journals.add_to_balances(entry)
+            await uow.journals.add_posted(entry)
             uow.record(entry.events)
         for period in periods:
             if period.status.value == "open":
