@@ -541,20 +541,26 @@ included; its outbox relay included).
 
 **Reading.** Every posting of a company's fiscal year takes the year's one
 `entry_number_sequences` row and keeps its lock until commit (gapless numbers): that row is the
-queue, and what a posting does while it holds it sets the ceiling. The app draws the number last
-(`SqlJournalRepository.number_pending`, at the unit of work's commit); after it come only one
-statement with the events' outbox rows and the audit row (`shared.audit_append` claims one of 8
-audit lanes and chains the hash in the database) and the COMMIT. The month's posting count
-(maxTransactions) is taken before the number. Each of those round trips also waits for the API's
-event loop to resume the holder, which is why the API's pool is small (8 + 4): with 30
-connections, 30 open postings held balance rows while queueing for the number row, and every
-resume waited behind more work (10 + 20 posted about 20% fewer entries/s at 32 clients on this
-machine). The raw row without the sequence (the closest to the pgbench script quoted in the
-issue: entry + 2 lines + 2 balance updates) shows what gapless numbering costs on its own. The
-relay, in the API process, reads and settles the outbox through its own asyncpg connections and
-publishes each stored envelope as it is (`python -m bench.accounting_profile --cpu` measures
-it). Earlier in this project (same benchmark): API 75 entries/s vs raw 412/s, 18%; then 237 vs
-721/s, 33%.
+queue, and what a posting does while it holds it sets the ceiling. A posting through the API
+makes 6 round trips to PostgreSQL: BEGIN; currency, accounts and the period share-locked (one
+statement); header, lines and balance rows (one statement); the month's posting count
+(maxTransactions); one last statement that draws the number, posts the header, writes the
+events' outbox rows and appends the audit row (`shared.audit_append` claims one of 8 audit
+lanes and chains the hash in the database); COMMIT. The raw path makes 5 (no count, and its
+last statement only draws the number). What separates the two is the API process's own CPU per
+entry (HTTP, GraphQL, authentication's Redis round trip, the domain, the report-cache bump, the
+relay): one event loop on one core, while the raw path is bound by the number row. The API's
+pool is small (2 + 1 per core: 4 + 2 here) because each round trip of an open posting also
+waits for the event loop to resume it: more connections meant more open postings holding
+balance rows while queueing for the number row (8 + 4 posted ~15% fewer entries/s than 4 + 2,
+and 10 + 20 ~20% fewer than 8 + 4, at 32 clients on this machine). The raw row without the
+sequence (the closest to the pgbench script quoted in the issue: entry + 2 lines + 2 balance
+updates) shows what gapless numbering costs on its own. The relay, in the API process, reads
+and settles the outbox through its own asyncpg connections and publishes each stored envelope
+as it is (`python -m bench.accounting_profile --cpu` measures it). Earlier in this project
+(same benchmark): API 75 entries/s vs raw 412/s, 18%; then 237 vs 721/s, 33%; then 231 vs
+677/s, 34% (before input objects were planned once per type, the first two statements were
+merged and the pool went to 4 + 2).
 
 {machine_markdown(info)}
 
