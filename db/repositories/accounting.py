@@ -47,6 +47,8 @@ from domain.accounting.ports import PostingReads, PriorRequest
 from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
 
+ENTRY_PARAMETERS = 27  # `PostingSql.add_entry`'s: the header's 18 values, the lines' 9 arrays
+
 
 class PostingSql:
     """The posting path's statements for one tenant schema, built once (`driver_connection`).
@@ -125,10 +127,10 @@ class PostingSql:
         )
         self.add_to_balances = f"WITH {months} {days}"
         # A posted entry: header, lines and balances in one statement (the balances' parameters
-        # follow the entry's 27).
+        # follow the entry's).
         self.add_posted = (
-            f"WITH {header}, lines AS ({lines} RETURNING 1), {shifted(months, 27)}"
-            f" {shifted(days, 27)}"
+            f"WITH {header}, lines AS ({lines} RETURNING 1),"
+            f" {shifted(months, ENTRY_PARAMETERS)} {shifted(days, ENTRY_PARAMETERS)}"
         )
         # Draw the year's next number and post the (so far draft) header with it, in one
         # statement: the sequence row is locked from here to the commit. As CTEs (`numbered`
@@ -488,7 +490,7 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
 
 
 def _entry_args(entry: JournalEntry) -> tuple[Any, ...]:
-    """`PostingSql.add_entry`'s parameters: the header's 18, then the lines' 9 arrays."""
+    """`PostingSql.add_entry`'s parameters (`ENTRY_PARAMETERS`)."""
     h = _header_values(entry)
     lines = entry.lines
     return (
