@@ -44,7 +44,7 @@ from domain.accounting.model import (
     JournalEntry,
     LineInput,
 )
-from domain.accounting.ports import AccountingUnitOfWork, PriorRequest
+from domain.accounting.ports import AccountingUnitOfWork, PostingReads, PriorRequest
 from domain.identity.access import AccessGrants, Forbidden, RecordFacts
 from domain.identity.plans import TenantLimits
 from domain.shared.clock import utcnow
@@ -69,6 +69,21 @@ async def company_currency(uow: AccountingUnitOfWork, company_id: uuid.UUID) -> 
     if currency is None:
         raise NotFound("Company", "companyId")
     return currency
+
+
+async def posting_reads(
+    uow: AccountingUnitOfWork,
+    company_id: uuid.UUID,
+    lines: Sequence[LineInput],
+    day: date | None,
+) -> PostingReads:
+    """What a posting on `day` reads first (the period only with a day), in one round trip."""
+    reads = await uow.accounts.posting_reads(
+        company_id, {line.account_id for line in lines if line.account_id is not None}, day
+    )
+    if reads is None:
+        raise NotFound("Company", "companyId")
+    return reads
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -307,13 +322,9 @@ async def create_journal_entry(
             prior = await uow.journals.claim_request(cmd.company_id, key, fingerprint)
             if prior is not None:
                 return await _replay(uow, prior, fingerprint)
-        reads = await uow.accounts.posting_reads(
-            cmd.company_id,
-            {line.account_id for line in cmd.lines if line.account_id is not None},
-            cmd.transaction_date if cmd.post else None,
+        reads = await posting_reads(
+            uow, cmd.company_id, cmd.lines, cmd.transaction_date if cmd.post else None
         )
-        if reads is None:
-            raise NotFound("Company", "companyId")
         currency, accounts = reads.currency, reads.accounts
         lines = await with_rates(uow, cmd.company_id, currency, cmd.transaction_date, cmd.lines)
         entry = JournalEntry.draft(

@@ -13,11 +13,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from domain.accounting.handlers import post_in, with_rates
+from domain.accounting.handlers import post_in, posting_reads, with_rates
 from domain.accounting.model import JournalEntry, LineInput
 from domain.accounting.ports import AccountingUnitOfWork
 from domain.shared.clock import utcnow
-from domain.shared.errors import NotFound
 from domain.shared.events import EventOrigin
 
 
@@ -40,13 +39,7 @@ async def post_entry_within(
     """
     await uow.journals.ensure_partitions([transaction_date])
     kept = [line for line in lines if (line.debit or 0) != 0 or (line.credit or 0) != 0]
-    reads = await uow.accounts.posting_reads(
-        company_id,
-        {line.account_id for line in kept if line.account_id is not None},
-        transaction_date,
-    )
-    if reads is None:
-        raise NotFound("Company", "companyId")
+    reads = await posting_reads(uow, company_id, kept, transaction_date)
     currency, accounts = reads.currency, reads.accounts
     filled = await with_rates(uow, company_id, currency, transaction_date, kept)
     entry = JournalEntry.draft(
