@@ -29,13 +29,14 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.engine import driver_connection
+from db.engine import SCHEMAS_CACHED, driver_connection
 from db.statement_parts import NumberFill, Preceding
 from db.tables.shared import audit_log, tenants
 from domain.audit.model import (
@@ -120,17 +121,17 @@ def lane_of(seq: int) -> int:
 
 _APPEND_PARAMETERS = 21  # shared.audit_append's
 _CHANGES, _HEAD, _TAIL = 14, 19, 20  # their places among them
-_append_sql: dict[tuple[str, NumberFill | None] | None, str] = {}
 
 
 def _append_statement(preceding: Preceding | None) -> str:
-    key = (preceding.cte, preceding.fill) if preceding is not None else None
-    found = _append_sql.get(key)
-    if found is not None:
-        return found
-    offset = len(preceding.args) if preceding is not None else 0
+    if preceding is None:
+        return _append_text(None, 0, None)
+    return _append_text(preceding.cte, len(preceding.args), preceding.fill)
+
+
+@lru_cache(maxsize=SCHEMAS_CACHED)
+def _append_text(cte: str | None, offset: int, fill: NumberFill | None) -> str:
     params = [f"${offset + i}" for i in range(1, _APPEND_PARAMETERS + 1)]
-    fill = preceding.fill if preceding is not None else None
     call = "SELECT shared.audit_append({})"
     if fill is not None:  # the number drawn in this statement, where the token stands
         token, value = f"${offset + _APPEND_PARAMETERS + 1}", fill.value_sql
@@ -141,8 +142,7 @@ def _append_statement(preceding: Preceding | None) -> str:
             )
         call += f", {fill.returning_sql}"
     call = call.format(", ".join(params))
-    found = _append_sql[key] = call if preceding is None else f"WITH {preceding.cte} {call}"
-    return found
+    return call if cte is None else f"WITH {cte} {call}"
 
 
 async def append(

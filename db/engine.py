@@ -60,10 +60,14 @@ async def driver_connection(conn: AsyncConnection) -> Any:
     return adapted.driver_connection
 
 
+# Per-schema objects kept in memory (engines, prepared statement texts): the busiest tenants'.
+SCHEMAS_CACHED = 1024
+
+
 class TenantEngines:
     """Hands out the engine bound to one tenant's schema (cached; they share one pool)."""
 
-    def __init__(self, engine: AsyncEngine, max_cached: int = 1024) -> None:
+    def __init__(self, engine: AsyncEngine, max_cached: int = SCHEMAS_CACHED) -> None:
         self._engine = engine
         self._cache: OrderedDict[str, AsyncEngine] = OrderedDict()
         self._max = max_cached

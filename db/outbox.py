@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.engine import SCHEMA_NAME
+from db.engine import SCHEMA_NAME, SCHEMAS_CACHED
 from db.statement_parts import NumberFill
 from db.tables.tenant import outbox, processed_events
 from domain.shared.events import DomainEvent
@@ -32,7 +32,7 @@ async def notify_relays(raw: Any, schema: str) -> None:
     await raw.execute("SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, schema)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=SCHEMAS_CACHED)
 def _outbox_cte(schema: str, number_sql: str | None) -> str:
     """Built once per schema (the text is the prepared statement's key, every commit sends it)."""
     if not SCHEMA_NAME.match(schema):
@@ -100,14 +100,7 @@ class RelayStatements:
         )
 
 
-_relay_statements: dict[str, RelayStatements] = {}
-
-
-def relay_statements(schema: str) -> RelayStatements:
-    found = _relay_statements.get(schema)
-    if found is None:
-        found = _relay_statements[schema] = RelayStatements(schema)
-    return found
+relay_statements = lru_cache(maxsize=SCHEMAS_CACHED)(RelayStatements)
 
 
 async def claim_pending(conn: Any, schema: str, limit: int) -> list[PendingEvent]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from redis.asyncio import Redis
 from sqlalchemy import Select, func, literal_column, select, text, update
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
 from db.crypto import tenant_schema
-from db.engine import driver_connection
+from db.engine import SCHEMAS_CACHED, driver_connection
 from db.tables.shared import subscriptions, tenants, users
 from db.tables.tenant import companies
 from db.tenant_context import invalidate_tenant_context, load_tenant_context
@@ -188,7 +189,7 @@ class PostingCountSql:
         self.month_total = f"SELECT coalesce(sum(posted), 0) FROM {t} WHERE month = {month}"
 
 
-_count_sql: dict[str, PostingCountSql] = {}
+_count_sql = lru_cache(maxsize=SCHEMAS_CACHED)(PostingCountSql)
 
 
 class SqlLimitCounter:
@@ -214,11 +215,7 @@ class SqlLimitCounter:
         self._tenant_id = tenant_id
 
     def _sql(self) -> PostingCountSql:
-        schema = tenant_schema(self._conn)
-        found = _count_sql.get(schema)
-        if found is None:
-            found = _count_sql[schema] = PostingCountSql(schema)
-        return found
+        return _count_sql(tenant_schema(self._conn))
 
     async def count_postings(self, entries: int, limits: TenantLimits | None = None) -> None:
         """Add `entries` posted in this transaction to this month's count; with `limits`,

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select, text, update
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
-from db.engine import driver_connection
+from db.engine import SCHEMAS_CACHED, driver_connection
 from db.repositories.currency import add_currency_balances, add_currency_balances_many
 from db.statement_parts import NumberFill, Preceding, shifted
 from db.tables.accounting import (
@@ -147,15 +148,11 @@ class PostingSql:
         self.number_entry = f"WITH {self.number_ctes} SELECT n, entry_number FROM numbered"
 
 
-_posting_sql: dict[str, PostingSql] = {}
+_posting_sql = lru_cache(maxsize=SCHEMAS_CACHED)(PostingSql)
 
 
 def posting_sql(conn: AsyncConnection) -> PostingSql:
-    schema = tenant_schema(conn)
-    found = _posting_sql.get(schema)
-    if found is None:
-        found = _posting_sql[schema] = PostingSql(schema)
-    return found
+    return _posting_sql(tenant_schema(conn))
 
 
 # Advisory-lock namespaces (hashed with the company id into one bigint key).
