@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from typing import Generic, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,113 +27,71 @@ from resolvers.sales.dataloaders import (
     SalesLinesByDocumentLoader,
 )
 
+T = TypeVar("T")
+
+
+class _OnFirstUse(Generic[T]):
+    """A `DataLoaders` attribute: the loader, built on first use and kept for the operation
+    (stored on the instance, which later reads find first)."""
+
+    def __init__(self, build: Callable[[AsyncEngine, FieldCipher], T]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, loaders: None, owner: type) -> _OnFirstUse[T]: ...
+    @overload
+    def __get__(self, loaders: DataLoaders, owner: type) -> T: ...
+    def __get__(self, loaders: DataLoaders | None, owner: type) -> T | _OnFirstUse[T]:
+        if loaders is None:
+            return self
+        loader = self._build(loaders.engine, loaders.cipher)
+        loaders.__dict__[self._name] = loader
+        return loader
+
+
+def plain(loader: Callable[[AsyncEngine], T]) -> _OnFirstUse[T]:
+    return _OnFirstUse(lambda engine, _cipher: loader(engine))
+
+
+def ciphered(loader: Callable[[AsyncEngine, FieldCipher], T]) -> _OnFirstUse[T]:
+    """For loaders that open encrypted columns."""
+    return _OnFirstUse(loader)
+
 
 class DataLoaders:
     """One operation's loaders, each made on first use: a mutation that reads nothing through
-    them (most commands) no longer pays for building all of them."""
+    them (most commands) does not pay for building all of them."""
 
     def __init__(self, tenant_engine: AsyncEngine, cipher: FieldCipher) -> None:
-        self._engine = tenant_engine
-        self._cipher = cipher
+        self.engine = tenant_engine
+        self.cipher = cipher
 
-    @cached_property
-    def company_by_id(self) -> CompanyByIdLoader:
-        return CompanyByIdLoader(self._engine, self._cipher)
-
-    @cached_property
-    def role_by_id(self) -> RoleByIdLoader:
-        return RoleByIdLoader(self._engine)
-
-    @cached_property
-    def account_by_id(self) -> AccountByIdLoader:
-        return AccountByIdLoader(self._engine)
-
-    @cached_property
-    def journal_entry_by_id(self) -> JournalEntryByIdLoader:
-        return JournalEntryByIdLoader(self._engine)
-
-    @cached_property
-    def journal_lines_by_entry(self) -> JournalLinesByEntryLoader:
-        return JournalLinesByEntryLoader(self._engine)
-
-    @cached_property
-    def product_by_id(self) -> ProductByIdLoader:
-        return ProductByIdLoader(self._engine)
-
-    @cached_property
-    def warehouse_by_id(self) -> WarehouseByIdLoader:
-        return WarehouseByIdLoader(self._engine)
-
-    @cached_property
-    def customer_by_id(self) -> CustomerByIdLoader:
-        return CustomerByIdLoader(self._engine, self._cipher)
-
-    @cached_property
-    def customer_balance_by_customer(self) -> CustomerBalanceByCustomerLoader:
-        return CustomerBalanceByCustomerLoader(self._engine)
-
-    @cached_property
-    def sales_document_by_id(self) -> SalesDocumentByIdLoader:
-        return SalesDocumentByIdLoader(self._engine)
-
-    @cached_property
-    def sales_lines_by_document(self) -> SalesLinesByDocumentLoader:
-        return SalesLinesByDocumentLoader(self._engine)
-
-    @cached_property
-    def allocations_by_invoice(self) -> AllocationsByInvoiceLoader:
-        return AllocationsByInvoiceLoader(self._engine)
-
-    @cached_property
-    def allocations_by_payment(self) -> AllocationsByPaymentLoader:
-        return AllocationsByPaymentLoader(self._engine)
-
-    @cached_property
-    def customer_payment_by_id(self) -> CustomerPaymentByIdLoader:
-        return CustomerPaymentByIdLoader(self._engine)
-
-    @cached_property
-    def supplier_by_id(self) -> purchasing_loaders.SupplierByIdLoader:
-        return purchasing_loaders.SupplierByIdLoader(self._engine, self._cipher)
-
-    @cached_property
-    def purchase_order_by_id(self) -> purchasing_loaders.PurchaseOrderByIdLoader:
-        return purchasing_loaders.PurchaseOrderByIdLoader(self._engine)
-
-    @cached_property
-    def goods_receipt_by_id(self) -> purchasing_loaders.GoodsReceiptByIdLoader:
-        return purchasing_loaders.GoodsReceiptByIdLoader(self._engine)
-
-    @cached_property
-    def bill_by_id(self) -> purchasing_loaders.BillByIdLoader:
-        return purchasing_loaders.BillByIdLoader(self._engine)
-
-    @cached_property
-    def supplier_payment_by_id(self) -> purchasing_loaders.SupplierPaymentByIdLoader:
-        return purchasing_loaders.SupplierPaymentByIdLoader(self._engine)
-
-    @cached_property
-    def order_lines_by_order(self) -> purchasing_loaders.OrderLinesByOrderLoader:
-        return purchasing_loaders.OrderLinesByOrderLoader(self._engine)
-
-    @cached_property
-    def receipts_by_order(self) -> purchasing_loaders.ReceiptsByOrderLoader:
-        return purchasing_loaders.ReceiptsByOrderLoader(self._engine)
-
-    @cached_property
-    def receipt_lines_by_receipt(self) -> purchasing_loaders.ReceiptLinesByReceiptLoader:
-        return purchasing_loaders.ReceiptLinesByReceiptLoader(self._engine)
-
-    @cached_property
-    def bill_lines_by_bill(self) -> purchasing_loaders.BillLinesByBillLoader:
-        return purchasing_loaders.BillLinesByBillLoader(self._engine)
-
-    @cached_property
-    def supplier_allocations_by_bill(self) -> purchasing_loaders.SupplierAllocationsByBillLoader:
-        return purchasing_loaders.SupplierAllocationsByBillLoader(self._engine)
-
-    @cached_property
-    def supplier_allocations_by_payment(
-        self,
-    ) -> purchasing_loaders.SupplierAllocationsByPaymentLoader:
-        return purchasing_loaders.SupplierAllocationsByPaymentLoader(self._engine)
+    company_by_id = ciphered(CompanyByIdLoader)
+    role_by_id = plain(RoleByIdLoader)
+    account_by_id = plain(AccountByIdLoader)
+    journal_entry_by_id = plain(JournalEntryByIdLoader)
+    journal_lines_by_entry = plain(JournalLinesByEntryLoader)
+    product_by_id = plain(ProductByIdLoader)
+    warehouse_by_id = plain(WarehouseByIdLoader)
+    customer_by_id = ciphered(CustomerByIdLoader)
+    customer_balance_by_customer = plain(CustomerBalanceByCustomerLoader)
+    sales_document_by_id = plain(SalesDocumentByIdLoader)
+    sales_lines_by_document = plain(SalesLinesByDocumentLoader)
+    allocations_by_invoice = plain(AllocationsByInvoiceLoader)
+    allocations_by_payment = plain(AllocationsByPaymentLoader)
+    customer_payment_by_id = plain(CustomerPaymentByIdLoader)
+    supplier_by_id = ciphered(purchasing_loaders.SupplierByIdLoader)
+    purchase_order_by_id = plain(purchasing_loaders.PurchaseOrderByIdLoader)
+    goods_receipt_by_id = plain(purchasing_loaders.GoodsReceiptByIdLoader)
+    bill_by_id = plain(purchasing_loaders.BillByIdLoader)
+    supplier_payment_by_id = plain(purchasing_loaders.SupplierPaymentByIdLoader)
+    order_lines_by_order = plain(purchasing_loaders.OrderLinesByOrderLoader)
+    receipts_by_order = plain(purchasing_loaders.ReceiptsByOrderLoader)
+    receipt_lines_by_receipt = plain(purchasing_loaders.ReceiptLinesByReceiptLoader)
+    bill_lines_by_bill = plain(purchasing_loaders.BillLinesByBillLoader)
+    supplier_allocations_by_bill = plain(purchasing_loaders.SupplierAllocationsByBillLoader)
+    supplier_allocations_by_payment = plain(purchasing_loaders.SupplierAllocationsByPaymentLoader)
