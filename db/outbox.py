@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -95,8 +95,35 @@ class RelayStatements:
             " published_at = CASE WHEN id = ANY($2::bigint[]) THEN now() ELSE published_at END,"
             " dispatched_at = CASE WHEN id = ANY($3::bigint[]) THEN now() ELSE dispatched_at END,"
             " attempts = attempts + CASE WHEN id = ANY($4::bigint[]) THEN 1 ELSE 0 END,"
-            " last_error = CASE WHEN id = ANY($4::bigint[]) THEN $5 ELSE last_error END"
+            " last_error = CASE WHEN id = ANY($4::bigint[]) THEN $5 ELSE last_error END,"
+            # an event no handler receives is done once dispatched
+            " handled_at = CASE WHEN id = ANY($6::bigint[]) THEN now() ELSE handled_at END"
             " WHERE id = ANY($1::bigint[])"
+        )
+        # Rows dispatched more than $1 seconds ago that are not yet known to be handled, each
+        # with the handlers ($2: event type -> handler names) that have not recorded it.
+        # Locked, so that concurrent relays do not re-dispatch the same row twice.
+        self.unhandled = (
+            "WITH due AS (SELECT id, event_id, event_type, envelope->>'tenantId' AS tenant_id,"
+            f" redispatches FROM {table} WHERE handled_at IS NULL"
+            " AND dispatched_at < now() - make_interval(secs => $1) AND redispatches < $4"
+            " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " SELECT d.id, d.event_id::text, d.tenant_id, d.redispatches,"
+            " coalesce(array_agg(h.name) FILTER (WHERE h.name IS NOT NULL), '{}') AS missing"
+            " FROM due d LEFT JOIN LATERAL (SELECT name FROM jsonb_array_elements_text("
+            " coalesce($2::jsonb -> d.event_type, '[]'::jsonb)) AS n(name) WHERE NOT EXISTS"
+            f' (SELECT 1 FROM "{schema}".processed_events p'
+            " WHERE p.event_id = d.event_id AND p.handler = n.name)) h ON true"
+            " GROUP BY d.id, d.event_id, d.tenant_id, d.redispatches ORDER BY d.id"
+        )
+        # Handled rows are done; re-dispatched rows wait another timeout ($3: why).
+        self.settle_unhandled = (
+            f"UPDATE {table} SET"
+            " handled_at = CASE WHEN id = ANY($1::bigint[]) THEN now() ELSE handled_at END,"
+            " dispatched_at = CASE WHEN id = ANY($2::bigint[]) THEN now() ELSE dispatched_at END,"
+            " redispatches = redispatches + CASE WHEN id = ANY($2::bigint[]) THEN 1 ELSE 0 END,"
+            " last_error = CASE WHEN id = ANY($2::bigint[]) THEN $3 ELSE last_error END"
+            " WHERE id = ANY($1::bigint[]) OR id = ANY($2::bigint[])"
         )
 
 
@@ -124,7 +151,9 @@ async def settle(
     dispatched: Collection[int],
     failed: Collection[int],
     error: str,
+    handled: Collection[int] = (),
 ) -> None:
+    """`handled`: dispatched rows whose type no handler receives (nothing to wait for)."""
     await conn.execute(
         relay_statements(schema).settle,
         [e.id for e in batch],
@@ -132,6 +161,48 @@ async def settle(
         list(dispatched),
         list(failed),
         error[:2000],
+        list(handled),
+    )
+
+
+@dataclass(frozen=True)
+class UnhandledEvent:
+    id: int
+    event_id: str
+    tenant_id: str
+    redispatches: int
+    missing: tuple[str, ...]  # handlers with no processed_events row for it
+
+
+async def claim_unhandled(
+    conn: Any,
+    schema: str,
+    subscribers: Mapping[str, Sequence[str]],
+    *,
+    older_than: float,
+    max_redispatches: int,
+    limit: int,
+) -> list[UnhandledEvent]:
+    """Dispatched rows not yet known to be handled, locked until `conn`'s transaction ends."""
+    rows = await conn.fetch(
+        relay_statements(schema).unhandled,
+        float(older_than),
+        orjson.dumps({t: list(h) for t, h in subscribers.items()}).decode(),
+        limit,
+        max_redispatches,
+    )
+    return [
+        UnhandledEvent(r["id"], r["event_id"], r["tenant_id"], r["redispatches"],
+                       tuple(r["missing"]))
+        for r in rows
+    ]  # fmt: skip
+
+
+async def settle_unhandled(
+    conn: Any, schema: str, *, handled: Collection[int], redispatched: Collection[int], note: str
+) -> None:
+    await conn.execute(
+        relay_statements(schema).settle_unhandled, list(handled), list(redispatched), note[:2000]
     )
 
 
@@ -168,10 +239,12 @@ __all__ = [
     "PendingEvent",
     "claim_for_handler",
     "claim_pending",
+    "claim_unhandled",
     "envelope_by_event_id",
     "envelopes_since",
     "notify_relays",
     "outbox_rows",
     "relay_statements",
     "settle",
+    "settle_unhandled",
 ]

@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import secrets
 import threading
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from redis.asyncio import Redis
 
@@ -18,7 +16,6 @@ from db.api_keys import ApiKeyDirectory
 from db.crypto import FieldCipher
 from db.engine import TenantEngines, create_engine
 from db.identity import SqlIdentityStore
-from db.outbox import envelopes_since
 from db.rate_limit import RateLimiter
 from db.sign_in_throttle import SignInThrottles
 from db.tenant_context import TenantContextStore
@@ -105,14 +102,8 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
     engines = TenantEngines(engine)
     tenants = TenantDirectory(engine)
     redis = Redis.from_url(endpoints.redis_url, socket_connect_timeout=2, socket_timeout=5)
-
-    async def catch_up(tenant_id: str, since: datetime) -> list[dict[str, Any]]:
-        tenant = await tenants.get(uuid.UUID(tenant_id))
-        if tenant is None:
-            return []
-        return await envelopes_since(engines.for_schema(tenant.schema_name), since)
-
-    hub = EventHub(endpoints.redis_url, catch_up=catch_up)
+    # Subscribers fill the hub's gaps from their tenant's outbox (resolvers/events/stream.py).
+    hub = EventHub(endpoints.redis_url)
     passwords = Argon2PasswordHasher()
     cipher = field_cipher(settings)
     services = Services(
@@ -139,6 +130,7 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
         tenants=tenants,
         redis=redis,
         dispatch=celery_dispatcher(endpoints),
+        redispatch_after=settings.event_redispatch_after,
     )
     services.wake_relay = relay.mark_dirty
     await hub.start()

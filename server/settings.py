@@ -47,11 +47,15 @@ class Settings(BaseSettings):
         alias="BIGLEDGER_ALLOWED_ORIGINS",
     )
     max_body_bytes: int = Field(1_048_576, alias="BIGLEDGER_MAX_BODY_BYTES")
-    graphiql: bool = Field(True, alias="BIGLEDGER_GRAPHIQL")
+    # Unset: on, except with BIGLEDGER_ENV=production (see `graphiql_enabled`).
+    graphiql: bool | None = Field(None, alias="BIGLEDGER_GRAPHIQL")
     # Unset: on, except with BIGLEDGER_ENV=production (see `introspection_enabled`).
     introspection: bool | None = Field(None, alias="BIGLEDGER_INTROSPECTION")
 
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
+    # An outbox event dispatched this long ago and not yet recorded by every handler of its
+    # type is sent to the missing handlers again (workers/relay.py).
+    event_redispatch_after: float = Field(120.0, alias="BIGLEDGER_EVENT_REDISPATCH_AFTER")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     # Connections per API process: 2 per CPU core, plus 1 per core of overflow (4 + 2 on 2
     # cores). Few on purpose: transactions beyond what the cores can run queue here, in the
@@ -97,6 +101,12 @@ class Settings(BaseSettings):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.environment != "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is not None:
+            return self.graphiql
         return self.environment != "production"
 
     @cached_property

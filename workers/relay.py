@@ -6,6 +6,14 @@ scripts: `db.outbox.notify_relays`), it drains that tenant's outbox with SKIP LO
 relays (one per API process) share the work safely. What cannot be delivered — Redis or the
 broker down — stays pending and is retried with backoff; a periodic sweep catches anything a
 lost wake-up missed (a process that died between its commit and its relay's drain).
+
+Dispatch is at least once to *handled*: a row is done (`handled_at`) only when every handler
+registered for its type has recorded it in `processed_events`. A second periodic check
+re-dispatches, to the handlers still missing, rows dispatched longer than `redispatch_after`
+seconds ago and not handled: a task lost with a killed worker (its unacked message waits in
+the broker for the visibility timeout, or for ever if the broker restarts without it), a task
+dropped by a broker restart, or one that gave up retrying. Handlers deduplicate by event id, so
+a re-dispatch of an event whose handler was merely slow changes nothing.
 """
 
 from __future__ import annotations
@@ -21,11 +29,18 @@ from redis.exceptions import RedisError
 
 from db.access import access_version_key
 from db.engine import plain_url
-from db.outbox import NOTIFY_CHANNEL, PendingEvent, claim_pending, settle
+from db.outbox import (
+    NOTIFY_CHANNEL,
+    PendingEvent,
+    claim_pending,
+    claim_unhandled,
+    settle,
+    settle_unhandled,
+)
 from db.tenants import TenantDirectory
 from domain.identity.events import ACCESS_CHANGES
 from domain.shared.events import tenant_channel
-from workers.handlers import handlers_for
+from workers.handlers import SUBSCRIBERS, handlers_for
 
 logger = logging.getLogger("bigledger.relay")
 
@@ -46,6 +61,8 @@ class OutboxRelay:
         gather_window: float = 0.01,
         retry_delay: float = 0.5,
         max_retry_delay: float = 10.0,
+        redispatch_after: float = 120.0,
+        max_redispatches: int = 10,
     ) -> None:
         self._dsn = plain_url(database_url)
         self._tenants = tenants
@@ -57,6 +74,8 @@ class OutboxRelay:
         self._last_drained = 0.0
         self._retry_delay = retry_delay
         self._max_retry_delay = max_retry_delay
+        self._redispatch_after = redispatch_after
+        self._max_redispatches = max_redispatches
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -74,6 +93,7 @@ class OutboxRelay:
             asyncio.create_task(self._listen(), name="outbox-listen"),
             asyncio.create_task(self._deliver_loop(), name="outbox-deliver"),
             asyncio.create_task(self._sweep_loop(), name="outbox-sweep"),
+            asyncio.create_task(self._handling_loop(), name="outbox-handling"),
         ]
 
     async def stop(self) -> None:
@@ -114,6 +134,55 @@ class OutboxRelay:
             await asyncio.sleep(self._sweep_interval)
             with contextlib.suppress(Exception):
                 await self._sweep_all()
+
+    async def _handling_loop(self) -> None:
+        # Checks a few times per timeout, so a lost task is re-sent within ~1.3 timeouts.
+        interval = min(max(self._redispatch_after / 3, 0.2), self._sweep_interval)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for tenant in await self._tenants.all_active():
+                    await self.redispatch_unhandled(tenant.schema_name)
+            except Exception:
+                logger.exception("outbox handling check failed")
+
+    async def redispatch_unhandled(self, schema: str) -> int:
+        """Settle the tenant's dispatched rows whose handlers all recorded them; send the others
+        again to the handlers that did not. Returns how many rows were re-dispatched."""
+        assert self._pool is not None, "start() first"
+        redispatched_total = 0
+        async with self._pool.acquire() as conn:
+            while True:
+                async with conn.transaction():
+                    rows = await claim_unhandled(
+                        conn, schema, SUBSCRIBERS, older_than=self._redispatch_after,
+                        max_redispatches=self._max_redispatches, limit=self._batch,
+                    )  # fmt: skip
+                    if not rows:
+                        return redispatched_total
+                    handled = [r.id for r in rows if not r.missing]
+                    lost = [r for r in rows if r.missing]
+                    jobs = [(r.tenant_id, r.event_id, h) for r in lost for h in r.missing]
+                    if jobs:
+                        if self._dispatch is None:
+                            return redispatched_total
+                        try:
+                            await asyncio.to_thread(self._dispatch, jobs)
+                        except Exception as exc:  # broker away: the next check tries again
+                            logger.warning("re-dispatch failed", extra={"error": str(exc)})
+                            lost = []
+                        else:
+                            logger.warning(
+                                "events dispatched but not handled; re-dispatched",
+                                extra={"schema": schema, "events": [r.event_id for r in lost]},
+                            )
+                    await settle_unhandled(
+                        conn, schema, handled=handled, redispatched=[r.id for r in lost],
+                        note=f"not handled {self._redispatch_after:g}s after dispatch; re-sent",
+                    )  # fmt: skip
+                redispatched_total += len(lost)
+                if len(rows) < self._batch or (jobs and not lost):
+                    return redispatched_total
 
     async def _sweep_all(self) -> None:
         for tenant in await self._tenants.all_active():
@@ -162,9 +231,13 @@ class OutboxRelay:
                     dispatched, dispatch_error = await self._dispatch_handlers(batch)
                     failed = {e.id for e in batch if e.id not in published and e.needs_publish}
                     failed |= {e.id for e in batch if e.id not in dispatched and e.needs_dispatch}
+                    handled = [
+                        e.id for e in batch if e.id in dispatched and not handlers_for(e.event_type)
+                    ]
                     await settle(
                         conn, schema, batch, published=published, dispatched=dispatched,
                         failed=failed, error=publish_error or dispatch_error or "",
+                        handled=handled,
                     )  # fmt: skip
                 if failed:
                     return False

@@ -51,6 +51,9 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),  # sent to Redis pub/sub
     Column("dispatched_at", DateTime(timezone=True)),  # handed to Celery handlers
+    # Every handler of its type recorded it in processed_events (migration 0015).
+    Column("handled_at", DateTime(timezone=True)),
+    Column("redispatches", Integer, nullable=False, server_default="0"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     schema=TENANT_SCHEMA_PLACEHOLDER,
