@@ -48,7 +48,9 @@ from tests.conftest import (
 from tests.e2e.test_event_pipeline import create_companies, task_results, usage_counter
 
 
-def start_worker(endpoints: Endpoints, settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    endpoints: Endpoints, settings: Settings, log_path: Path
+) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "DATABASE_URL": endpoints.database_url,
         "REDIS_URL": endpoints.redis_url,
