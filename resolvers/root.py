@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from db.faults import RETRY_AFTER_SECONDS, is_unavailable
 from resolvers.access.mutations import AccessMutations
 from resolvers.access.queries import AccessQueries
 from resolvers.accounting.currency import CurrencyMutations, CurrencyQueries
@@ -77,4 +78,6 @@ def build_schema() -> BigLedgerSchema:
         ],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],
+        unavailable=is_unavailable,
+        retry_after_seconds=RETRY_AFTER_SECONDS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -10,12 +11,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import FieldExtension, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 
 from schema.fast_execution import FastLeafExecutionContext
 from schema.input_builders import install_input_builders
-from schema.limits import QueryLimits, is_unexpected, masking
+from schema.limits import QueryLimits, is_unexpected
+from schema.public_errors import Classifier, PublicErrors, root_error
+from schema.request_rules import BAD_USER_INPUT, RequestRules
 from schema.scalars import SCALARS
 
 logger = logging.getLogger("bigledger.graphql")
@@ -40,19 +44,81 @@ class OperationScope(SchemaExtension):
         yield
 
 
+def _never(exc: BaseException) -> bool:
+    return False
+
+
+def _bad_representation(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": BAD_USER_INPUT})
+
+
 class BigLedgerSchema(Schema):
+    # Which exceptions mean a backing server is unreachable (set by `assemble`).
+    unavailable: Classifier = staticmethod(_never)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Unexpected errors are logged here with their stack and the request id (taken from
         # the logging context); the client only sees the masked message.
         for error in errors:
-            if is_unexpected(error):
-                logger.error(
-                    "unexpected error in %s",
-                    ".".join(map(str, error.path or [])) or "operation",
-                    exc_info=error.original_error,
-                )
+            if not is_unexpected(error):
+                continue
+            where = ".".join(map(str, error.path or [])) or "operation"
+            cause = root_error(error)
+            if cause is not None and self.unavailable(cause):
+                logger.warning("service unavailable in %s: %r", where, cause)
+            else:
+                logger.error("unexpected error in %s", where, exc_info=error.original_error)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        """Federation `_entities`, for every entity type: a representation must be an object
+        naming an entity type and carrying exactly that type's key fields, each a scalar;
+        anything else is the caller's mistake, answered with a BAD_USER_INPUT error in its
+        place (Strawberry would pass stray keys on to `resolve_reference` and fail)."""
+        results: list[Any] = []
+        for representation in representations:
+            problem = self._representation_problem(representation)
+            if problem is None:
+                results.extend(super().entities_resolver(info, [representation]))
+            else:
+                results.append(_bad_representation(problem))
+        return results
+
+    def _representation_problem(self, representation: object) -> str | None:
+        if not isinstance(representation, dict):
+            return "A representation must be an object with the entity's type name and key."
+        type_name = representation.get("__typename")
+        keys = self._entity_keys().get(type_name) if isinstance(type_name, str) else None
+        if keys is None:
+            return f"{str(type_name)[:64]!r} is not an entity type of this service."
+        given = set(representation) - {"__typename"}
+        if given != keys:
+            expected = ", ".join(sorted(keys))
+            return f"A {type_name} representation carries exactly its key: {expected}."
+        if not all(
+            isinstance(representation[k], str | int) and not isinstance(representation[k], bool)
+            for k in keys
+        ):
+            return f"A {type_name} representation's key values must be strings."
+        return None
+
+    def _entity_keys(self) -> dict[str, frozenset[str]]:
+        """Entity type name -> the key fields its `resolve_reference` takes (built once)."""
+        known: dict[str, frozenset[str]] | None = getattr(self, "_entity_key_cache", None)
+        if known is None:
+            known = {}
+            for name, graphql_type in self.schema_converter.type_map.items():
+                origin = getattr(graphql_type.definition, "origin", None)
+                resolve = getattr(origin, "resolve_reference", None)
+                if resolve is None:
+                    continue
+                parameters = inspect.signature(resolve).parameters
+                known[name] = frozenset(p for p in parameters if p not in ("info", "cls"))
+            self._entity_key_cache = known
+        return known
 
 
 def assemble(
@@ -62,13 +128,18 @@ def assemble(
     subscriptions: Sequence[type],
     types: Sequence[type] = (),
     mutation_field_extensions: Sequence[Callable[[], FieldExtension]] = (),
+    unavailable: Classifier = _never,
+    retry_after_seconds: int = 5,
 ) -> BigLedgerSchema:
+    """`unavailable` tells which exceptions mean a backing server is unreachable: those errors
+    reach the client as SERVICE_UNAVAILABLE (retry after `retry_after_seconds`), not masked."""
     extensions: list[Any] = [
         QueryLimits,
+        RequestRules,
         OperationScope,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        masking,
+        lambda: PublicErrors(unavailable=unavailable, retry_after=retry_after_seconds),
     ]
     mutation = _merge("Mutation", mutations)
     # Applied to every mutation, present and future (e.g. the audit trail); added last, so
@@ -86,5 +157,6 @@ def assemble(
         execution_context_class=FastLeafExecutionContext,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+    schema.unavailable = unavailable  # type: ignore[assignment]
     install_input_builders(schema)
     return schema

@@ -1,4 +1,5 @@
-"""Query limits per plan (depth, aliases, tokens, cost), introspection switch, error masking.
+"""Query limits per plan (depth, aliases, tokens, cost), introspection switch, which errors are
+the client's (masking itself: schema.public_errors).
 
 Every plan's validation rules are created here once, at import: the validation cache is keyed
 by the rule classes, so building a limiter per request would make every request miss it. A
@@ -42,7 +43,7 @@ from graphql import (
     is_list_type,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from domain.identity import plans
@@ -59,6 +60,7 @@ PUBLIC_CODES = frozenset(
         "FEATURE_DISABLED",
         "LIMIT_EXCEEDED",
         "RATE_LIMITED",
+        "SERVICE_UNAVAILABLE",
     }
 )
 TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -313,9 +315,3 @@ def is_unexpected(error: GraphQLError) -> bool:
     code = (error.extensions or {}).get("code")
     return code not in PUBLIC_CODES
 
-
-def masking() -> MaskErrors:
-    return MaskErrors(
-        should_mask_error=is_unexpected,
-        error_message="Internal server error. Quote the request id to support.",
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import partial
 from typing import Any
 
@@ -12,10 +13,27 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 
+from db.faults import RETRY_AFTER_SECONDS, is_unavailable
 from resolvers.context import RequestContext, Services
+from schema.public_errors import SERVICE_UNAVAILABLE
+from schema.public_errors import UNAVAILABLE_MESSAGE as UNAVAILABLE
 from server import rate_limit
 from server.authentication import authenticate, reauthenticate
+
+logger = logging.getLogger("bigledger.graphql")
+
+
+def service_unavailable() -> Response:
+    body = {"data": None, "errors": [{"message": UNAVAILABLE, "extensions": {
+        "code": SERVICE_UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS}}]}  # fmt: skip
+    return Response(
+        orjson.dumps(body),
+        status_code=503,
+        media_type="application/json",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -35,6 +53,30 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
             await super().__call__(scope, receive, send)
         except rate_limit.RateLimited as exc:  # raised by get_context, before any response
             await rate_limit.too_many_requests(exc)(scope, receive, send)
+        except Exception as exc:
+            # PostgreSQL or Redis unreachable outside an operation (authenticating in
+            # get_context or in a websocket's connection_init): ask the client to retry.
+            if not is_unavailable(exc):
+                raise
+            logger.warning("service unavailable: %r", exc)
+            if scope["type"] == "http":
+                await service_unavailable()(scope, receive, send)
+            else:  # an accepted websocket: 1013 is the standard "try again later"
+                await send({"type": "websocket.close", "code": 1013, "reason": UNAVAILABLE})
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        results = response_data if isinstance(response_data, list) else [response_data]
+        if any(
+            (error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE
+            for result in results
+            for error in result.get("errors") or ()
+        ):
+            response.status_code = 503
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -22,7 +22,8 @@ class BodyTooLarge(Exception):
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (echoed as X-Request-Id), bounds the body, logs the outcome."""
+    """Gives every request an id (echoed as X-Request-Id), bounds the body (HTTP) or each frame
+    (websockets) by the same limit, logs the outcome."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -82,6 +83,7 @@ class RequestContextMiddleware:
                 ):
                     var.reset(token)
         else:
+            receive, send = self._bounded_frames(receive, send)
             try:
                 await self.app(scope, receive, send)
             finally:
@@ -89,6 +91,32 @@ class RequestContextMiddleware:
                     (request_id_var, tenant_id_var, user_id_var), tokens, strict=True
                 ):
                     var.reset(token)
+
+    def _bounded_frames(self, receive: Receive, send: Send) -> tuple[Receive, Send]:
+        """The body limit for websockets: a frame over it closes the socket (1009, "message
+        too big") before the app sees it, and the app is told the client has gone."""
+        limit = self.max_body_bytes
+        closed = False
+
+        async def bounded_receive() -> Message:
+            nonlocal closed
+            message = await receive()
+            if message["type"] == "websocket.receive" and _frame_size(message, limit) > limit:
+                closed = True
+                await send({"type": "websocket.close", "code": 1009,
+                            "reason": f"Message exceeds {limit} bytes."})  # fmt: skip
+                return {"type": "websocket.disconnect", "code": 1009}
+            return message
+
+        async def send_until_closed(message: Message) -> None:
+            nonlocal closed
+            if closed:
+                return  # the socket is closed already; the app has not noticed yet
+            if message["type"] == "websocket.close":
+                closed = True
+            await send(message)
+
+        return bounded_receive, send_until_closed
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
@@ -103,6 +131,14 @@ class RequestContextMiddleware:
                 "durationMs": round((time.perf_counter() - started) * 1000, 2),
             },
         )
+
+
+def _frame_size(message: Message, limit: int) -> int:
+    if message.get("bytes") is not None:
+        return len(message["bytes"])
+    text = message.get("text") or ""
+    # UTF-8 takes 1 to 4 bytes a character: encode only when the answer is not plain.
+    return len(text.encode()) if limit // 4 < len(text) <= limit else len(text)
 
 
 async def _too_large(send: Send, request_id: str, limit: int) -> None:
