@@ -121,14 +121,15 @@ async def load_grants(engine: AsyncEngine, user_id: uuid.UUID) -> AccessGrants |
         user_id,
         graph,
         role_ids,
-        [
-            CompanyAccess(
-                a["company_id"],
-                tuple(a["role_ids"] or ()),
-                tuple(Permission.from_json(p) for p in a["permissions"]),
-            )
-            for a in access
-        ],
+        [_company_access(a) for a in access],
+    )
+
+
+def _company_access(row: Any) -> CompanyAccess:
+    return CompanyAccess(
+        row["company_id"],
+        tuple(row["role_ids"] or ()),
+        tuple(Permission.from_json(p) for p in row["permissions"]),
     )
 
 
@@ -241,6 +242,12 @@ class SqlAccessRepository:
         )
         return list(rows.scalars())
 
+    async def user_company_access(self, user_id: uuid.UUID) -> list[CompanyAccess]:
+        rows = await self._conn.execute(
+            select(company_access).where(company_access.c.user_id == user_id)
+        )
+        return [_company_access(a) for a in rows.mappings()]
+
     async def assign(self, user_id: uuid.UUID, role_id: uuid.UUID, by: uuid.UUID) -> None:
         stmt = insert(user_roles).values(user_id=user_id, role_id=role_id, granted_by=by)
         await self._conn.execute(stmt.on_conflict_do_nothing())
@@ -325,13 +332,7 @@ async def company_access_of(
     out: dict[uuid.UUID, list[CompanyAccess]] = {}
     async with engine.connect() as conn:
         for a in (await conn.execute(query)).mappings():
-            out.setdefault(a["user_id"], []).append(
-                CompanyAccess(
-                    a["company_id"],
-                    tuple(a["role_ids"] or ()),
-                    tuple(Permission.from_json(p) for p in a["permissions"]),
-                )
-            )
+            out.setdefault(a["user_id"], []).append(_company_access(a))
     return out
 
 

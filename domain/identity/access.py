@@ -314,6 +314,12 @@ class AccessGrants:
     def can_enter(self, company_id: uuid.UUID) -> bool:
         return self.all_companies or company_id in self.companies
 
+    def in_company(self, company_id: uuid.UUID) -> tuple[Permission, ...]:
+        """Everything that applies inside one company (nothing where one may not enter)."""
+        if not self.can_enter(company_id):
+            return ()
+        return (*self.tenant_permissions, *self.companies.get(company_id, ()))
+
     def holds_all(
         self,
         wanted: Iterable[Permission],

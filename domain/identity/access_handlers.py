@@ -1,7 +1,8 @@
 """Managing who may do what: roles, assignments, company access, invitations.
 
-Nobody grants what they do not hold, nobody changes their own access, and the owner role is
-handed on only by an owner. Every change is one transaction with its event.
+Nobody grants what they do not hold, where they do not hold it (the one rule, in
+domain/identity/delegation.py), nobody changes their own access, and the owner role is handed
+on only by an owner. Every change is one transaction with its event.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -18,7 +18,6 @@ from domain.identity.access import (
     CompanyAccess,
     Forbidden,
     Role,
-    RoleGraph,
     validate_permissions,
 )
 from domain.identity.access_ports import AccessUnitOfWork
@@ -30,6 +29,14 @@ from domain.identity.commands import (
     GrantCompanyAccess,
     InviteUser,
     UpdateRole,
+)
+from domain.identity.delegation import (
+    NOTHING,
+    Grant,
+    Held,
+    check_grant,
+    check_role_removal,
+    check_role_shape,
 )
 from domain.identity.model import RefreshToken
 from domain.identity.plans import TenantLimits, enforce_limit
@@ -62,25 +69,6 @@ def _role_payload(role: Role) -> dict[str, object]:
     }
 
 
-def _may_hand_out(grants: AccessGrants, graph: RoleGraph, role_ids: Iterable[uuid.UUID]) -> None:
-    """Roles apply tenant-wide, with everything they inherit: whoever creates, shapes or hands
-    them out must hold all of that tenant-wide — company-limited power does not count — and only
-    all-company holders pass on all-company reach, only owners pass on ownership."""
-    role_ids = list(role_ids)
-    if graph.reaches(role_ids, OWNER.id) and OWNER.id not in grants.role_ids:
-        raise Forbidden("Only an owner can hand on the owner role, even by inheritance.")
-    if graph.reaches_all_companies(role_ids) and not grants.all_companies:
-        raise Forbidden("A role reaching every company can only come from someone who does.")
-    if not grants.holds_all(graph.permissions(role_ids), tenant_wide=True):
-        raise Forbidden("A role cannot carry permissions you do not hold yourself tenant-wide.")
-
-
-def _may_shape(grants: AccessGrants, graph: RoleGraph, role: Role) -> None:
-    """Creating or editing a role is limited to what the editor could hand out."""
-    shaped = RoleGraph([*graph.roles.values(), role])
-    _may_hand_out(grants, shaped, [role.id])
-
-
 async def create_role(
     cmd: CreateRole, uow: AccessUnitOfWork, origin: EventOrigin, grants: AccessGrants
 ) -> Role:
@@ -104,7 +92,7 @@ async def create_role(
             raise DomainError.single(ErrorCode.NOT_FOUND, f"No role {missing[0]}.", "inherits")
         if await uow.access.name_taken(role.name):
             raise DomainError.single(ErrorCode.DUPLICATE, f"A role '{role.name}' exists.", "name")
-        _may_shape(grants, graph, role)
+        check_role_shape(grants, graph, role)
         await uow.access.add_role(role)
         uow.record([_event("RoleCreated", "Role", role.id, **_role_payload(role))])
         await uow.commit()
@@ -152,11 +140,19 @@ async def update_role(
             inherits=inherits,
             version=current.version + 1,
         )
-        _may_shape(grants, graph, role)
+        check_role_shape(grants, graph, role)
         await uow.access.save_role(role)
         uow.record([_event("RoleUpdated", "Role", role.id, **_role_payload(role))])
         await uow.commit()
     return role
+
+
+async def _held(uow: AccessUnitOfWork, user_id: uuid.UUID) -> Held:
+    """The user's access as it stands, which a grant adds to (see delegation, rule 6)."""
+    return Held(
+        tuple(await uow.access.user_role_ids(user_id)),
+        tuple(await uow.access.user_company_access(user_id)),
+    )
 
 
 def _not_self(origin: EventOrigin, user_id: uuid.UUID) -> None:
@@ -178,9 +174,10 @@ async def assign_role(
         if role is None:
             raise NotFound("Role", "roleId")
         if cmd.assign:
-            _may_hand_out(grants, graph, [role.id])
-        elif graph.reaches([role.id], OWNER.id) and OWNER.id not in grants.role_ids:
-            raise Forbidden("Only an owner can take the owner role away.")
+            held = await _held(uow, user.id)
+            check_grant(grants, graph, Grant(role_ids=(role.id,)), grantee=user.id, held=held)
+        else:
+            check_role_removal(grants, graph, role.id)
         if cmd.assign:
             await uow.access.assign(user.id, role.id, by=origin.user_id)
         else:
@@ -197,7 +194,7 @@ async def grant_company_access(
     _not_self(origin, cmd.user_id)
     access = cmd.access
     validate_permissions(access.permissions, "permissions")
-    if not grants.can_enter(access.company_id):
+    if not grants.can_enter(access.company_id):  # a company the granter cannot see is none
         raise NotFound("Company", "companyId")
     async with uow:
         if await uow.users.get(cmd.user_id) is None:
@@ -208,14 +205,9 @@ async def grant_company_access(
             await uow.access.revoke_company_access(cmd.user_id, access.company_id)
         else:
             graph = await uow.access.graph()
-            missing = [str(i) for i in access.role_ids if i not in graph.roles]
-            if missing:
-                raise DomainError.single(ErrorCode.NOT_FOUND, f"No role {missing[0]}.", "roleIds")
-            if graph.reaches(access.role_ids, OWNER.id) and OWNER.id not in grants.role_ids:
-                raise Forbidden("Only an owner can hand on the owner role, even for one company.")
-            wanted = [*graph.permissions(access.role_ids), *access.permissions]
-            if not grants.holds_all(wanted, access.company_id):
-                raise Forbidden("You cannot grant permissions you do not hold in that company.")
+            held = await _held(uow, cmd.user_id)
+            grant = Grant(company_access=(access,))
+            check_grant(grants, graph, grant, grantee=cmd.user_id, held=held)
             await uow.access.set_company_access(
                 cmd.user_id, access.company_id, access.role_ids, access.permissions,
                 by=origin.user_id,
@@ -245,24 +237,15 @@ async def invite_user(
         if limits is not None:
             await enforce_limit(uow.limits, limits, "maxUsers")  # locks until commit
         graph = await uow.access.graph()
-        for role_id in cmd.role_ids:
-            role = graph.roles.get(role_id)
-            if role is None:
-                raise NotFound("Role", "roleIds")
-            if (
-                role.id == OWNER.id
-                or (role.all_companies and not grants.all_companies)
-                or (not grants.holds_all(graph.permissions([role_id])))
-            ):
-                raise Forbidden(f"You cannot hand out the role '{role.name}'.")
-        for access in cmd.company_access:
-            wanted = [*graph.permissions(access.role_ids), *access.permissions]
-            if not grants.can_enter(access.company_id) or not grants.holds_all(
-                wanted, access.company_id
-            ):
-                raise Forbidden("You cannot grant access you do not hold in that company.")
+        grant = Grant(
+            role_ids=cmd.role_ids,
+            company_access=cmd.company_access,
+            access_path="companyAccess.{index}.",
+        )
+        check_grant(grants, graph, grant, grantee=user_id, held=NOTHING)
+        for index, access in enumerate(cmd.company_access):
             if not await uow.users.company_exists(access.company_id):
-                raise NotFound("Company", "companyAccess")
+                raise NotFound("Company", f"companyAccess.{index}.companyId")
         await uow.users.invite(
             user_id, email, cmd.full_name, RefreshToken.hash_secret(token),
             utcnow() + INVITATION_TTL, by=origin.user_id,

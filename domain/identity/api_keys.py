@@ -18,7 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from domain.identity.access import AccessGrants, Forbidden, Permission, validate_permissions
+from domain.identity.access import AccessGrants, Permission, validate_permissions
+from domain.identity.delegation import check_key_permissions
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFound, ValidationErrors
 from domain.shared.events import EventOrigin, RecordedEvent
@@ -156,8 +157,7 @@ async def create_api_key(
     errors.raise_if_any()
     validate_permissions(cmd.permissions, "permissions")
     permissions = tuple(dict.fromkeys(cmd.permissions))
-    if not grants.holds_all(permissions):
-        raise Forbidden("An API key cannot carry permissions you do not hold yourself.")
+    check_key_permissions(grants, permissions)
     token = generate_token()
     key = ApiKey(
         id=uuid.uuid4(),
