@@ -1539,6 +1539,59 @@ async def test_the_owner_role_inside_one_company_makes_nobody_an_owner(
         assert (answer.get("data") or {}).get("company") is None, answer
 
 
+def invite_to(*roles: object, access: Sequence[dict[str, Any]] = ()) -> Request:
+    email = f"puppet-{uuid.uuid4().hex[:8]}@example.com"
+    invitation = {"email": email, "roleIds": [str(r) for r in roles], "companyAccess": access}
+    return INVITE, {"input": invitation}
+
+
+async def test_invitations_and_grants_hand_on_nothing_the_granter_lacks_where_they_lack_it(
+    http: httpx.AsyncClient, engine: AsyncEngine, make_tenant: Any
+) -> None:
+    """inviteUser under the same delegation rule as assignRole and grantCompanyAccess: a clerk
+    who keeps H1's books and reads H2 puts no tenant-wide poster into H2 (by invitation, or by
+    letting a tenant-wide accountant in); an admin makes no owner of one company; role ids the
+    tenant does not have are refused, not stored. Nothing of the tenant changes."""
+    w = await small_world(http, make_tenant, "H", ["H1", "H2"])
+    h1, h2, owner = w.companies["H1"]["id"], w.companies["H2"]["id"], w.handle.token
+    clerk_perms = [
+        {"resource": r, "action": a}
+        for r, a in (("user", "invite"), ("user", "read"), ("role", "read"), ("role", "assign"))
+    ]
+    posting = [{"resource": "journal", "action": a} for a in ("create", "post")]
+    clerk_role = (await data(http, *new_role("Clerk", clerk_perms), token=owner))["createRole"]
+    poster = (await data(http, *new_role("Poster", posting), token=owner))["createRole"]
+    clerk_user = await invite(http, w, roles=[clerk_role["role"]["id"]], access=[
+        {"companyId": h1, "roleIds": [str(ACCOUNTANT.id)]},
+        {"companyId": h2, "roleIds": [str(VIEWER.id)]},
+    ], accept=True)  # fmt: skip
+    admin_user = await signed_in_member(http, w, ADMIN.id)
+    roaming_accountant = await signed_in_member(http, w, ACCOUNTANT.id)  # in no company yet
+    users_before = (await data(http, USERS, token=owner))["users"]
+    before = await snapshot(engine, w.handle.schema, w.handle.id)
+
+    attempt = Attempts(http)
+    clerk = ("clerk: accountant in H1, viewer in H2", clerk_user.token)
+    ghost = str(uuid.uuid4())
+    await attempt(clerk, "inviteUser(tenant-wide poster, into H2)",
+                  invite_to(poster["role"]["id"], access=[{"companyId": h2}]))  # fmt: skip
+    await attempt(clerk, "grantCompanyAccess(tenant-wide accountant, H2)",
+                  grant(roaming_accountant.id, h2))  # fmt: skip
+    await attempt(clerk, "inviteUser(unknown role in H1)",
+                  invite_to(access=[{"companyId": h1, "roleIds": [ghost]}]))  # fmt: skip
+    admin = ("admin", admin_user.token)
+    await attempt(admin, "inviteUser(owner of H1)",
+                  invite_to(access=[{"companyId": h1, "roleIds": [str(OWNER.id)]}]))  # fmt: skip
+    await attempt(admin, "inviteUser(unknown tenant-wide role)", invite_to(ghost))
+    await attempt(admin, "inviteUser(unknown role in H2)",
+                  invite_to(access=[{"companyId": h2, "roleIds": [ghost]}]))  # fmt: skip
+    assert attempt.failures == [], "\n".join(attempt.failures)
+
+    assert (await data(http, USERS, token=owner))["users"] == users_before
+    after = await snapshot(engine, w.handle.schema, w.handle.id)
+    assert await changes(engine, before, after, w.handle.id) == []
+
+
 # --- token swapping ----------------------------------------------------------------------------
 
 SWAP_QUERY = """
