@@ -136,6 +136,7 @@ async def run(args: argparse.Namespace) -> None:
             report = await import_journal(
                 h.engine, path, tenant_slug=tenant.slug, company_id=uuid.UUID(companies[0]),
                 batch_size=args.batch_size, progress=progress,
+                chain_key=h.cipher().audit_chain_key,
             )  # fmt: skip
             import_rate = report.lines / report.seconds
             steps = ", ".join(f"{k} {v:.1f}s" for k, v in report.steps.items())

@@ -148,6 +148,14 @@ class KeyRing:
             option=orjson.OPT_INDENT_2,
         ).decode()
 
+    @property
+    def audit_chain_key(self) -> bytes:
+        """The audit chain's HMAC key (db/audit.py), derived from the index key under its own
+        label so the two uses never share a key. Like the index key it never rotates (every
+        keyed audit row would stop verifying); it exists only where the ring does, never in
+        the database."""
+        return hmac.digest(self.index_key, b"bigledger audit chain key v1", "sha256")
+
     def next_kid(self) -> str:
         numbers = [int(k[1:]) for k in self.keys if re.fullmatch(r"k\d+", k)]
         return f"k{max(numbers, default=0) + 1}"
@@ -261,6 +269,10 @@ class FieldCipher:
     @property
     def active_kid(self) -> str:
         return self.ring.active
+
+    @property
+    def audit_chain_key(self) -> bytes:
+        return self.ring.audit_chain_key
 
     # - file following -
 

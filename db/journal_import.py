@@ -404,6 +404,7 @@ async def _record_batch(
     summary: Any,
     file_lines: tuple[int, int],
     file_name: str,
+    chain_key: bytes,
 ) -> None:
     """The batch's `JournalImported` outbox event and audit row, in the batch's transaction."""
     origin = EventOrigin(
@@ -432,6 +433,7 @@ async def _record_batch(
         origin,
         "importJournal",
         [event],
+        key=chain_key,
         preceding=Preceding(*outbox_rows(schema, [event])),
     )
 
@@ -442,6 +444,7 @@ async def import_journal(
     *,
     tenant_slug: str,
     company_id: uuid.UUID,
+    chain_key: bytes,
     batch_size: int = 10_000,
     start_line: int = 2,
     user_email: str | None = None,
@@ -512,7 +515,7 @@ async def import_journal(
                     summary = await conn.fetchrow(_BATCH_SUMMARY, base)
                     await _record_batch(
                         sa_conn, conn, schema, tenant_id, user_id, company_id, summary,
-                        (first_line, batch[-1][0]), path.name,
+                        (first_line, batch[-1][0]), path.name, chain_key,
                     )  # fmt: skip
                     t = report.timed("event and audit row", t)
                 t = report.timed("commit (deferred balance check)", t)

@@ -134,8 +134,15 @@ class SqlUnitOfWork:
             preceding = Preceding(cte, args) if preceding is None else preceding.then(cte, args)
         # The number, the events' outbox rows and the audit row in one statement, last before
         # COMMIT: it takes one of the tenant's audit-chain lanes until the commit.
+        if self.cipher is None:
+            raise RuntimeError("this unit of work has no FieldCipher: its audit row needs the key")
         drawn = await audit.record_command(
-            self.connection, self._origin, self._operation, stamped, preceding=preceding
+            self.connection,
+            self._origin,
+            self._operation,
+            stamped,
+            key=self.cipher.audit_chain_key,
+            preceding=preceding,
         )
         if numbering is not None:
             self.journals.numbered(drawn)

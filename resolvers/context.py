@@ -29,6 +29,7 @@ from db.sign_in_throttle import SignInThrottles
 from db.tenant_context import TenantContextStore
 from db.tenants import TenantDirectory
 from db.unit_of_work import SqlUnitOfWork
+from domain.audit.checkpoints import CheckpointSigner
 from domain.identity.access import AccessGrants
 from domain.identity.model import Principal
 from domain.identity.plans import TenantContext, TenantLimits
@@ -59,6 +60,8 @@ class Services:
     introspection: bool = True  # off: introspection queries are refused (production)
     # This process's outbox relay, woken after each commit that wrote events (db/unit_of_work).
     wake_relay: Callable[[str], None] | None = None
+    # Signs audit checkpoints with the server's JWT key (server/security/checkpoints.py).
+    audit_signer: CheckpointSigner | None = None
 
 
 # Loaders live for one operation. Each HTTP request and each websocket operation runs in its

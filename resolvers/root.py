@@ -15,6 +15,7 @@ from resolvers.accounting.subscriptions import AccountingSubscriptions
 from resolvers.accounting.year_end import YearEndMutations
 from resolvers.api_keys.mutations import ApiKeyMutations
 from resolvers.api_keys.queries import ApiKeyQueries
+from resolvers.audit.mutations import AuditMutations
 from resolvers.audit.queries import AuditQueries
 from resolvers.audit.recording import AuditMutation
 from resolvers.company.mutations import CompanyMutations
@@ -67,6 +68,7 @@ def build_schema() -> BigLedgerSchema:
             InventoryMutations,
             PurchasingMutations,
             SalesMutations,
+            AuditMutations,
         ],
         subscriptions=[
             EventSubscriptions,

@@ -311,6 +311,7 @@ def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from db.journal_import import ImportRejected, ImportReport, import_journal
+    from server.services import field_cipher
 
     def progress(report: ImportReport) -> None:
         rate = report.lines / report.seconds if report.seconds else 0.0
@@ -324,6 +325,7 @@ def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
                 Path(args.file),
                 tenant_slug=args.tenant,
                 company_id=uuid.UUID(args.company),
+                chain_key=field_cipher(settings).audit_chain_key,  # seals its audit rows
                 batch_size=args.batch_size,
                 start_line=args.start_line,
                 user_email=args.user,

@@ -23,10 +23,12 @@ from db.tenants import TenantDirectory
 from resolvers.context import Services
 from resolvers.events.hub import EventHub
 from server.rate_limit import rate_limits, sign_in_policy
+from server.security.checkpoints import JwsCheckpointSigner
 from server.security.passwords import Argon2PasswordHasher
 from server.security.tokens import TokenService, load_or_create_signing_key
 from server.settings import Settings
 from workers import celery_app
+from workers.audit_upkeep import AuditUpkeep
 from workers.relay import Dispatch, OutboxRelay
 
 
@@ -86,6 +88,14 @@ def token_service(settings: Settings) -> TokenService:
     )
 
 
+def checkpoint_signer(settings: Settings) -> JwsCheckpointSigner:
+    """Audit checkpoints are signed with the access tokens' key (published in the JWKS)."""
+    key = load_or_create_signing_key(
+        settings.jwt_private_key, settings.data_dir / "jwt-signing-key.pem"
+    )
+    return JwsCheckpointSigner(key, issuer=settings.jwt_issuer)
+
+
 def field_cipher(settings: Settings) -> FieldCipher:
     """Keys from BIGLEDGER_ENCRYPTION_KEYS, else the data dir's ring (made on first run)."""
     configured = settings.encryption_keys.get_secret_value() if settings.encryption_keys else None
@@ -124,6 +134,7 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
         sign_in=SignInThrottles(redis, sign_in_policy(settings)),
         cipher=cipher,
         introspection=settings.introspection_enabled,
+        audit_signer=checkpoint_signer(settings),
     )
     relay = OutboxRelay(
         database_url=endpoints.database_url,
@@ -135,9 +146,19 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
     services.wake_relay = relay.mark_dirty
     await hub.start()
     await relay.start()
+    assert services.audit_signer is not None
+    upkeep = AuditUpkeep(
+        engine,
+        tenants,
+        services.audit_signer,
+        cipher.audit_chain_key,
+        interval=timedelta(seconds=settings.audit_checkpoint_interval),
+    )
+    await upkeep.start()
     try:
         yield services
     finally:
+        await upkeep.stop()
         await relay.stop()
         await hub.stop()
         await services.api_keys.drain()

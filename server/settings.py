@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = Field(None, alias="BIGLEDGER_ENCRYPTION_KEYS")
     access_token_ttl_seconds: int = Field(900, alias="BIGLEDGER_ACCESS_TOKEN_TTL")
     refresh_token_ttl_seconds: int = Field(30 * 24 * 3600, alias="BIGLEDGER_REFRESH_TOKEN_TTL")
+    # Seconds between signed checkpoints of each tenant's audit lanes (workers/audit_upkeep.py).
+    audit_checkpoint_interval: float = Field(3600.0, alias="BIGLEDGER_AUDIT_CHECKPOINT_INTERVAL")
 
     # Origins a browser app may call from (HTTP CORS and websocket Origin check).
     allowed_origins: Annotated[list[str], NoDecode] = Field(

@@ -4,7 +4,9 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     LargeBinary,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -125,6 +127,21 @@ audit_log = Table(
     Column("correlation_id", String(128)),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # 1: SHA-256 (rows from before the chain was keyed), 2: keyed HMAC (domain/audit).
+    Column("chain_version", SmallInteger, nullable=False, server_default="1"),
     schema=SHARED_SCHEMA,
     postgresql_partition_by="HASH (tenant_id)",
+)
+
+
+# Signed checkpoints of each tenant's audit lanes (db/audit_checkpoints.py); append-only.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tenant_id", UUID(as_uuid=True), primary_key=True),
+    Column("id", BigInteger, Identity(always=True), primary_key=True),  # newest is highest
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("lanes", JSONB, nullable=False),  # [{"lane", "seq", "hash"}] as signed
+    Column("token", Text, nullable=False),  # the compact JWS
+    schema=SHARED_SCHEMA,
 )

@@ -6,12 +6,25 @@ content is a canonical JSON array of every other column of the row (seq and tena
 row cannot be moved or renumbered). Changing any stored value breaks that row's hash; deleting or
 inserting a row breaks the link of the row after it. Verification needs nothing but the rows.
 
+Keyed chain (chain version 2). A row's hash is an HMAC, so only whoever holds the chain key
+(derived from the key ring, never stored in the database) can make a row that verifies:
+`hash = HMAC-SHA256(row_key, prev_hash || content)` with `row_key = HMAC-SHA256(chain_key,
+identity)`, where identity is every column but seq and changes. The database computes the outer
+HMAC as it appends (it alone learns the seq and the previous hash, inside the posting's one
+statement), so the app hands it the row key, never the chain key: a row key only seals rows
+with that identity (who, when, what operation, from where), and the chain key never reaches
+PostgreSQL. Keyed content starts with 2 and carries the row's stored seq (which names its
+lane), where unkeyed content (version 1, rows written before keying) carries the position.
+A chain may start with unkeyed rows; after its first keyed row every row must be keyed, and it
+must end in a keyed row (so history written before keying is pinned by a keyed successor).
+
 Pure Python: the database layer stores and streams rows, this module decides what their hash is.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,7 +38,10 @@ from domain.shared.events import DomainEvent
 
 GENESIS_HASH = "0" * 64
 # Bumped if the canonical content ever changes; part of every hashed content.
-HASH_VERSION = 1
+HASH_VERSION = 1  # unkeyed: SHA-256 over the content with the row's position in its lane
+CHAIN_KEYED = 2  # HMAC-SHA256 under a row key, over the content with the row's stored seq
+ROW_KEY_LABEL = b"bigledger audit row key\x00"
+HMAC_BLOCK = 64  # SHA-256's block size: an HMAC key is padded to it
 OUTCOME_OK = "ok"
 SIGN_IN = "login"
 INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -88,10 +104,10 @@ class AuditEntry:
     def at(self, seq: int) -> AuditEntry:
         return replace(self, seq=seq)
 
-    def content(self) -> list[Any]:
+    def content(self, version: int = HASH_VERSION) -> list[Any]:
         """The canonical content (a JSON array, in column order) that the hash covers."""
         return [
-            HASH_VERSION,
+            version,
             str(self.tenant_id),
             self.seq,
             format_timestamp(self.occurred_at),
@@ -109,11 +125,11 @@ class AuditEntry:
         ]
 
 
-def content_around_seq(entry: AuditEntry) -> tuple[bytes, bytes]:
+def content_around_seq(entry: AuditEntry, version: int = HASH_VERSION) -> tuple[bytes, bytes]:
     """The canonical content's bytes before and after its seq, for an appender that learns the
-    seq only where it stores the row: `canonical_json(entry.at(seq).content())` is exactly
-    head + the seq's digits + tail."""
-    content = entry.content()
+    seq only where it stores the row: `canonical_json(entry.at(seq).content(version))` is
+    exactly head + the seq's digits + tail."""
+    content = entry.content(version)
     head = canonical_json(content[:2])[:-1] + b","  # '[version,"tenant",'
     tail = b"," + canonical_json(content[3:])[1:]  # ',"occurred at",...]'
     return head, tail
@@ -131,6 +147,38 @@ def content_hash(prev_hash: str, content: Sequence[Any]) -> str:
     builds it from an `AuditEntry`. Both therefore hash the same bytes.
     """
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(content)).hexdigest()
+
+
+def row_key(
+    chain_key: bytes, content: Sequence[Any], dumps: Callable[[Any], bytes] | None = None
+) -> bytes:
+    """The key of one keyed row: HMAC of its identity (every content part but the version, the
+    seq and the changes) under the chain key. Changes are left out because a posting's entry
+    number is drawn, and written into them, inside the statement that appends the row."""
+    identity = [content[1], *content[3:10], *content[11:]]
+    return hmac.digest(chain_key, ROW_KEY_LABEL + (dumps or canonical_json)(identity), "sha256")
+
+
+def keyed_hash(key_of_row: bytes, prev_hash: str, body: bytes) -> str:
+    """HMAC-SHA256 (hex) of the previous row's hash followed by the row's canonical content."""
+    return hmac.digest(key_of_row, prev_hash.encode("ascii") + body, "sha256").hex()
+
+
+def keyed_chain_hash(chain_key: bytes, prev_hash: str, entry: AuditEntry) -> str:
+    """The keyed hash of `entry` at its stored seq (what the database computes on append)."""
+    content = entry.content(CHAIN_KEYED)
+    return keyed_hash(row_key(chain_key, content), prev_hash, canonical_json(content))
+
+
+def hmac_pads(key: bytes) -> bytes:
+    """The key XOR ipad, then the key XOR opad (64 bytes each): with them SQL computes the HMAC
+    as sha256(opad_key || sha256(ipad_key || message)), with no crypto extension."""
+    if len(key) > HMAC_BLOCK:
+        raise ValueError("an HMAC key longer than the block must be hashed first")
+    block = int.from_bytes(key.ljust(HMAC_BLOCK, b"\x00"), "big")
+    inner = block ^ int.from_bytes(b"\x36" * HMAC_BLOCK, "big")
+    outer = block ^ int.from_bytes(b"\x5c" * HMAC_BLOCK, "big")
+    return inner.to_bytes(HMAC_BLOCK, "big") + outer.to_bytes(HMAC_BLOCK, "big")
 
 
 # Canonical JSON: keys sorted, no whitespace, UTF-8 (non-ASCII unescaped). Any encoder that
@@ -298,11 +346,18 @@ class JsonCodec(Protocol):
 
 
 class ChainVerifier:
-    """Checks one tenant's rows, fed in seq order in batches, against the chain rules.
+    """Checks one chain's rows, fed in seq order in batches, against the chain rules.
 
-    Each row is a sequence laid out as `VERIFY_COLUMNS`: seq, prev_hash, hash, then the content
-    columns as text (ids as canonical UUID strings, occurred_at formatted as
-    `format_timestamp`, changes as JSON text). Stops at the first broken row.
+    Each row is a sequence laid out as `VERIFY_COLUMNS`: seq (the position in the chain),
+    prev_hash, hash, then the content columns as text (ids as canonical UUID strings,
+    occurred_at formatted as `format_timestamp`, changes as JSON text), then optionally the
+    row's chain version and its stored seq (without them a row is unkeyed, stored at its
+    position). Stops at the first broken row.
+
+    With a `key` (the chain key) keyed rows are checked and the chain must end keyed: rows
+    written without the key after keyed ones, or a chain with no keyed row after its unkeyed
+    ones, are refused, since anyone can compute an unkeyed hash. Without a key only unkeyed
+    rows can be checked.
 
     With a `codec`, rows are hashed with it first; a row it does not confirm is re-checked with
     the standard library's canonical JSON before it is called broken. So a codec can only make
@@ -310,11 +365,14 @@ class ChainVerifier:
     the stored content is a match of the content itself).
     """
 
-    def __init__(self, codec: JsonCodec | None = None) -> None:
+    def __init__(self, codec: JsonCodec | None = None, key: bytes | None = None) -> None:
         self.checked = 0
         self.head = GENESIS_HASH
         self.broken: tuple[int, str] | None = None
         self._codec = codec
+        self._key = key
+        self.keyed = False  # a keyed row has been seen
+        self.unkeyed_from: int | None = None  # first row of a run of unkeyed rows at the end
 
     def feed(self, rows: Iterable[Sequence[Any]]) -> bool:
         """Check a batch; False once a broken row has been found (feed no more)."""
@@ -327,43 +385,102 @@ class ChainVerifier:
         sha256 = hashlib.sha256
         for row in rows:
             seq, prev_hash, stored = row[0], row[1], row[2]
+            version = row[16] if len(row) > 16 else HASH_VERSION
             if seq != expected:
                 self.broken = (expected, f"row {expected} is missing (next row is {seq})")
                 break
             if prev_hash != head:
                 self.broken = (seq, f"row {seq} does not link to the hash of row {seq - 1}")
                 break
-            try:
-                body = dumps(_stored_content(row, loads))
-                matches = sha256(prev_hash.encode("ascii") + body).hexdigest() == stored
-            except (TypeError, ValueError, OverflowError):
-                matches = False
-            if not matches and (
-                codec is None or content_hash(prev_hash, _stored_content(row, json.loads)) != stored
-            ):
-                self.broken = (seq, f"row {seq} was altered: its content does not match its hash")
+            if version == CHAIN_KEYED:
+                if self._key is None:
+                    self.broken = (seq, f"row {seq} is keyed: checking it needs the chain key")
+                    break
+                matches = self._keyed_matches(row, dumps, loads)
+                if not matches and codec is not None:
+                    matches = self._keyed_matches(row, canonical_json, json.loads)
+                if not matches:
+                    self.broken = (
+                        seq,
+                        f"row {seq} was altered or forged: its content does not match its "
+                        "keyed hash",
+                    )
+                    break
+                self.keyed, self.unkeyed_from = True, None
+            elif version == HASH_VERSION:
+                if self.keyed:
+                    self.broken = (
+                        seq,
+                        f"row {seq} is not keyed although earlier rows are: it was written "
+                        "without the chain key (forged)",
+                    )
+                    break
+                try:
+                    body = dumps(_stored_content(row, loads))
+                    matches = sha256(prev_hash.encode("ascii") + body).hexdigest() == stored
+                except (TypeError, ValueError, OverflowError):
+                    matches = False
+                if not matches and (
+                    codec is None
+                    or content_hash(prev_hash, _stored_content(row, json.loads)) != stored
+                ):
+                    self.broken = (
+                        seq, f"row {seq} was altered: its content does not match its hash"
+                    )  # fmt: skip
+                    break
+                if self.unkeyed_from is None:
+                    self.unkeyed_from = seq
+            else:
+                self.broken = (seq, f"row {seq} has an unknown chain version {version}")
                 break
             head, expected, checked = stored, expected + 1, checked + 1
         self.head, self.checked = head, checked
         return self.broken is None
 
+    def _keyed_matches(
+        self, row: Sequence[Any], dumps: Callable[[Any], bytes], loads: Callable[[str], Any]
+    ) -> bool:
+        assert self._key is not None
+        try:
+            content = _stored_content(row, loads, CHAIN_KEYED, row[17])
+            key_of_row = row_key(self._key, content, dumps)
+            return keyed_hash(key_of_row, row[1], dumps(content)) == row[2]
+        except (TypeError, ValueError, OverflowError):
+            return False
+
     def result(self) -> ChainVerification:
+        if self.broken is None and self._key is not None and self.unkeyed_from is not None:
+            # Anyone can compute unkeyed hashes: only a keyed row after them vouches for them.
+            self.broken = (
+                self.unkeyed_from,
+                f"rows {self.unkeyed_from} to {self.checked} are not keyed and no keyed row "
+                "follows them: they could have been written by anyone",
+            )
+            self.checked = self.unkeyed_from - 1
         if self.broken is None:
             return ChainVerification(True, self.checked, head_hash=self.head)
         seq, reason = self.broken
         return ChainVerification(False, self.checked, seq, reason, self.head)
 
 
-def _stored_content(row: Sequence[Any], loads: Callable[[str], Any]) -> list[Any]:
-    """`AuditEntry.content()`, rebuilt from a row laid out as `VERIFY_COLUMNS`."""
+def _stored_content(
+    row: Sequence[Any],
+    loads: Callable[[str], Any],
+    version: int = HASH_VERSION,
+    seq: int | None = None,
+) -> list[Any]:
+    """`AuditEntry.content(version)`, rebuilt from a row laid out as `VERIFY_COLUMNS` (at its
+    position, or at `seq`)."""
     changes = row[11]
     return [
-        HASH_VERSION, row[3], row[0], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-        None if changes is None else loads(changes), row[12], row[13], row[14], row[15],
+        version, row[3], row[0] if seq is None else seq, row[4], row[5], row[6], row[7],
+        row[8], row[9], row[10], None if changes is None else loads(changes), row[12], row[13],
+        row[14], row[15],
     ]  # fmt: skip
 
 
-# The columns `ChainVerifier` expects, in order (the store selects them this way).
+# The columns `ChainVerifier` expects, in order (the store selects them this way), then
+# optionally the chain version and the stored seq.
 VERIFY_COLUMNS = (
     "seq", "prev_hash", "hash", "tenant_id", "occurred_at", "actor_user_id", "api_key_id",
     "operation", "outcome", "aggregate_type", "aggregate_id", "changes", "ip_address",

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Annotated, Any
 
 import strawberry
 
 from db.audit import AuditFilter, page, verify_chain
+from db.audit_checkpoints import kept
+from domain.audit.checkpoints import Checkpoint, CheckpointSigner, InvalidCheckpoint, heads_of
+from domain.audit.model import GENESIS_HASH
 from resolvers.errors import bad_input
 from schema.audit.types import (
     AuditChainVerification,
+    AuditCheckpoint,
     AuditLogConnection,
     AuditLogEdge,
     AuditLogEntry,
@@ -108,17 +113,93 @@ class AuditQueries:
     @strawberry.field(
         **guarded(
             "audit:verify",
-            "Recompute your tenant's audit hash chain: ok, or the first row that was altered, "
-            "removed or re-linked.",
+            "Recompute your tenant's keyed audit hash chain and hold each lane to a checkpoint "
+            "(`against`, else the newest the server keeps): ok, or the first row that was "
+            "altered, forged, removed, re-linked or re-hashed, or where a lane was truncated.",
         )
     )
-    async def verify_audit_chain(self, info: strawberry.Info) -> AuditChainVerification:
+    async def verify_audit_chain(
+        self,
+        info: strawberry.Info,
+        against: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A checkpoint's token (from auditCheckpoint or auditCheckpoints) "
+                "that you kept."
+            ),
+        ] = None,
+    ) -> AuditChainVerification:
         context = info.context
-        result = await verify_chain(context.services.engines.root, context.tenant_id)
+        services = context.services
+        signer = signer_of(context)
+        checkpoint: Checkpoint | None = None
+        if against is not None:
+            try:
+                checkpoint = signer.verify(against)
+            except InvalidCheckpoint as exc:
+                raise bad_input(str(exc), "against") from None
+            if checkpoint.tenant_id != context.tenant_id:
+                raise bad_input("The checkpoint is another tenant's.", "against")
+        else:
+            newest = await kept(services.engines.root, context.tenant_id, 1)
+            if newest:
+                try:
+                    checkpoint = signer.verify(newest[0])
+                    if checkpoint.tenant_id != context.tenant_id:
+                        raise InvalidCheckpoint("another tenant's")
+                except InvalidCheckpoint:
+                    return AuditChainVerification(
+                        ok=False,
+                        checked_rows=0,
+                        first_broken_seq=None,
+                        reason="The newest checkpoint the server keeps does not verify with its "
+                        "signing key: the stored checkpoints were tampered with.",
+                        head_hash=GENESIS_HASH,
+                    )
+        result = await verify_chain(
+            services.engines.root,
+            context.tenant_id,
+            key=services.cipher.audit_chain_key,
+            anchors=heads_of(checkpoint),
+        )
         return AuditChainVerification(
             ok=result.ok,
             checked_rows=result.checked_rows,
             first_broken_seq=result.first_broken_seq,
             reason=result.reason,
             head_hash=result.head_hash,
+            checkpoint=None if checkpoint is None else AuditCheckpoint.from_domain(checkpoint),
         )
+
+    @strawberry.field(
+        **guarded(
+            "audit:verify",
+            "The signed checkpoints of your tenant's audit lanes the server kept (taken hourly "
+            "and by auditCheckpoint), newest first.",
+        )
+    )
+    async def audit_checkpoints(
+        self, info: strawberry.Info, first: int | None = 20
+    ) -> list[AuditCheckpoint]:
+        try:
+            size = clamp_first(first)
+        except ValueError as exc:
+            raise bad_input(str(exc), "first") from None
+        context = info.context
+        signer = signer_of(context)
+        found = []
+        for token in await kept(context.services.engines.root, context.tenant_id, size):
+            try:  # only what the signature covers is shown; an altered copy is left out
+                checkpoint = signer.verify(token)
+            except InvalidCheckpoint:
+                continue
+            if checkpoint.tenant_id == context.tenant_id:
+                found.append(AuditCheckpoint.from_domain(checkpoint))
+        return found
+
+
+def signer_of(context: Any) -> CheckpointSigner:
+    signer: CheckpointSigner | None = context.services.audit_signer
+    if signer is None:
+        raise RuntimeError("this server has no audit checkpoint signer")
+    return signer

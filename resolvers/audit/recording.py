@@ -122,7 +122,9 @@ async def _record(info: Info, kwargs: Mapping[str, Any], scope: AuditScope, outc
         correlation_id=context.request_id,
     )
     try:
-        await append_alone(context.services.engines.root, entry)
+        await append_alone(
+            context.services.engines.root, entry, key=context.services.cipher.audit_chain_key
+        )
     except Exception:
         # The call itself already failed (or changed nothing); do not turn its answer into an
         # internal error. The log keeps what the audit log could not.

@@ -27,6 +27,7 @@ class IdentityMutations:
                 dummy_hash=services.dummy_password_hash,
                 audit=SqlSignInAudit(
                     services.engines.root,
+                    key=services.cipher.audit_chain_key,
                     ip_address=info.context.ip_address,
                     user_agent=info.context.user_agent,
                     request_id=info.context.request_id,

@@ -7,6 +7,8 @@ from typing import Any
 
 import strawberry
 
+from domain.audit.checkpoints import Checkpoint
+from schema.errors import UserError
 from schema.relay import PageInfo
 from schema.scalars import JSON
 
@@ -33,8 +35,11 @@ class AuditLogEntry:
     user_agent: str | None
     request_id: str | None
     correlation_id: str | None
-    prev_hash: str = strawberry.field(description="The hash of the previous row (SHA-256, hex).")
-    hash: str = strawberry.field(description="SHA-256 over prev_hash and this row's content.")
+    prev_hash: str = strawberry.field(description="The hash of the previous row (hex).")
+    hash: str = strawberry.field(
+        description="HMAC-SHA256 over prev_hash and this row's content under a key only the "
+        "server holds (SHA-256 for rows written before the chain was keyed)."
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditLogEntry:
@@ -87,6 +92,47 @@ class AuditLogFilter:
     )
 
 
+@strawberry.type(description="The last row of one audit lane when a checkpoint was taken.")
+class AuditLaneHead:
+    lane: int
+    seq: int
+    hash: str
+
+
+@strawberry.type(
+    description="A signed statement of where each of the tenant's audit lanes ended at a moment. "
+    "Keep `token` outside BigLedger: `verifyAuditChain(against: token)` then finds rows removed "
+    "or re-hashed since, even by someone holding the database."
+)
+class AuditCheckpoint:
+    token: str = strawberry.field(
+        description="The checkpoint as a compact JWS (RS256, header typ audit-checkpoint+jwt), "
+        "verifiable with the keys at /.well-known/jwks.json; its claims hold tenant, issuedAt "
+        "and lanes."
+    )
+    issued_at: datetime
+    lanes: list[AuditLaneHead]
+
+    @classmethod
+    def from_domain(cls, checkpoint: Checkpoint) -> AuditCheckpoint:
+        return cls(
+            token=checkpoint.token,
+            issued_at=checkpoint.issued_at,
+            lanes=[AuditLaneHead(lane=h.lane, seq=h.seq, hash=h.hash) for h in checkpoint.lanes],
+        )
+
+
+@strawberry.type
+class AuditCheckpointError(UserError):
+    pass
+
+
+@strawberry.type
+class AuditCheckpointPayload:
+    checkpoint: AuditCheckpoint | None
+    errors: list[AuditCheckpointError]
+
+
 @strawberry.type(description="The result of recomputing the tenant's audit hash chain.")
 class AuditChainVerification:
     ok: bool
@@ -98,4 +144,9 @@ class AuditChainVerification:
     head_hash: str = strawberry.field(
         description="Hash of the last row that checked out. Keep it somewhere else: a later "
         "check that does not reach it means rows were removed from the end."
+    )
+    checkpoint: AuditCheckpoint | None = strawberry.field(
+        default=None,
+        description="The checkpoint the lanes were held to: the one given as `against`, else "
+        "the newest one the server keeps (null if there is none).",
     )

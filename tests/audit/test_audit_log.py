@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import audit
 from domain.identity.builtin_roles import VIEWER
-from tests.conftest import LOGIN, GraphQLClient, TenantHandle
+from tests.conftest import LOGIN, GraphQLClient, LiveServer, TenantHandle
 
 CREATE = """
 mutation($input: CreateCompanyInput!) {
@@ -277,7 +277,11 @@ async def tamper(engine: AsyncEngine, tenant_id: uuid.UUID, statement: str) -> N
 
 
 async def test_a_tampered_row_is_named_by_verify(
-    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    live_server: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name in ("One", "Two", "Three"):
         await gql.data(CREATE, {"input": {"name": name}}, tenant.token)
@@ -298,7 +302,8 @@ async def test_a_tampered_row_is_named_by_verify(
     # next batch is already on its way), with progress reported per batch.
     monkeypatch.setattr(audit, "VERIFY_BATCH", 1)
     seen: list[int] = []
-    result = await audit.verify_chain(engine, tenant.id, progress=seen.append)
+    key = live_server.services.cipher.audit_chain_key
+    result = await audit.verify_chain(engine, tenant.id, key=key, progress=seen.append)
     assert (result.ok, result.first_broken_seq, result.checked_rows) == (False, 3, 2)
     assert seen == [1, 2]
 
