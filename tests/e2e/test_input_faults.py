@@ -120,7 +120,7 @@ async def test_well_formed_representation_still_resolves(
     gql: GraphQLClient, quiet: TenantHandle
 ) -> None:
     data = await gql.data(
-        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { slug } } }',
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { slug } } }",
         {"r": [{"__typename": "Tenant", "id": str(quiet.id)}]},
         quiet.token,
     )
