@@ -23,7 +23,7 @@ from domain.accounting.events import (
 from resolvers.accounting.report_cache import bump
 from resolvers.events.stream import event_company, tenant_events
 from schema.accounting.types import TrialBalance
-from schema.events.types import DomainEvent
+from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
 
 ACCOUNTING_EVENTS = frozenset(
@@ -77,7 +77,10 @@ class AccountingSubscriptions:
         )
     )
     async def accounting_events(
-        self, info: strawberry.Info, company_id: strawberry.ID | None = None
+        self,
+        info: strawberry.Info,
+        company_id: strawberry.ID | None = None,
+        after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         wanted = _company_argument(info, company_id)
         grants = info.context.grants
@@ -90,7 +93,7 @@ class AccountingSubscriptions:
                 return False
             return bool(grants.allows("journal", "read", company))
 
-        async for envelope in tenant_events(info, accept):
+        async for envelope in tenant_events(info, accept, after):
             yield DomainEvent.from_envelope(envelope)
 
     @strawberry.subscription(

@@ -7,34 +7,37 @@ subscription would cost one Redis client per open websocket, so every process ru
 channel while at least one local subscriber of that tenant exists, parses each message once and
 hands the same dict to every local subscriber's bounded queue.
 
-Usage (a GraphQL subscription resolver)::
+Usage (resolvers/events/stream.py)::
 
     async with hub.subscribe(tenant_id) as events:
-        async for envelope in events:       # raises SubscriberOverflow if the client fell behind
-            yield envelope
+        async for item in events:
+            if isinstance(item, Gap):       # events may be missing here: replay the outbox
+                ...
+            else:
+                yield item
 
 Delivery guarantees:
 
 * tenant isolation: plain SUBSCRIBE per tenant channel (never PSUBSCRIBE), and a message is routed
   only by the channel it arrived on;
 * a slow subscriber never blocks the reader or grows memory: its queue is bounded, and when it is
-  full the subscriber is cut off with :class:`SubscriberOverflow` (the client re-subscribes and
-  refetches) while the others carry on;
-* Redis outages lose nothing (given a ``catch_up`` callback): the reader reconnects with
-  exponential backoff, re-subscribes every channel that still has local subscribers, waits for
-  Redis to confirm, then asks ``catch_up(tenant_id, since)`` for what was committed while it was
-  away and delivers that before any live message that arrived after the re-subscription.
-  Event ids are deduplicated per tenant, so an event seen both live and in catch-up is delivered
-  once.
+  full its queued events are dropped and a :class:`Gap` takes their place, while the others carry
+  on;
+* Redis outages are reported, never hidden: the reader reconnects with exponential backoff,
+  re-subscribes every channel that still has local subscribers, and once Redis confirms a channel
+  it hands each of that channel's subscribers a :class:`Gap` ahead of any live message from the
+  new connection.
+
+The hub only says *that* something may be missing. The outbox keeps every committed event in
+order, so the subscriber fills a gap itself, at its own pace, from the database
+(resolvers/events/stream.py, db/event_replay.py), and drops duplicates by event id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
@@ -49,26 +52,21 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from domain.shared.events import tenant_channel
 
-__all__ = ["CatchUp", "EventHub", "SubscriberOverflow", "Subscription", "tenant_channel"]
+__all__ = ["EventHub", "Gap", "Subscription", "tenant_channel"]
 
 logger = logging.getLogger("bigledger.events.hub")
 
 Envelope = dict[str, Any]
 
-CatchUp = Callable[[str, datetime], Awaitable[list[dict[str, Any]]]]
-"""``catch_up(tenant_id, since)`` -> envelopes committed for that tenant at or after ``since``
-(oldest first) that may have been published while the hub was not listening (read from the
-outbox)."""
-
 _HEARTBEAT_MESSAGE: Final = "bigledger-events-hub"
 
 
-class SubscriberOverflow(Exception):
-    """The subscriber may have missed events and must re-subscribe and refetch.
+@dataclass(frozen=True)
+class Gap:
+    """In place of events the subscriber may have missed: its queue overflowed, or the pub/sub
+    connection was down. Everything after it in the stream is live again."""
 
-    Raised from the subscription's iterator when its bounded queue overflowed (a slow client),
-    or when events missed during a Redis outage could not be replayed (``catch_up`` failed).
-    """
+    reason: str  # "overflow" or "reconnected"
 
 
 class _End:
@@ -90,55 +88,39 @@ def _describe(exc: BaseException) -> str:
 class _Tenant:
     """Hub-side state of one tenant channel that has local subscribers."""
 
-    __slots__ = (
-        "buffer",
-        "channel",
-        "confirmed",
-        "missed_since",
-        "refs",
-        "resyncing",
-        "seen",
-        "subscribers",
-        "tenant_id",
-    )
+    __slots__ = ("channel", "confirmed", "missed", "refs", "subscribers", "tenant_id")
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self.channel = tenant_channel(tenant_id)
-        # Registered Subscription objects not yet exited (an overflowed one still counts until its
-        # `async with` exits, so the channel is UNSUBSCRIBEd exactly once, by the last to leave).
+        # Registered Subscription objects not yet exited (the channel is UNSUBSCRIBEd exactly
+        # once, by the last to leave).
         self.refs = 0
-        # Subscribers still being fed (overflowed/terminated ones are removed).
+        # Subscribers still being fed (terminated ones are removed).
         self.subscribers: set[Subscription] = set()
         # Set when Redis acknowledged the SUBSCRIBE on the current connection.
         self.confirmed = asyncio.Event()
-        # Recently delivered event ids, oldest first: dedupes live vs. catch-up delivery.
-        self.seen: OrderedDict[str, None] = OrderedDict()
-        # Last moment we are sure we were receiving this channel, set when the connection drops;
-        # None when nothing needs replaying.
-        self.missed_since: datetime | None = None
-        # While catch-up runs, live messages are parked here so they are delivered after the
-        # (older) catch-up events.
-        self.resyncing = False
-        self.buffer: list[Envelope] = []
+        # The channel was confirmed on a connection that dropped: its subscribers get a Gap
+        # when the next connection confirms it.
+        self.missed = False
 
 
 class Subscription:
     """One local subscriber of a tenant's events: an async context manager and async iterator.
 
     Entering registers it with the hub and returns once Redis confirmed the tenant channel's
-    subscription; iterating yields envelope dicts (shared between subscribers: do not mutate).
+    subscription; iterating yields envelope dicts (shared between subscribers: do not mutate)
+    and, where events may be missing, a :class:`Gap`.
     """
 
     def __init__(self, hub: EventHub, tenant_id: str, queue_size: int) -> None:
         self.tenant_id = tenant_id
         self._hub = hub
-        self._queue: asyncio.Queue[Envelope | _End] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[Envelope | Gap | _End] = asyncio.Queue(maxsize=queue_size)
         self._tenant: _Tenant | None = None
         self._entered = False
         self._exited = False
         self._ended = False
-        self._error: BaseException | None = None
 
     async def __aenter__(self) -> Subscription:
         if self._entered:
@@ -161,35 +143,35 @@ class Subscription:
         if self._exited:
             return
         self._exited = True
-        self._terminate(None)
+        self._terminate()
         await self._hub._unregister(self)
 
     def __aiter__(self) -> Subscription:
         return self
 
-    async def __anext__(self) -> Envelope:
+    async def __anext__(self) -> Envelope | Gap:
         if not self._entered:
             raise RuntimeError("use `async with hub.subscribe(tenant_id) as sub:` before iterating")
         if not self._ended:
             item = await self._queue.get()
             if not isinstance(item, _End):
                 return item
-        if self._error is not None:
-            raise self._error
         raise StopAsyncIteration
 
-    @property
-    def overflowed(self) -> bool:
-        return isinstance(self._error, SubscriberOverflow)
+    def _gap(self, reason: str) -> None:
+        """Replace whatever is still queued with one Gap: the subscriber re-reads all of it (and
+        anything else it missed) from the outbox, so the memory is freed now."""
+        if self._ended:
+            return
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(Gap(reason))
 
-    def _terminate(self, error: BaseException | None) -> None:
-        """End the stream (with ``error`` raised by the iterator, or cleanly when None)."""
+    def _terminate(self) -> None:
+        """End the stream; a waiting iterator wakes and stops."""
         if self._ended:
             return
         self._ended = True
-        self._error = error
-        # Drop undelivered events now: an overflowed client must refetch anyway, and this frees
-        # the memory even if the client never reads again. Then wake a waiting iterator.
         while not self._queue.empty():
             self._queue.get_nowait()
         self._queue.put_nowait(_END)
@@ -202,29 +184,21 @@ class EventHub:
         self,
         redis_url: str,
         *,
-        catch_up: CatchUp | None = None,
         queue_size: int = 256,
         reconnect_delay: float = 0.2,
         max_reconnect_delay: float = 5.0,
-        catch_up_margin: float = 5.0,
-        catch_up_timeout: float = 15.0,
         heartbeat_interval: float = 5.0,
         poll_interval: float = 1.0,
-        dedupe_window: int = 4096,
     ) -> None:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
-        self._catch_up = catch_up
         self._queue_size = queue_size
         self._reconnect_delay = reconnect_delay
         self._max_reconnect_delay = max(max_reconnect_delay, reconnect_delay)
-        self._catch_up_margin = timedelta(seconds=catch_up_margin)
-        self._catch_up_timeout = catch_up_timeout
         self._heartbeat_interval = heartbeat_interval
         self._poll_interval = poll_interval
-        self._dedupe_window = dedupe_window
         # A private client whose Retry handles no error: redis-py must never silently reconnect
-        # (and re-subscribe) on its own, because every reconnect has to go through catch-up.
+        # (and re-subscribe) on its own, because every reconnect has to report a Gap.
         self._redis: Redis = Redis.from_url(
             redis_url,
             retry=Retry(NoBackoff(), 0, supported_errors=()),
@@ -242,10 +216,6 @@ class EventHub:
         # a channel is confirmed only when all are acknowledged (acks arrive in order, so the
         # last one postdates any UNSUBSCRIBE sent before it).
         self._inflight: dict[str, int] = {}
-        # Channels whose re-subscription ack we await before running catch-up.
-        self._resync_pending: set[str] = set()
-        self._resync_tenants: dict[str, _Tenant] = {}
-        self._last_alive: datetime | None = None  # wall clock of the last frame read from Redis
         self._disconnected_at: float | None = None
         self._reader: asyncio.Task[None] | None = None
         self._first_attempt = asyncio.Event()
@@ -289,7 +259,7 @@ class EventHub:
         self._tenants.clear()
         for tenant in tenants:
             for sub in tenant.subscribers:
-                sub._terminate(None)
+                sub._terminate()
             tenant.subscribers.clear()
             tenant.confirmed.set()  # release anyone still waiting in __aenter__
 
@@ -340,8 +310,6 @@ class EventHub:
         if tenant.refs > 0 or self._tenants.get(tenant.channel) is not tenant:
             return
         del self._tenants[tenant.channel]
-        # Its re-subscription ack (if pending) still arrives and completes the resync barrier.
-        self._resync_tenants.pop(tenant.channel, None)
         if not self._stopped:
             await self._send_channel_command("UNSUBSCRIBE", tenant.channel)
 
@@ -433,7 +401,6 @@ class EventHub:
                 "outage_s": round(outage, 3),
                 "attempts": attempts,
                 "channels": len(self._tenants),
-                "catching_up": len(self._resync_pending),
             },
         )
 
@@ -449,12 +416,6 @@ class EventHub:
                     await pubsub.connect()
                 self._pubsub = pubsub
                 self._connected = True
-                self._resync_tenants = {
-                    ch: t for ch, t in self._tenants.items() if t.missed_since is not None
-                }
-                self._resync_pending = set(self._resync_tenants)
-                for tenant in self._resync_tenants.values():
-                    tenant.resyncing = True
         except BaseException:
             await self._close_pubsub(pubsub)
             raise
@@ -464,22 +425,11 @@ class EventHub:
             pubsub, self._pubsub = self._pubsub, None
             self._connected = False
             self._inflight = {}
-            self._resync_pending.clear()
-            self._resync_tenants.clear()
             for tenant in self._tenants.values():
-                # Live tenants may miss events from the last frame we read onwards; a tenant
-                # still waiting for its catch-up keeps its older starting point.
-                if (
-                    self._catch_up is not None
-                    and tenant.confirmed.is_set()
-                    and self._last_alive is not None
-                    and (tenant.missed_since is None or self._last_alive < tenant.missed_since)
-                ):
-                    tenant.missed_since = self._last_alive
+                # Whatever was published from the last frame we read onwards may be lost.
+                if tenant.confirmed.is_set():
+                    tenant.missed = True
                 tenant.confirmed.clear()
-                # Parked live messages will be part of the next, wider catch-up.
-                tenant.resyncing = False
-                tenant.buffer.clear()
         if pubsub is not None:
             await self._close_pubsub(pubsub)
 
@@ -501,12 +451,10 @@ class EventHub:
         loop = asyncio.get_running_loop()
         last_frame = loop.time()
         ping_sent = False
-        if not self._resync_pending:
-            await self._finish_resync()
         while True:
             if not self._socket_open(pubsub):
                 # A failed write from another task closed the socket. Do not let get_message()
-                # reconnect on its own: that would re-subscribe without catch-up.
+                # reconnect on its own: that would re-subscribe without reporting a Gap.
                 raise RedisConnectionError("pub/sub socket closed")
             # Polling with a timeout is safe (redis-py's parser is cancellation-safe) and gives
             # us a tick for the heartbeat.
@@ -517,17 +465,15 @@ class EventHub:
                 if idle >= 3 * self._heartbeat_interval:
                     raise RedisTimeoutError(f"no frame from redis for {idle:.1f}s")
                 if idle >= self._heartbeat_interval and not ping_sent:
-                    # A PONG proves the link is alive, and that every message published before
-                    # it has been received: it advances the catch-up starting point.
+                    # A PONG proves the link is alive.
                     async with self._cmd_lock:
                         await pubsub.ping(_HEARTBEAT_MESSAGE)
                     ping_sent = True
                 continue
             last_frame, ping_sent = now, False
-            self._last_alive = datetime.now(UTC)
-            await self._handle(message)
+            self._handle(message)
 
-    async def _handle(self, message: dict[str, Any]) -> None:
+    def _handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
         if kind == "message":
             channel = _text(message["channel"])
@@ -535,15 +481,7 @@ class EventHub:
             if tenant is None:  # in flight while we unsubscribed
                 return
             envelope = self._parse(message["data"], channel)
-            if envelope is None:
-                return
-            if tenant.resyncing:
-                if len(tenant.buffer) >= self._queue_size:
-                    # Everyone would overflow on flush anyway; cut them off now.
-                    self._fail_tenant(tenant, "too many live events while catching up")
-                    return
-                tenant.buffer.append(envelope)
-            else:
+            if envelope is not None:
                 self._deliver(tenant, envelope)
         elif kind == "subscribe":
             channel = _text(message["channel"])
@@ -555,10 +493,12 @@ class EventHub:
             tenant = self._tenants.get(channel)
             if tenant is not None:
                 tenant.confirmed.set()
-            if channel in self._resync_pending:
-                self._resync_pending.discard(channel)
-                if not self._resync_pending:
-                    await self._finish_resync()
+                if tenant.missed:
+                    # Acks precede the channel's messages on this connection, so the Gap is
+                    # queued ahead of anything published after the re-subscription.
+                    tenant.missed = False
+                    for sub in tenant.subscribers:
+                        sub._gap("reconnected")
         # "unsubscribe" acks are bookkept by redis-py's PubSub; "pong" only proves liveness.
 
     def _parse(self, data: bytes | str, channel: str) -> Envelope | None:
@@ -574,103 +514,20 @@ class EventHub:
             return None
         return envelope
 
-    # -- catch-up ----------------------------------------------------------------------------
-
-    async def _finish_resync(self) -> None:
-        """Replay what each re-subscribed tenant missed, then release its parked live messages.
-
-        Runs inline in the reader once every re-subscription is acknowledged, so the catch-up
-        window ends after the subscription is live (no gap), and live messages that arrive
-        meanwhile stay in the socket, behind the replayed (older) events.
-        """
-        tenants = list(self._resync_tenants.values())
-        self._resync_tenants = {}
-        if not tenants:
-            return
-        results = await asyncio.gather(
-            *(self._fetch_missed(tenant) for tenant in tenants), return_exceptions=True
-        )
-        for tenant, result in zip(tenants, results, strict=True):
-            since, tenant.missed_since = tenant.missed_since, None
-            buffered, tenant.buffer = tenant.buffer, []
-            tenant.resyncing = False
-            if self._tenants.get(tenant.channel) is not tenant:
-                continue  # everyone left meanwhile
-            if isinstance(result, BaseException):
-                logger.error(
-                    "event catch-up failed; ending the tenant's subscriptions",
-                    extra={
-                        "event": "events_hub.catch_up_failed",
-                        "tenant_id": tenant.tenant_id,
-                        "since": since.isoformat() if since else None,
-                        "error": _describe(result),
-                    },
-                )
-                self._fail_tenant(
-                    tenant, "events missed during a Redis outage could not be replayed"
-                )
-                continue
-            replayed = sum(self._deliver(tenant, envelope) for envelope in result)
-            for envelope in buffered:
-                self._deliver(tenant, envelope)
-            logger.info(
-                "event catch-up delivered",
-                extra={
-                    "event": "events_hub.caught_up",
-                    "tenant_id": tenant.tenant_id,
-                    "since": since.isoformat() if since else None,
-                    "fetched": len(result),
-                    "replayed": replayed,
-                },
-            )
-
-    async def _fetch_missed(self, tenant: _Tenant) -> list[Envelope]:
-        assert self._catch_up is not None and tenant.missed_since is not None
-        # The margin absorbs clock skew between this host and the database's commit times;
-        # duplicates it brings back are removed by the per-tenant id memory.
-        since = tenant.missed_since - self._catch_up_margin
-        envelopes = await asyncio.wait_for(
-            self._catch_up(tenant.tenant_id, since), timeout=self._catch_up_timeout
-        )
-        return [envelope for envelope in envelopes if isinstance(envelope, dict)]
-
     # -- fan-out -----------------------------------------------------------------------------
 
-    def _deliver(self, tenant: _Tenant, envelope: Envelope) -> bool:
-        """Hand ``envelope`` to every subscriber of ``tenant`` unless already delivered."""
-        event_id = envelope.get("id")
-        if isinstance(event_id, str):
-            if event_id in tenant.seen:
-                return False
-            tenant.seen[event_id] = None
-            if len(tenant.seen) > self._dedupe_window:
-                tenant.seen.popitem(last=False)
-        overflowed: list[Subscription] = []
+    def _deliver(self, tenant: _Tenant, envelope: Envelope) -> None:
+        """Hand ``envelope`` to every subscriber of ``tenant``; a full queue becomes a Gap."""
         for sub in tenant.subscribers:
             try:
                 sub._queue.put_nowait(envelope)  # never await: one slow client must not stall all
             except asyncio.QueueFull:
-                overflowed.append(sub)
-        for sub in overflowed:
-            tenant.subscribers.discard(sub)
-            sub._terminate(
-                SubscriberOverflow(
-                    f"subscriber fell more than {self._queue_size} events behind; "
-                    "re-subscribe and refetch"
+                sub._gap("overflow")
+                logger.info(
+                    "slow subscriber will replay from the outbox",
+                    extra={
+                        "event": "events_hub.overflow",
+                        "tenant_id": tenant.tenant_id,
+                        "queue_size": self._queue_size,
+                    },
                 )
-            )
-            logger.warning(
-                "slow subscriber dropped",
-                extra={
-                    "event": "events_hub.overflow",
-                    "tenant_id": tenant.tenant_id,
-                    "queue_size": self._queue_size,
-                },
-            )
-        return True
-
-    def _fail_tenant(self, tenant: _Tenant, reason: str) -> None:
-        subscribers = list(tenant.subscribers)
-        tenant.subscribers.clear()
-        for sub in subscribers:
-            sub._terminate(SubscriberOverflow(f"{reason}; re-subscribe and refetch"))

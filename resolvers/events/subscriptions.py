@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
 
 from resolvers.events.stream import tenant_events
-from schema.events.types import DomainEvent
+from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
 
 
@@ -15,8 +16,15 @@ class EventSubscriptions:
         **guarded("events:read", "Every domain event of your tenant, optionally by type.")
     )
     async def domain_events(
-        self, info: strawberry.Info, event_types: list[str] | None = None
+        self,
+        info: strawberry.Info,
+        event_types: list[str] | None = None,
+        after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         wanted = frozenset(event_types or ())
-        async for envelope in tenant_events(info, lambda e: not wanted or e["eventType"] in wanted):
+
+        def accept(envelope: dict[str, Any]) -> bool:
+            return not wanted or envelope["eventType"] in wanted
+
+        async for envelope in tenant_events(info, accept, after):
             yield DomainEvent.from_envelope(envelope)

@@ -12,7 +12,7 @@ from graphql import GraphQLError
 
 from domain.purchasing.events import ALL as PURCHASING_EVENTS
 from resolvers.events.stream import event_company, tenant_events
-from schema.events.types import DomainEvent
+from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
 
 
@@ -42,6 +42,7 @@ class PurchasingSubscriptions:
         info: strawberry.Info,
         company_id: strawberry.ID | None = None,
         supplier_id: strawberry.ID | None = None,
+        after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
         company = _id_argument(company_id, "companyId")
         supplier = _id_argument(supplier_id, "supplierId")
@@ -67,5 +68,5 @@ class PurchasingSubscriptions:
                     return False
             return bool(grants.allows("purchase", "read", owner))
 
-        async for envelope in tenant_events(info, accept):
+        async for envelope in tenant_events(info, accept, after):
             yield DomainEvent.from_envelope(envelope)

@@ -12,7 +12,7 @@ import strawberry
 from domain.sales.events import INVOICE_EVENTS, PAYMENT_EVENTS
 from resolvers.accounting.subscriptions import _company_argument
 from resolvers.events.stream import event_company, tenant_events
-from schema.events.types import DomainEvent
+from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
 
 
@@ -22,6 +22,7 @@ async def _sales_events(
     customer_id: strawberry.ID | None,
     event_types: Collection[str],
     resource: str,
+    after: strawberry.ID | None,
 ) -> AsyncGenerator[DomainEvent, None]:
     wanted = _company_argument(info, company_id)
     customer = str(uuid.UUID(str(customer_id))) if customer_id is not None else None
@@ -37,7 +38,7 @@ async def _sales_events(
             return False
         return bool(grants.allows(resource, "read", company))
 
-    async for envelope in tenant_events(info, accept):
+    async for envelope in tenant_events(info, accept, after):
         yield DomainEvent.from_envelope(envelope)
 
 
@@ -56,8 +57,11 @@ class SalesSubscriptions:
         info: strawberry.Info,
         company_id: strawberry.ID | None = None,
         customer_id: strawberry.ID | None = None,
+        after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
-        async for event in _sales_events(info, company_id, customer_id, INVOICE_EVENTS, "invoice"):
+        async for event in _sales_events(
+            info, company_id, customer_id, INVOICE_EVENTS, "invoice", after
+        ):
             yield event
 
     @strawberry.subscription(
@@ -72,6 +76,9 @@ class SalesSubscriptions:
         info: strawberry.Info,
         company_id: strawberry.ID | None = None,
         customer_id: strawberry.ID | None = None,
+        after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
-        async for event in _sales_events(info, company_id, customer_id, PAYMENT_EVENTS, "payment"):
+        async for event in _sales_events(
+            info, company_id, customer_id, PAYMENT_EVENTS, "payment", after
+        ):
             yield event

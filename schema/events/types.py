@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 import strawberry
 
 from schema.scalars import JSON
+
+ResumeAfter = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="The id of the last event you received (after reconnecting): the stream "
+        "first sends the events committed since, in order and once each, then live ones."
+    ),
+]
 
 
 @strawberry.type
