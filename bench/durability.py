@@ -59,6 +59,9 @@ ACCOUNTS = """query($company: ID!) { accounts(companyId: $company, first: 100) {
 CREATE_CUSTOMER = """mutation($input: CreateCustomerInput!) {
   createCustomer(input: $input) { customer { id } errors { code message } } }"""
 CUSTOMERS = 12
+# Settings of the API and worker: a handler task lost with a killed worker is sent again after
+# 10 s (the default is 120 s), so that happens within the settle period.
+RUN_SETTINGS = {"BIGLEDGER_EVENT_REDISPATCH_AFTER": "10"}
 
 
 @dataclass(frozen=True)
@@ -553,8 +556,10 @@ a timeout, HTTP 5xx/429 or an "Internal server error"/SERVICE_UNAVAILABLE answer
 `domainEvents` from before the load to the end, reconnecting every 0.2 s while it cannot
 (with `after: <last event id>` when the schema offers it). The first kill is {sc.first_kill_s:g}
 s into the load, each later one {sc.kill_every_s:g} s after the previous process is back; a
-killed process stays down {sc.down_s:g} s. A process that exits without being killed is
-recorded and restarted, as a supervisor would. After the load the run waits (at most
+killed process stays down {sc.down_s:g} s. The API and worker run with
+{", ".join(f"`{k}={v}`" for k, v in RUN_SETTINGS.items())} (a handler task lost with a killed
+worker is sent again after that many seconds; default 120). A process that exits without
+being killed is recorded and restarted, as a supervisor would. After the load the run waits (at most
 {sc.settle_s:g} s) until the outbox is published and dispatched, every handler has recorded
 every event it receives (`processed_events`) and the subscriber has every event committed
 after it was live; then it audits: every acknowledged id is in the books, posted, with its
@@ -623,6 +628,7 @@ async def servers(work: Path) -> AsyncIterator[StackSettings]:
                 work,
                 f"durability-{uuid.uuid4().hex[:8]}",
                 redis,
+                dict(RUN_SETTINGS),
             )
     finally:
         for server in reversed(started):

@@ -42,6 +42,7 @@ class StackSettings:
     log_dir: Path
     queue: str  # the Celery queue of this run
     redis: EmbeddedRedis | None = None  # None: an external Redis, not ours to kill
+    extra_env: dict[str, str] = field(default_factory=dict)  # settings of the API and worker
 
 
 @dataclass
@@ -89,6 +90,7 @@ class FaultStack:
             # dir); a run must not outlive it.
             BIGLEDGER_ACCESS_TOKEN_TTL="86400",
             LOG_LEVEL=log_level,
+            **s.extra_env,
         )
 
     def _log_path(self, name: str) -> Path:

@@ -23,11 +23,14 @@ from sqlalchemy.engine import make_url
 
 from bench.durability import Scenario, figures, run_scenario, scratch_database
 from bench.fault_stack import StackSettings
+from bench.harness import log
 from db.embedded import EmbeddedRedis
 from server.services import Endpoints
 from tests.conftest import redis_db
 
-# Short, but every process is killed once (each restart waits for the previous one to be back).
+# Short, but every process is killed once (each kill waits for the previous process to be back).
+# A handler task lost with the killed worker is sent again after 3 s (default 120 s).
+RUN_SETTINGS = {"BIGLEDGER_EVENT_REDISPATCH_AFTER": "3"}
 SCENARIO = Scenario(
     duration_s=16, clients=8, first_kill_s=2, kill_every_s=2, down_s=1, settle_s=20,
     progress_every_s=4,
@@ -44,12 +47,13 @@ async def test_kill_9_of_api_worker_and_redis_loses_doubles_and_misses_nothing(
         async with scratch_database(endpoints.database_url, database) as database_url:
             settings = StackSettings(
                 database_url, redis_url, redis_db(redis_url, 1), tmp_path / "data", tmp_path,
-                f"bigledger-durability-{uuid.uuid4().hex[:8]}", redis,
+                f"bigledger-durability-{uuid.uuid4().hex[:8]}", redis, dict(RUN_SETTINGS),
             )  # fmt: skip
             report = await run_scenario(settings, SCENARIO)
     finally:
         await asyncio.to_thread(redis.stop)
     summary = "\n".join(f"{name}: {value}" for name, value in figures(report))
+    log(f"durability figures:\n{summary}")  # shown with the test's output (-rP, or on failure)
 
     assert [o.process for o in report.outages][:3] == ["api", "worker", "redis"], summary
     assert {a.kind for a in report.record.acknowledged} == {"journal", "invoice", "payment"}
