@@ -224,6 +224,9 @@ async def measure(
             admin_email="admin@audit.bench.example", admin_password_hash="not-used",
         )  # fmt: skip
         log(f"tenant {tenant.tenant_id}; generating and loading {rows:,} chained rows")
+        # The generated rows are unkeyed (as written before keying); the keyed row appended
+        # after them pins them, so verification checks them all (db/audit.key_legacy_lanes).
+        chain_key = os.urandom(32)
         load_s = await load(database_url, tenant.tenant_id, rows)
         async with engine.begin() as conn:  # the last row through the app's own append
             await append(
@@ -233,6 +236,7 @@ async def measure(
                     operation="updateCompany", actor_user_id=tenant.admin_user_id,
                     changes={"name": {"before": "A", "after": "B"}}, request_id="bench-append",
                 ),
+                key=chain_key,
             )  # fmt: skip
         total = rows + 1
         async with engine.connect() as conn:
@@ -253,7 +257,9 @@ async def measure(
             if pg:
                 pg.start()
             cpu0, t0 = time.process_time(), time.perf_counter()
-            result = await verify_chain(engine, tenant.tenant_id, progress=_progress(total))
+            result = await verify_chain(
+                engine, tenant.tenant_id, key=chain_key, progress=_progress(total)
+            )
             wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             pg_cpu = pg.stop() if pg else float("nan")
             if not result.ok or result.checked_rows != total:
