@@ -175,3 +175,37 @@ def test_the_content_cut_around_its_seq_is_the_hashed_content_for_any_seq() -> N
     head, tail = content_around_seq(e)
     for seq in (1, 9, 10, 268_435_455):
         assert head + str(seq).encode() + tail == canonical_json(e.at(seq).content())
+
+
+def test_the_pads_sent_to_the_database_give_hmac_sha256_by_its_definition() -> None:
+    """shared.audit_append_keyed computes sha256(opad_key || sha256(ipad_key || message))."""
+    import hashlib
+    import hmac
+
+    from domain.audit.model import hmac_pads
+
+    key, message = bytes(range(32)), b"prev-hash" + canonical_json(entry().at(7).content(2))
+    pads = hmac_pads(key)
+    inner = hashlib.sha256(pads[:64] + message).digest()
+    assert hashlib.sha256(pads[64:] + inner).digest() == hmac.digest(key, message, "sha256")
+
+
+def test_a_keyed_chain_needs_its_key_and_must_not_fall_back_to_unkeyed_rows() -> None:
+    from domain.audit.model import keyed_chain_hash
+
+    key = b"k" * 32
+
+    def keyed_row(prev: str, e: AuditEntry) -> tuple[object, ...]:
+        return (*stored_row(prev, e)[:2], keyed_chain_hash(key, prev, e),
+                *stored_row(prev, e)[3:], 2, e.seq)  # fmt: skip
+
+    first = keyed_row(GENESIS_HASH, entry().at(1))
+    second = keyed_row(str(first[2]), entry(operation="createCompany").at(2))
+    ok = ChainVerifier(key=key)
+    assert ok.feed([first, second]) and ok.result().ok
+    assert not ChainVerifier(key=b"x" * 32).feed([first])  # another key: altered or forged
+    # An unkeyed row after a keyed one is a forgery, whatever its (correct) SHA-256.
+    unkeyed = stored_row(str(second[2]), entry().at(3))
+    downgraded = ChainVerifier(key=key)
+    assert not downgraded.feed([first, second, unkeyed])
+    assert downgraded.result().first_broken_seq == 3
