@@ -157,6 +157,6 @@ def assemble(
         execution_context_class=FastLeafExecutionContext,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    schema.unavailable = unavailable  # type: ignore[assignment]
+    schema.unavailable = unavailable
     install_input_builders(schema)
     return schema

@@ -73,6 +73,7 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
             (error.get("extensions") or {}).get("code") == SERVICE_UNAVAILABLE
             for result in results
             for error in result.get("errors") or ()
+            if isinstance(error, dict)
         ):
             response.status_code = 503
             response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -392,8 +392,8 @@ async def test_server_still_serves_after_abuse(gql: GraphQLClient) -> None:
 
 
 async def test_unexpected_errors_are_masked(http: httpx.AsyncClient) -> None:
-    """A representation without __typename breaks the federation resolver: whatever the error,
-    the client sees no exception name, no stack, and gets a request id to quote."""
+    """A representation without __typename (once a KeyError in the federation resolver, now a
+    typed error): the client sees no exception name, no stack, and gets a request id to quote."""
     response = await http.post(
         "/graphql",
         json={"query": "{ _entities(representations: [{}]) { __typename } }"},
