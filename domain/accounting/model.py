@@ -2,8 +2,10 @@
 
 Money is Decimal end to end. Amounts have at most 4 decimal places (NUMERIC(19,4)); an amount
 that would need rounding is refused, never rounded. A line in a foreign currency carries an
-exchange rate; its base-currency amount is `amount x rate` rounded half-up to 0.0001, and an
-entry balances when its base debits equal its base credits exactly.
+exchange rate; its base-currency amount is `amount x rate` rounded half-up to the base
+currency's minor unit, any rounding difference between lines taken up by largest remainder
+(`domain.accounting.conversion`), and an entry balances when its base debits equal its base
+credits exactly.
 
 Errors name the input field at fault as the client spelled it: `lines.2.debit` is the third
 line's debit (lines are numbered from 0, as the client's list is).
@@ -17,10 +19,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
+from domain.accounting.conversion import balance_by_largest_remainder, to_base
 from domain.accounting.events import (
     ACCOUNT_CREATED,
     ACCOUNT_UPDATED,
@@ -610,6 +613,9 @@ class LineInput:
     description: str | None = None
     currency_code: str | None = None  # None: the company's base currency
     exchange_rate: Decimal | None = None
+    # A foreign line booked at this base amount instead of `amount x rate` (posting rules only:
+    # an open item relieved at its carrying amount, a reversal mirroring what was booked).
+    booked_base: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -632,6 +638,7 @@ class JournalLine:
             description=self.description,
             currency_code=self.currency_code,
             exchange_rate=self.exchange_rate,
+            booked_base=self.base_debit or self.base_credit,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -652,11 +659,9 @@ def _money(value: Decimal) -> str:
     return format(value.quantize(AMOUNT_QUANTUM), "f")
 
 
-def base_amount(amount: Decimal, rate: Decimal) -> Decimal:
-    """`amount x rate` in base currency, rounded half-up to 4 places (computed without loss)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return (amount * rate).quantize(AMOUNT_QUANTUM, rounding=ROUND_HALF_UP)
+def base_amount(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
+    """`amount x rate` in base currency, rounded half-up to its minor unit (`conversion`)."""
+    return to_base(amount, rate, base_currency)
 
 
 def _places_ok(value: Decimal, quantum: Decimal) -> bool:
@@ -792,6 +797,7 @@ class JournalEntry:
             if line is not None:
                 built.append(line)
         if not errors:
+            built = _balanced_in_base(built, lines, base_currency)
             debits = sum((line.base_debit for line in built), ZERO)
             credits = sum((line.base_credit for line in built), ZERO)
             if debits != credits:
@@ -1107,7 +1113,15 @@ def _build_line(
     if problems or not amounts_ok or rate is None:
         return None, problems
     side, amount = ("debit", debit) if debit > 0 else ("credit", credit)
-    base = base_amount(amount, rate)
+    booked = given.booked_base if currency != base_currency else None
+    if booked is not None and (booked <= 0 or not _places_ok(booked, AMOUNT_QUANTUM)):
+        return None, [FieldError(ErrorCode.INVALID, "Not a bookable base amount.", f"{at}.{side}")]
+    if booked is not None:
+        base = booked
+    elif currency == base_currency:  # kept exactly as given (4 places), never rounded
+        base = amount.quantize(AMOUNT_QUANTUM)
+    else:
+        base = base_amount(amount, rate, base_currency)
     if base == 0 or base > AMOUNT_MAX:
         reason = "rounds to zero" if base == 0 else "is too large"
         return None, [
@@ -1132,3 +1146,31 @@ def _build_line(
         ),
         [],
     )
+
+
+def _balanced_in_base(
+    built: Sequence[JournalLine], given: Sequence[LineInput], base_currency: str
+) -> list[JournalLine]:
+    """Lines converted one by one rarely sum exactly: their rounding difference goes to the
+    converted lines by largest remainder (`conversion.balance_by_largest_remainder`). Lines in
+    base currency and lines with a booked base stay as they are. Left unbalanced (refused by the
+    caller) when the difference is not rounding."""
+    exact: list[Decimal | None] = []
+    rounded: list[Decimal] = []
+    for line, source in zip(built, given, strict=True):
+        sign = 1 if line.base_debit > 0 else -1
+        rounded.append(sign * (line.base_debit or line.base_credit))
+        converted = line.currency_code != base_currency and source.booked_base is None
+        with localcontext() as ctx:
+            ctx.prec = 60
+            value = sign * (line.debit or line.credit) * line.exchange_rate
+        exact.append(value if converted else None)
+    balanced = balance_by_largest_remainder(exact, rounded, base_currency)
+    if balanced is None or balanced == rounded:
+        return list(built)
+    return [
+        replace(line, base_debit=value, base_credit=ZERO.quantize(AMOUNT_QUANTUM))
+        if value > 0
+        else replace(line, base_debit=ZERO.quantize(AMOUNT_QUANTUM), base_credit=-value)
+        for line, value in zip(built, balanced, strict=True)
+    ]
