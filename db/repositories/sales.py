@@ -189,6 +189,7 @@ LINE_FIELDS = (
     "source_line_number",
     "cost_amount",
     "fulfilled_quantity",
+    "stock_movement_id",
 )
 HEADER_FIELDS = (
     "id",
@@ -208,6 +209,7 @@ HEADER_FIELDS = (
     "amount_paid",
     "amount_credited",
     "base_settled",
+    "base_total",
     "journal_entry_id",
     "stock_entry_id",
     "posted_at",
@@ -316,7 +318,8 @@ class SqlSalesDocumentRepository:
         )
         if result.rowcount != 1:
             raise Conflict("The document was changed by someone else; reload it and try again.")
-        # Lines change only in their running figures (what was delivered/credited, at what cost).
+        # Lines change only in their running figures (what was delivered/credited, at what cost,
+        # moved by which movement).
         for line in document.lines:
             await self._conn.execute(
                 update(sales_document_lines)
@@ -324,7 +327,11 @@ class SqlSalesDocumentRepository:
                     sales_document_lines.c.document_id == document.id,
                     sales_document_lines.c.line_number == line.line_number,
                 )
-                .values(fulfilled_quantity=line.fulfilled_quantity, cost_amount=line.cost_amount)
+                .values(
+                    fulfilled_quantity=line.fulfilled_quantity,
+                    cost_amount=line.cost_amount,
+                    stock_movement_id=line.stock_movement_id,
+                )
             )
 
     async def next_number(self, company_id: uuid.UUID, kind: str) -> int:

@@ -5,11 +5,10 @@ A rate converts ONE unit of a foreign currency into the company's base currency
 (USD -> MYR 4.2 means 1 USD = 4.2000 MYR). Rates have at most 10 decimal places
 (NUMERIC(19,10), as journal lines store them); amounts stay NUMERIC(19,4).
 
-Rounding: each line's base amount is `amount x rate` rounded half-up to 0.0001, and an entry must
-balance exactly in base currency. When per-line rounding leaves a difference (e.g. three USD
-lines converted separately), the entry is refused as UNBALANCED naming the difference; the user
-adds an explicit rounding line (a base-currency line to an FX rounding account). Nothing is
-plugged silently.
+Rounding: each line's base amount is `amount x rate` rounded half-up to the base currency's
+minor unit (`domain.accounting.conversion`); when lines converted one by one leave a rounding
+difference (three USD lines converted separately), it is taken up by those lines by largest
+remainder, never by a plug account. A difference that is not rounding is refused as UNBALANCED.
 """
 
 from __future__ import annotations
@@ -159,7 +158,7 @@ def revaluation(
     out = []
     for b in sorted(balances, key=lambda b: (str(b.account_id), b.currency_code)):
         rate = rates[b.currency_code]
-        value = base_amount(abs(b.amount), rate)
+        value = base_amount(abs(b.amount), rate, base_currency)
         target = value if b.amount >= 0 else -value
         difference = target - b.booked_base
         if difference != 0:

@@ -443,7 +443,13 @@ async def _post_bill(
     base_currency = await company_currency(uow, bill.company_id)
     accounts = await resolve_accounts(uow, bill.company_id)
     number = await uow.purchasing.next_number(bill.company_id, "BILL")
-    bill.post(number=f"BILL-{number:06d}", exchange_rate=rate, actor=origin.user_id, now=utcnow())
+    bill.post(
+        number=f"BILL-{number:06d}",
+        exchange_rate=rate,
+        base_currency=base_currency,
+        actor=origin.user_id,
+        now=utcnow(),
+    )
     cleared = clear_goods_received(bill, receipt_lines)
     await uow.purchasing.save_billed([received for _r, received in receipt_lines.values()])
     lines, change = bill_entry(
@@ -610,6 +616,7 @@ async def make_supplier_payment(
             reference=cmd.reference,
             allocations=cmd.allocations,
             bills=bills,
+            base_currency=base_currency,
             actor=origin.user_id,
             now=now,
         )
@@ -670,6 +677,7 @@ async def apply_supplier_advance(
             amount=cmd.amount,
             available=available,
             advances_account_id=accounts.advances,
+            base_currency=base_currency,
             actor=origin.user_id,
             now=utcnow(),
         )
@@ -679,7 +687,8 @@ async def apply_supplier_advance(
             accounts=accounts,
             bill_numbers={bill.id: bill.number},
         )
-        released = base_amount(applied.amount, applied.exchange_rate)  # the advances line's
+        # the advances line's base
+        released = base_amount(applied.amount, applied.exchange_rate, base_currency)
         await uow.suppliers.change_balance(
             supplier.id,
             BalanceChange(

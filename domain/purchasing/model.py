@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from typing import Any, Protocol
 
+from domain.accounting.conversion import price_in_base
 from domain.accounting.model import base_amount
 from domain.purchasing.events import (
     BILL_CREATED,
@@ -669,7 +670,7 @@ class GoodsReceipt:
         built = []
         for i, line in enumerate(lines):
             ordered = by_id[line.order_line_id]
-            unit_cost = base_amount(ordered.unit_price, exchange_rate)
+            unit_cost = price_in_base(ordered.unit_price, exchange_rate)
             built.append(
                 ReceiptLine(
                     id=uuid.uuid4(),
@@ -958,12 +959,20 @@ class Bill:
                 "id",
             )
 
-    def post(self, *, number: str, exchange_rate: Decimal, actor: uuid.UUID, now: datetime) -> None:
+    def post(
+        self,
+        *,
+        number: str,
+        exchange_rate: Decimal,
+        base_currency: str,
+        actor: uuid.UUID,
+        now: datetime,
+    ) -> None:
         self.ensure_draft()
         self.status = BillStatus.POSTED
         self.number = number
         self.exchange_rate = exchange_rate
-        self.base_total = base_amount(self.total, exchange_rate)
+        self.base_total = base_amount(self.total, exchange_rate, base_currency)
         self.posted_at, self.posted_by, self.updated_at = now, actor, now
         self.version += 1
         self._record(BILL_POSTED, now)
@@ -1097,6 +1106,7 @@ class SupplierPayment:
         reference: str | None,
         allocations: Sequence[AllocationInput],
         bills: Mapping[uuid.UUID, Bill],
+        base_currency: str,
         actor: uuid.UUID,
         now: datetime,
         kind: str = PAYMENT_KIND,
@@ -1146,8 +1156,8 @@ class SupplierPayment:
                     bill_id=bill.id,
                     amount=a.amount,
                     bill_rate=bill.exchange_rate,
-                    base_cleared=base_amount(a.amount, bill.exchange_rate),
-                    base_paid=base_amount(a.amount, exchange_rate),
+                    base_cleared=base_amount(a.amount, bill.exchange_rate, base_currency),
+                    base_paid=base_amount(a.amount, exchange_rate, base_currency),
                 )
             )
         if _fits(amount) and allocated > amount:
@@ -1209,6 +1219,7 @@ class SupplierPayment:
         amount: Decimal,
         available: BalanceChange,
         advances_account_id: uuid.UUID,
+        base_currency: str,
         actor: uuid.UUID,
         now: datetime,
     ) -> SupplierPayment:
@@ -1259,6 +1270,7 @@ class SupplierPayment:
             reference=None,
             allocations=[AllocationInput(bill_id=bill.id, amount=amount)],
             bills={bill.id: bill},
+            base_currency=base_currency,
             actor=actor,
             now=now,
             kind=ADVANCE_APPLIED_KIND,

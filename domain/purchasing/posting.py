@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 
+from domain.accounting.conversion import allocate
 from domain.accounting.model import LineInput, base_amount
 from domain.purchasing.model import (
     ZERO,
@@ -107,17 +108,21 @@ def bill_entry(
     def add(account_id: uuid.UUID, amount: Decimal) -> None:
         debits[account_id] = debits.get(account_id, ZERO) + amount
 
+    # Each line's base value in whole minor units, together exactly the AP booked.
+    line_bases = allocate(
+        {line.id: line.amount + line.tax_amount for line in bill.lines},
+        rate,
+        bill.base_total,
+        base_currency,
+    )
     for line in bill.lines:
-        line_base = base_amount(line.amount + line.tax_amount, rate)
+        line_base = line_bases[line.id]
         if line.receipt_line_id is not None:
             add(accounts.goods_received, cleared[line.id])
             add(accounts.purchases, line_base - cleared[line.id])
         else:
             assert line.account_id is not None
             add(line.account_id, line_base)
-    residual = bill.base_total - sum(debits.values(), ZERO)  # per-line rounding
-    if residual:
-        add(accounts.purchases, residual)
     payable = _in_currency(
         accounts.payable,
         credit=bill.total,
@@ -161,7 +166,7 @@ def payment_entry(
                 rate=a.bill_rate,
             )
         )
-    base_advance = base_amount(payment.unallocated, rate)
+    base_advance = base_amount(payment.unallocated, rate, base_currency)
     if payment.unallocated > 0:
         lines.append(
             _in_currency(
@@ -174,7 +179,7 @@ def payment_entry(
             )
         )
     base_cleared = sum((a.base_cleared for a in payment.allocations), ZERO)
-    fx = base_amount(payment.amount, rate) - base_cleared - base_advance
+    fx = base_amount(payment.amount, rate, base_currency) - base_cleared - base_advance
     if fx > 0:
         lines.append(
             LineInput(account_id=accounts.fx_loss, debit=fx, description=f"{label}: FX loss")
@@ -201,16 +206,19 @@ def credit_entry(
 ) -> tuple[list[LineInput], BalanceChange]:
     rate = credit.exchange_rate
     label = f"Supplier credit {credit.number} (bill {bill.number})"
-    base_total = base_amount(credit.total, rate)
+    base_total = base_amount(credit.total, rate, base_currency)
     by_line = {line.id: line for line in bill.lines}
+    line_bases = allocate(
+        {i: c.amount + c.tax_amount for i, c in enumerate(credit.lines)},
+        rate,
+        base_total,
+        base_currency,
+    )
     credits: dict[uuid.UUID, Decimal] = {}
-    for c in credit.lines:
+    for i, c in enumerate(credit.lines):
         billed = by_line[c.bill_line_id]
         account = billed.account_id or accounts.purchases
-        credits[account] = credits.get(account, ZERO) - base_amount(c.amount + c.tax_amount, rate)
-    residual = -base_total - sum(credits.values(), ZERO)
-    if residual:
-        credits[accounts.purchases] = credits.get(accounts.purchases, ZERO) + residual
+        credits[account] = credits.get(account, ZERO) - line_bases[i]
     payable = _in_currency(
         accounts.payable,
         debit=credit.total,

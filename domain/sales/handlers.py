@@ -220,6 +220,7 @@ async def _issue_stock(
         raise _stock_errors(exc, prefix, [line.line_number for line in moving]) from None
     for line, result in zip(moving, moved, strict=True):
         line.cost_amount = result.value
+        line.stock_movement_id = result.movement_id
 
 
 async def _products_of(uow: SalesUnitOfWork, lines: Sequence[SalesLine]) -> None:
@@ -465,6 +466,7 @@ async def create_quotation(
             number=format_number(DocumentKind.QUOTATION.prefix, number),
             reference=cmd.reference,
             notes=cmd.notes,
+            base_currency=base,
         )
         quotation.record_created(now)
         await uow.sales_documents.add(quotation)
@@ -567,6 +569,7 @@ async def create_sales_order(
             source_id=quotation.id if quotation else None,
             reference=cmd.reference,
             notes=cmd.notes,
+            base_currency=base,
         )
         order.record_created(now)
         await uow.sales_documents.add(order)
@@ -666,6 +669,7 @@ async def create_delivery(
             warehouse_id=order.warehouse_id,
             source_id=order.id,
             notes=cmd.notes,
+            base_currency=await company_currency(uow, company),
         )
         delivery.posted_at = now
         previous = order.version
@@ -820,6 +824,7 @@ async def create_invoice(
                     rounding=rounding,
                 )
                 copied.cost_amount = line.cost_amount  # the delivery moved the goods
+                copied.stock_movement_id = line.stock_movement_id  # its cost follows theirs
                 lines.append(copied)
         else:
             currency = _currency(cmd.currency_code, customer)
@@ -850,6 +855,7 @@ async def create_invoice(
             source_id=delivery.id if delivery else None,
             reference=cmd.reference,
             notes=cmd.notes,
+            base_currency=base,
         )
         invoice.record_created(now)
         if delivery is not None:
@@ -1017,6 +1023,7 @@ async def create_credit_note(
             source_id=invoice.id,
             reference=invoice.number,
             notes=cmd.reason,
+            base_currency=await company_currency(uow, company),
         )
         if note.total > invoice.total - invoice.amount_credited:
             raise DomainError.single(
@@ -1064,10 +1071,11 @@ async def create_credit_note(
                     ) from None
                 for (line, _, _), result in zip(returning, moved, strict=True):
                     line.cost_amount = result.value
+                    line.stock_movement_id = result.movement_id
         accounts = await uow.sales_documents.accounts(company)
         base = await company_currency(uow, company)
         applied = min(note.total, invoice.amount_due)
-        applied_base = invoice.relieve_base(applied) if applied > 0 else ZERO
+        applied_base = invoice.relieve_base(applied, base) if applied > 0 else ZERO
         applied_base = min(applied_base, note.base_total)
         entry = await post_entry_within(
             uow,
@@ -1149,6 +1157,7 @@ async def create_debit_note(
             source_id=found.id,
             reference=found.number,
             notes=cmd.reason,
+            base_currency=base,
         )
         number = format_number(
             DocumentKind.DEBIT_NOTE.prefix,
@@ -1254,8 +1263,8 @@ async def _allocate(
     for invoice_id in sorted(wanted, key=str):
         document = documents[invoice_id]
         amount = wanted[invoice_id]
-        relieved = document.relieve_base(amount)
-        valued = base_amount(amount, payment.exchange_rate)
+        relieved = document.relieve_base(amount, base_currency)
+        valued = base_amount(amount, payment.exchange_rate, base_currency)
         previous = document.version
         document.settle(paid=amount, base=relieved, actor=actor, now=now)
         await uow.sales_documents.save(document, previous_version=previous)
@@ -1332,8 +1341,8 @@ async def receive_payment(
         sequence = await uow.sales_documents.next_number(company, PaymentKind.RECEIPT.value)
         payment.number = format_number(PaymentKind.RECEIPT.prefix, sequence)
         unallocated = payment.unallocated
-        advance_base = base_amount(unallocated, rate)
-        bank_base = base_amount(cmd.amount, rate)
+        advance_base = base_amount(unallocated, rate, base)
+        bank_base = base_amount(cmd.amount, rate, base)
         lines = [money_line(cmd.bank_account_id, cmd.amount, currency, rate, base, "debit")]
         lines += credit_lines
         if unallocated > 0:
@@ -1399,7 +1408,7 @@ async def allocate_payment(
         allocated = sum((a.amount for a in payment.allocations[already:]), ZERO)
         # The advance is released at the payment's rate as one amount (its base is what the
         # line books); FX is whatever separates it from the receivable relieved.
-        released = base_amount(allocated, payment.exchange_rate)
+        released = base_amount(allocated, payment.exchange_rate, base)
         lines = [
             money_line(
                 accounts[AccountRole.ADVANCES],
@@ -1485,8 +1494,8 @@ async def refund_payment(
             created_at=now,
             created_by=origin.user_id,
         )
-        advance_base = base_amount(cmd.amount, payment.exchange_rate)
-        paid_base = base_amount(cmd.amount, rate)
+        advance_base = base_amount(cmd.amount, payment.exchange_rate, base)
+        paid_base = base_amount(cmd.amount, rate, base)
         lines = [
             money_line(
                 accounts[AccountRole.ADVANCES],

@@ -16,12 +16,13 @@ import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from domain.accounting.conversion import allocate
 from domain.accounting.model import AMOUNT_QUANTUM, LineInput, base_amount
 from domain.sales.events import (
     CREDIT_NOTE_ISSUED,
@@ -458,8 +459,11 @@ class SalesLine:
     tax_account_id: uuid.UUID | None = None
     warehouse_id: uuid.UUID | None = None
     source_line_number: int | None = None
+    # The cost the books carry for the goods the line moved: the value of `stock_movement_id`,
+    # followed when a back-dated movement re-values it (the stock repository keeps it so).
     cost_amount: Decimal = ZERO
     fulfilled_quantity: Decimal = ZERO
+    stock_movement_id: uuid.UUID | None = None  # the movement that took (or returned) the goods
     is_stocked: bool = False  # not stored: known from the product when the document is built
 
     @property
@@ -625,6 +629,7 @@ class SalesDocument:
     amount_paid: Decimal = ZERO
     amount_credited: Decimal = ZERO
     base_settled: Decimal = ZERO  # receivable relieved so far, in base currency
+    base_total: Decimal = ZERO  # the total in base currency as booked (set by `new`, stored)
     journal_entry_id: uuid.UUID | None = None
     stock_entry_id: uuid.UUID | None = None
     posted_at: datetime | None = None
@@ -644,10 +649,6 @@ class SalesDocument:
     @property
     def total(self) -> Decimal:
         return self.subtotal + self.tax_total
-
-    @property
-    def base_total(self) -> Decimal:
-        return base_amount(self.total, self.exchange_rate)
 
     @property
     def amount_due(self) -> Decimal:
@@ -677,6 +678,7 @@ class SalesDocument:
         source_id: uuid.UUID | None = None,
         reference: str | None = None,
         notes: str | None = None,
+        base_currency: str,
     ) -> SalesDocument:
         errors = ValidationErrors()
         if due_date is not None and due_date < issue_date:
@@ -686,7 +688,7 @@ class SalesDocument:
         if reference is not None and len(reference) > REFERENCE_MAX:
             errors.add("reference", f"A reference has at most {REFERENCE_MAX} characters.")
         errors.raise_if_any()
-        return cls(
+        document = cls(
             id=uuid.uuid4(),
             company_id=company_id,
             kind=kind,
@@ -707,6 +709,8 @@ class SalesDocument:
             created_by=actor,
             updated_by=actor,
         )
+        document.base_total = base_amount(document.total, exchange_rate, base_currency)
+        return document
 
     # -- state changes --
     def change_status(self, status: DocumentStatus, *, actor: uuid.UUID, now: datetime) -> None:
@@ -790,12 +794,12 @@ class SalesDocument:
         self._touch(actor, now)
         self.events.append(self.event(INVOICE_SETTLED, now))
 
-    def relieve_base(self, amount: Decimal) -> Decimal:
+    def relieve_base(self, amount: Decimal, base_currency: str) -> Decimal:
         """Base-currency receivable relieved by settling `amount`: at the document's rate, and
         exactly what is left when the document is settled in full (no rounding residue)."""
         if amount >= self.amount_due:
             return self.base_due
-        return base_amount(amount, self.exchange_rate)
+        return base_amount(amount, self.exchange_rate, base_currency)
 
     # -- events --
     def snapshot(self) -> dict[str, Any]:
@@ -951,24 +955,24 @@ def check_amount(value: Decimal, field_name: str, *, positive: bool = True) -> N
         )
 
 
-def allocation_fx(amount: Decimal, relieved: Decimal, payment_rate: Decimal) -> Decimal:
-    return base_amount(amount, payment_rate) - relieved
+def allocation_fx(
+    amount: Decimal, relieved: Decimal, payment_rate: Decimal, base_currency: str
+) -> Decimal:
+    return base_amount(amount, payment_rate, base_currency) - relieved
 
 
 # -- posting rules -------------------------------------------------------------------------------
 
 
 def _credit_base_lines(
-    amounts: Mapping[uuid.UUID, Decimal], base_total: Decimal, rate: Decimal
+    amounts: Mapping[uuid.UUID, Decimal], base_total: Decimal, rate: Decimal, base_currency: str
 ) -> list[LineInput]:
-    """Credits in base currency converting `amounts` at `rate`; the largest absorbs the rounding
-    so they sum exactly to `base_total` (the receivable's base value)."""
+    """Credits in base currency converting `amounts` at `rate`, in whole minor units summing
+    exactly to `base_total` (the receivable's base value) by largest remainder."""
     kept = {a: v for a, v in amounts.items() if v != 0}
     if not kept:
         return []
-    converted = {a: base_amount(v, rate) for a, v in kept.items()}
-    largest = max(converted, key=lambda a: (converted[a], str(a)))
-    converted[largest] += base_total - sum(converted.values(), ZERO)
+    converted = allocate(kept, rate, base_total, base_currency)
     return [LineInput(account_id=a, credit=v) for a, v in converted.items() if v != 0]
 
 
@@ -1005,7 +1009,7 @@ def invoice_entry_lines(
             currency_code=doc.currency_code,
             exchange_rate=doc.exchange_rate,
         ),
-        *_credit_base_lines(credits, doc.base_total, doc.exchange_rate),
+        *_credit_base_lines(credits, doc.base_total, doc.exchange_rate, base_currency),
     ]
 
 
@@ -1032,7 +1036,9 @@ def credit_note_entry_lines(
     lines = (
         [
             LineInput(account_id=line.account_id, debit=line.credit)
-            for line in _credit_base_lines(debits, note.base_total, note.exchange_rate)
+            for line in _credit_base_lines(
+                debits, note.base_total, note.exchange_rate, base_currency
+            )
         ]
         if foreign
         else [LineInput(account_id=a, debit=v) for a, v in debits.items() if v != 0]
@@ -1067,20 +1073,15 @@ def settlement_credit(
     *,
     side: str = "credit",
 ) -> list[LineInput]:
-    """A line of `amount` (document currency) worth exactly `base`: in the document's currency
-    at its rate, plus a base-currency line on the same account for any rounding residue."""
+    """A line of `amount` (document currency) booked at exactly `base` (what the open item
+    carries: its rate's value, what is left of it, or that plus revaluations), so the account's
+    foreign-currency position keeps amount and base together."""
     if amount == 0 and base == 0:
         return []
     if not foreign:
         return [side_line(account, side, amount)]
-    at_rate = base_amount(amount, doc.exchange_rate)
-    lines = [side_line(account, side, amount, doc.currency_code, doc.exchange_rate)]
-    residue = base - at_rate
-    if residue != 0:
-        same = residue > 0
-        other = "debit" if side == "credit" else "credit"
-        lines.append(side_line(account, side if same else other, abs(residue)))
-    return lines
+    line = side_line(account, side, amount, doc.currency_code, doc.exchange_rate)
+    return [replace(line, booked_base=base) if base > 0 else line]
 
 
 def fx_line(accounts: SalesAccounts, difference: Decimal) -> list[LineInput]:

@@ -1,5 +1,6 @@
 """ISO 4217 currency codes in circulation, with their minor units (decimal places)."""
 
+from decimal import Decimal
 from types import MappingProxyType
 
 # code -> minor units. Funds and precious-metal codes (XAU, XDR, ...) are deliberately absent:
@@ -30,3 +31,9 @@ MINOR_UNITS = MappingProxyType(_MINOR_UNITS)
 
 def is_currency_code(code: str) -> bool:
     return code in MINOR_UNITS
+
+
+def minor_unit(code: str) -> Decimal:
+    """The smallest amount of `code` that changes hands (0.01 for MYR, 1 for JPY, 0.001 for KWD);
+    an unknown code counts in hundredths."""
+    return Decimal(1).scaleb(-MINOR_UNITS.get(code, 2))

@@ -348,7 +348,7 @@ class PurchasingQueries:
         totals: dict[AgingBucket, Decimal] = {}
         for r in rows:
             where = bucket(r["due_date"], day)
-            base = base_amount(r["outstanding"], r["exchange_rate"])
+            base = base_amount(r["outstanding"], r["exchange_rate"], company_row["currency_code"])
             s = per_supplier.setdefault(
                 r["supplier_id"],
                 {"row": r, "own": {}, "base": {}},

@@ -197,32 +197,6 @@ async def test_missing_rate_and_unknown_currency_are_typed_errors_naming_the_lin
     assert await snapshot(engine, tenant.schema) == before  # nothing written
 
 
-async def test_rounding_differences_are_refused_until_the_user_adds_a_rounding_line(
-    gql: GraphQLClient, tenant: TenantHandle
-) -> None:
-    books = await Books.open(gql, tenant)
-    await set_rate(books, "USD", "2026-03-01", "1.5")
-    # 0.0001 USD at 1.5 = 0.00015 -> 0.0002 MYR per line (half-up): 0.0003 vs 0.0004.
-    lines = [
-        {"accountId": "1110", "debit": "0.0002", "currencyCode": "USD"},
-        {"accountId": "4100", "credit": "0.0001", "currencyCode": "USD"},
-        {"accountId": "4100", "credit": "0.0001", "currencyCode": "USD"},
-    ]
-    unbalanced = await foreign_entry(books, lines)
-    assert [(e["code"], e["field"]) for e in unbalanced["errors"]] == [("UNBALANCED", "lines")]
-    assert "0.0001" in unbalanced["errors"][0]["message"]
-    rounded = await foreign_entry(books, [*lines, {"accountId": "6800", "debit": "0.0001"}])
-    assert rounded["errors"] == [], rounded
-    entry = rounded["journalEntry"]
-    assert entry["totalAmount"] == "0.0004"
-    assert [line["baseDebit"] for line in entry["lines"]] == [
-        "0.0003",
-        "0.0000",
-        "0.0000",
-        "0.0001",
-    ]
-
-
 async def test_revaluation_posts_one_reversible_entry_with_hand_computed_gain_and_loss(
     gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
 ) -> None:

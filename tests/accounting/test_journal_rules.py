@@ -521,11 +521,13 @@ def test_foreign_currency_lines_need_a_rate_and_balance_in_base(chart: ChartOfAc
     assert (line.currency_code, line.debit, line.base_debit) == ("USD", D("100"), D("471.23"))
 
 
-def test_base_amount_rounds_half_up_to_four_places() -> None:
-    assert base_amount(D("0.0001"), D("0.5")) == D("0.0001")  # 0.00005 -> up
-    assert base_amount(D("0.0001"), D("0.4999")) == D("0.0000")
-    assert base_amount(D("999999999999999.9999"), D("1")) == D("999999999999999.9999")  # exact
-    assert base_amount(D("33.3333"), D("3")) == D("99.9999")
+def test_base_amount_rounds_half_up_to_the_base_currency_minor_unit() -> None:
+    assert base_amount(D("0.01"), D("0.5"), "MYR") == D("0.01")  # 0.005 -> up, whole sen
+    assert base_amount(D("0.01"), D("0.4999"), "MYR") == D("0.00")
+    assert base_amount(D("10.5"), D("1"), "JPY") == D("11")  # whole yen
+    assert base_amount(D("1.2345"), D("1"), "KWD") == D("1.235")  # fils
+    assert base_amount(D("999999999999999.99"), D("1"), "MYR") == D("999999999999999.99")
+    assert base_amount(D("33.3333"), D("3"), "MYR") == D("100.00")
 
 
 def test_a_line_that_rounds_to_zero_in_base_currency(chart: ChartOfAccounts) -> None:

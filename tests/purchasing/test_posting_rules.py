@@ -34,7 +34,7 @@ rates = st.decimals(min_value=Decimal("0.0001"), max_value=Decimal("20000"), pla
 
 def base(line: LineInput, side: str) -> Decimal:
     amount = getattr(line, side) or Decimal(0)
-    return base_amount(amount, line.exchange_rate) if line.exchange_rate else amount
+    return base_amount(amount, line.exchange_rate, "MYR") if line.exchange_rate else amount
 
 
 def balanced(lines: list[LineInput]) -> bool:
@@ -88,7 +88,7 @@ def posted_bill(lines: list[BillLine], rate: Decimal) -> Bill:
         subtotal=total,
         tax_total=Decimal(0),
         total=total,
-        base_total=base_amount(total, rate),
+        base_total=base_amount(total, rate, "MYR"),
         amount_paid=Decimal(0),
         amount_credited=Decimal(0),
         journal_entry_id=None,
@@ -198,6 +198,7 @@ def test_payments_balance_with_realized_fx(
         reference=None,
         allocations=[AllocationInput(bill.id, allocated)],
         bills={bill.id: bill},
+        base_currency="MYR",
         actor=uuid.uuid4(),
         now=NOW,
     )
@@ -205,9 +206,9 @@ def test_payments_balance_with_realized_fx(
         payment, base_currency="MYR", accounts=ACCOUNTS, bill_numbers={}
     )
     assert balanced(entry)
-    assert -change.base_payable == base_amount(allocated, bill_rate)
+    assert -change.base_payable == base_amount(allocated, bill_rate, "MYR")
     assert change.advance == extra
-    assert fx == base_amount(allocated + extra, payment_rate) - base_amount(
-        allocated, bill_rate
-    ) - base_amount(extra, payment_rate)
+    assert fx == base_amount(allocated + extra, payment_rate, "MYR") - base_amount(
+        allocated, bill_rate, "MYR"
+    ) - base_amount(extra, payment_rate, "MYR")
     assert bill.outstanding == owed - allocated

@@ -396,9 +396,10 @@ async def test_foreign_currency_invoice_realizes_fx_on_payment(gql, make_tenant)
     assert applied["errors"] == [], applied
     books = await sales.balances()
     assert books["1200"] == "0.0000"
-    # 66.68 USD released from the advance at 4.4 (293.3920) against 300.0600 booked at 4.5
-    assert books["6800"] == "106.6680"
-    assert books["2130"] == "-146.6520"  # the 33.33 USD left, at 4.4
+    # 66.68 USD released from the advance at 4.4 (293.39, whole sen) against 149.99 + 150.08
+    # booked at 4.5
+    assert books["6800"] == "106.6800"
+    assert books["2130"] == "-146.6500"  # 100.01 USD in at 4.4 (440.04) less the 293.39 released
 
 
 async def test_void_overdue_and_invoice_list_filters(gql, make_tenant) -> None:  # type: ignore[no-untyped-def]
