@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -106,7 +106,7 @@ class RelayStatements:
         self.unhandled = (
             "WITH due AS (SELECT id, event_id, event_type, envelope->>'tenantId' AS tenant_id,"
             f" redispatches FROM {table} WHERE handled_at IS NULL"
-            " AND dispatched_at < now() - make_interval(secs => $1) AND redispatches < $4"
+            " AND dispatched_at < now() - make_interval(secs => $1)"
             " ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)"
             " SELECT d.id, d.event_id::text, d.tenant_id, d.redispatches,"
             " coalesce(array_agg(h.name) FILTER (WHERE h.name IS NOT NULL), '{}') AS missing"
@@ -180,7 +180,6 @@ async def claim_unhandled(
     subscribers: Mapping[str, Sequence[str]],
     *,
     older_than: float,
-    max_redispatches: int,
     limit: int,
 ) -> list[UnhandledEvent]:
     """Dispatched rows not yet known to be handled, locked until `conn`'s transaction ends."""
@@ -189,7 +188,6 @@ async def claim_unhandled(
         float(older_than),
         orjson.dumps({t: list(h) for t, h in subscribers.items()}).decode(),
         limit,
-        max_redispatches,
     )
     return [
         UnhandledEvent(r["id"], r["event_id"], r["tenant_id"], r["redispatches"],
@@ -204,6 +202,57 @@ async def settle_unhandled(
     await conn.execute(
         relay_statements(schema).settle_unhandled, list(handled), list(redispatched), note[:2000]
     )
+
+
+@dataclass(frozen=True)
+class NotHandled:
+    """An event some handler registered for its type has not recorded (`bigledger events check`)."""
+
+    event_id: str
+    event_type: str
+    created_at: datetime
+    dispatched_at: datetime | None
+    redispatches: int
+    missing: tuple[str, ...]
+
+
+async def events_not_handled(
+    conn: AsyncConnection,
+    schema: str,
+    subscribers: Mapping[str, Sequence[str]],
+    *,
+    older_than: float,
+) -> list[NotHandled]:
+    """Every event of the schema, committed more than `older_than` seconds ago, that lacks a
+    processed_events row of a handler its type should have reached. Reads processed_events (the
+    truth), not `handled_at`: a reconciliation does not trust the bookkeeping it checks."""
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    pairs = [(t, h) for t, handlers in subscribers.items() for h in handlers]
+    if not pairs:
+        return []
+    rows = await conn.execute(
+        text(
+            "SELECT o.event_id::text AS event_id, o.event_type, o.created_at, o.dispatched_at,"
+            " o.redispatches, array_agg(s.handler ORDER BY s.handler) AS missing"
+            f' FROM "{schema}".outbox o JOIN unnest(CAST(:types AS text[]),'
+            " CAST(:handlers AS text[])) AS s(event_type, handler) ON s.event_type = o.event_type"
+            " WHERE o.created_at < now() - make_interval(secs => :older_than)"
+            f' AND NOT EXISTS (SELECT 1 FROM "{schema}".processed_events p'
+            " WHERE p.event_id = o.event_id AND p.handler = s.handler)"
+            " GROUP BY o.id ORDER BY o.id"
+        ),
+        {
+            "types": [t for t, _ in pairs],
+            "handlers": [h for _, h in pairs],
+            "older_than": float(older_than),
+        },
+    )
+    return [
+        NotHandled(r.event_id, r.event_type, r.created_at, r.dispatched_at, r.redispatches,
+                   tuple(r.missing))
+        for r in rows
+    ]  # fmt: skip
 
 
 async def envelopes_since(engine: AsyncEngine, since: datetime) -> list[dict[str, Any]]:
@@ -242,6 +291,7 @@ __all__ = [
     "claim_unhandled",
     "envelope_by_event_id",
     "envelopes_since",
+    "events_not_handled",
     "notify_relays",
     "outbox_rows",
     "relay_statements",

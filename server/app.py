@@ -21,6 +21,7 @@ from server.logging import configure_logging
 from server.middleware import RequestContextMiddleware
 from server.services import Endpoints, running_services
 from server.settings import Settings
+from workers.liveness import WorkerLiveness
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -38,13 +39,20 @@ async def readyz(request: Request) -> JSONResponse:
     async def redis() -> None:
         await services.redis.ping()
 
-    for name, check in (("postgres", database), ("redis", redis)):
+    async def worker() -> None:
+        if not await request.app.state.worker_liveness.live_workers():
+            raise LookupError("no worker heartbeat")
+
+    for name, check in (("postgres", database), ("redis", redis), ("worker", worker)):
         try:
             await asyncio.wait_for(check(), timeout=2)
             checks[name] = "ok"
         except Exception as exc:
-            checks[name] = f"unavailable: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
+            reason = str(exc) if isinstance(exc, LookupError) else type(exc).__name__
+            checks[name] = f"unavailable: {reason}"
+    if not request.app.state.require_worker and checks["worker"] != "ok":
+        checks["worker"] = "none (not required)"
+    ready = all(v.startswith(("ok", "none")) for v in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", **checks},
                         status_code=200 if ready else 503)  # fmt: skip
 
@@ -81,6 +89,9 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running_services(settings, endpoints) as services:
             app.state.services = services
+            # Read by /readyz (and the place a worker-liveness metric would read).
+            app.state.worker_liveness = WorkerLiveness(services.redis, endpoints.celery_queue)
+            app.state.require_worker = settings.require_worker
             heap.settle()
             yield
 

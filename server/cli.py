@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,9 +30,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         resolve_endpoints,
         seed_demo,
     )
+    from workers.supervisor import WorkerSupervisor
 
     infra = resolve_endpoints(settings)
-    worker: subprocess.Popen[bytes] | None = None
+    worker: WorkerSupervisor | None = None
     try:
 
         async def prepare() -> str | None:
@@ -52,7 +52,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 "REDIS_URL": infra.endpoints.redis_url,
                 "CELERY_BROKER_URL": infra.endpoints.broker_url,
             }
-            worker = subprocess.Popen([sys.executable, "-m", "server.cli", "worker"], env=env)
+            # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat.
+            worker = WorkerSupervisor([sys.executable, "-m", "server.cli", "worker"], env)
+            worker.start()
+            settings = settings.model_copy(update={"require_worker": True})
+            os.environ["BIGLEDGER_REQUIRE_WORKER"] = "true"  # for --workers N's processes
         host, port = args.host or settings.host, args.port or settings.port
         print(f"BigLedger API: http://{host}:{port}/graphql", file=sys.stderr, flush=True)
         # uvicorn re-raises SIGTERM after its graceful shutdown; turn that into SystemExit so
@@ -82,24 +86,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             uvicorn.run(create_app(settings, infra.endpoints), **options)
         return 0
     finally:
-        # Ask the worker to stop, stop the servers we started (fast), then wait for the worker:
-        # a supervisor's grace period (or a second Ctrl-C) may be short.
+        # Stop the worker (warm shutdown, killed after 15 s), then the servers we started.
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
+            worker.stop(timeout=15)
         infra.stop_started()
-        if worker is not None:
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from server.bootstrap import resolve_endpoints
     from workers.celery_app import configure
+    from workers.liveness import beat_while_running
 
     infra = resolve_endpoints(settings)
     endpoints = infra.endpoints
+    beat_while_running(redis_url=endpoints.redis_url, queue=endpoints.celery_queue)
     app = configure(
         broker_url=endpoints.broker_url,
         database_url=endpoints.database_url,
@@ -134,11 +134,25 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_weak_password(flag: str, password: str, *personal: str | None) -> bool:
+    """The API's password rule, for the operator's commands: True (and says why) if refused."""
+    from domain.identity.password_policy import password_problem
+
+    problem = password_problem(password, personal)
+    if problem is not None:
+        print(f"error: {flag}: {problem}", file=sys.stderr)
+    return problem is not None
+
+
 def _tenant_create(settings: Settings, args: argparse.Namespace) -> int:
     from db.tenancy import provision_tenant
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
     from server.services import field_cipher
+
+    personal = (args.admin_email, args.slug, args.name)
+    if _refuse_weak_password("--admin-password", args.admin_password, *personal):
+        return 2
 
     async def create(engine: AsyncEngine) -> ProvisionedTenant:
         return await provision_tenant(
@@ -221,6 +235,9 @@ def _user_create(settings: Settings, args: argparse.Namespace) -> int:
     from db.tenancy import create_user
     from domain.shared.errors import DomainError
     from server.security.passwords import Argon2PasswordHasher
+
+    if _refuse_weak_password("--password", args.password, args.email, args.tenant, args.name):
+        return 2
 
     async def create(engine: AsyncEngine) -> uuid.UUID:
         from server.services import field_cipher
@@ -381,6 +398,60 @@ async def _invalidate_reports(
         await redis.aclose()
 
 
+def _events_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Events some handler registered for their type never recorded: exit 1 if there are any."""
+    import json
+
+    from db.engine import TenantEngines
+    from db.outbox import NotHandled, events_not_handled
+    from db.tenants import TenantDirectory
+    from workers.handlers import SUBSCRIBERS
+
+    async def run(engine: AsyncEngine) -> list[tuple[str, NotHandled]]:
+        tenants = await TenantDirectory(engine).all_active()
+        if args.tenant:
+            tenants = [t for t in tenants if t.slug == args.tenant]
+            if not tenants:
+                raise LookupError(f"no active tenant {args.tenant!r}")
+        engines = TenantEngines(engine)
+        found: list[tuple[str, NotHandled]] = []
+        for done, tenant in enumerate(tenants, 1):
+            async with engines.for_schema(tenant.schema_name).connect() as conn:
+                events = await events_not_handled(
+                    conn, tenant.schema_name, SUBSCRIBERS, older_than=args.older_than
+                )
+            found += [(tenant.slug, event) for event in events]
+            if len(tenants) > 1:
+                print(f"\r  checked {done}/{len(tenants)} tenants, {len(found)} events not "
+                      "handled", end="\n" if done == len(tenants) else "", file=sys.stderr,
+                      flush=True)  # fmt: skip
+        return found
+
+    try:
+        found = asyncio.run(_with_engine(settings, run))
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        rows = [
+            {"tenant": slug, "eventId": e.event_id, "eventType": e.event_type,
+             "createdAt": e.created_at.isoformat(),
+             "dispatchedAt": e.dispatched_at.isoformat() if e.dispatched_at else None,
+             "redispatches": e.redispatches, "missingHandlers": list(e.missing)}
+            for slug, e in found
+        ]  # fmt: skip
+        print(json.dumps(rows, indent=2))
+    elif found:
+        print(f"{'tenant':<24} {'event id':<36} {'type':<20} {'created (UTC)':<19} "
+              "re-sent  missing handlers")  # fmt: skip
+        for slug, e in found:
+            created = f"{e.created_at:%Y-%m-%d %H:%M:%S}"
+            print(f"{slug:<24} {e.event_id:<36} {e.event_type:<20} {created} "
+                  f"{e.redispatches:>7}  {', '.join(e.missing)}")  # fmt: skip
+    print(f"{len(found)} events not processed by every handler", file=sys.stderr)
+    return 1 if found else 0
+
+
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:
     from resolvers.export import subgraph_sdl
 
@@ -504,6 +575,19 @@ def parser() -> argparse.ArgumentParser:
     )
     journal.add_argument("--user", help="email of the posting user (default: the tenant's first)")
     journal.set_defaults(run=_import_journal)
+    events = sub.add_parser("events", help="the event outbox").add_subparsers(
+        dest="action", required=True
+    )
+    check = events.add_parser(
+        "check", help="list events not processed by every handler (exit 1 if any)"
+    )
+    check.add_argument("--tenant", help="tenant slug (default: every active tenant)")
+    check.add_argument(
+        "--older-than", type=float, default=60.0, metavar="SECONDS",
+        help="only events committed this long ago (younger ones may still be in flight)",
+    )  # fmt: skip
+    check.add_argument("--format", choices=["table", "json"], default="table")
+    check.set_defaults(run=_events_check)
     services = sub.add_parser("services", help="the embedded PostgreSQL and Redis")
     services.add_argument("action", choices=["start", "stop", "status"])
     services.set_defaults(run=_services)

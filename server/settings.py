@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # An outbox event dispatched this long ago and not yet recorded by every handler of its
     # type is sent to the missing handlers again (workers/relay.py).
     event_redispatch_after: float = Field(120.0, alias="BIGLEDGER_EVENT_REDISPATCH_AFTER")
+    # /readyz answers 503 while no worker of the queue beats (`serve --with-worker` sets it).
+    require_worker: bool = Field(False, alias="BIGLEDGER_REQUIRE_WORKER")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     # Connections per API process: 2 per CPU core, plus 1 per core of overflow (4 + 2 on 2
     # cores). Few on purpose: transactions beyond what the cores can run queue here, in the

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import Celery
 
+from workers import broker_transport
+
 app = Celery("bigledger", include=["workers.tasks"])
 app.conf.update(
     task_serializer="json",
@@ -22,6 +24,10 @@ app.conf.update(
 def configure(*, broker_url: str, database_url: str, queue: str = "bigledger") -> Celery:
     """Point the app at its broker and queue, and tell tasks where the database is."""
     app.conf.broker_url = broker_url
+    # A Redis broker goes through our subclass of kombu's transport (workers/broker_transport.py:
+    # without it, a worker under load can exit on a Redis restart).
+    redis_broker = broker_url.startswith("redis://")
+    app.conf.broker_transport = broker_transport.TRANSPORT if redis_broker else None
     app.conf.task_default_queue = queue
     app.conf.bigledger_database_url = database_url
     return app

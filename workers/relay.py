@@ -156,12 +156,16 @@ class OutboxRelay:
                 async with conn.transaction():
                     rows = await claim_unhandled(
                         conn, schema, SUBSCRIBERS, older_than=self._redispatch_after,
-                        max_redispatches=self._max_redispatches, limit=self._batch,
+                        limit=self._batch,
                     )  # fmt: skip
                     if not rows:
                         return redispatched_total
                     handled = [r.id for r in rows if not r.missing]
-                    lost = [r for r in rows if r.missing]
+                    # Past the cap a handler is taken to fail on the event for good: it stays
+                    # unhandled (`bigledger events check` lists it), and is no longer re-sent.
+                    lost = [
+                        r for r in rows if r.missing and r.redispatches < self._max_redispatches
+                    ]
                     jobs = [(r.tenant_id, r.event_id, h) for r in lost for h in r.missing]
                     if jobs:
                         if self._dispatch is None:
@@ -181,7 +185,8 @@ class OutboxRelay:
                         note=f"not handled {self._redispatch_after:g}s after dispatch; re-sent",
                     )  # fmt: skip
                 redispatched_total += len(lost)
-                if len(rows) < self._batch or (jobs and not lost):
+                # a short batch, a failed re-dispatch or a batch of given-up rows: done for now
+                if len(rows) < self._batch or not (handled or lost):
                     return redispatched_total
 
     async def _sweep_all(self) -> None:

@@ -252,3 +252,52 @@ async def test_an_event_whose_worker_is_killed_mid_handler_is_handled_once(
     finally:
         await broker.aclose()
         await asyncio.to_thread(stop_worker, worker)
+
+
+def events_check(endpoints: Endpoints, settings: Settings, *args: str) -> tuple[int, str]:
+    env = os.environ | {
+        "DATABASE_URL": endpoints.database_url,
+        "REDIS_URL": endpoints.redis_url,
+        "CELERY_BROKER_URL": endpoints.broker_url,
+        "BIGLEDGER_DATA_DIR": str(settings.data_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", "events", "check", *args],
+        env=env, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return done.returncode, done.stdout.decode()
+
+
+async def test_events_check_reports_an_event_a_handler_never_recorded(
+    make_tenant: Any, engine: AsyncEngine, endpoints: Endpoints, settings: Settings
+) -> None:
+    tenant = await make_tenant("check")
+    lost = uuid.uuid4()
+    async with engine.begin() as conn:  # dispatched, as the relay marks it, but never handled
+        await conn.execute(
+            text(
+                f'INSERT INTO "{tenant.schema}".outbox (event_id, event_type, aggregate_type,'
+                " aggregate_id, envelope, created_at, published_at, dispatched_at)"
+                " VALUES (:e, 'CompanyCreated', 'Company', :a, '{}'::jsonb,"
+                " now() - interval '1 hour', now(), now())"
+            ),
+            {"e": lost, "a": uuid.uuid4()},
+        )
+    code, out = await asyncio.to_thread(
+        events_check, endpoints, settings, "--tenant", tenant.slug, "--format", "json"
+    )
+    assert code == 1, out
+    assert [(r["eventId"], r["missingHandlers"]) for r in json.loads(out)] == [
+        (str(lost), ["usage.count_company"])
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                f'INSERT INTO "{tenant.schema}".processed_events (event_id, handler)'
+                " VALUES (:e, 'usage.count_company')"
+            ),
+            {"e": lost},
+        )
+    code, out = await asyncio.to_thread(events_check, endpoints, settings, "--tenant", tenant.slug)
+    assert code == 0, out
