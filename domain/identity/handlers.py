@@ -9,10 +9,11 @@ from datetime import timedelta
 from domain.audit.model import OUTCOME_OK
 from domain.audit.ports import SignInAudit
 from domain.identity.model import BAD_CREDENTIALS, RefreshToken, TokenPair
+from domain.identity.password_policy import check_password
 from domain.identity.ports import AccessTokenIssuer, IdentityStore, PasswordHasher
 from domain.identity.throttle import SignInThrottle
 from domain.shared.clock import utcnow
-from domain.shared.errors import DomainError, ErrorCode, Unauthenticated
+from domain.shared.errors import ErrorCode, Unauthenticated
 
 
 async def login(
@@ -93,9 +94,6 @@ async def _start_session(
     return TokenPair(access, presented, expires_in)
 
 
-MIN_PASSWORD_LENGTH = 10
-
-
 async def accept_invitation(
     *,
     tenant_slug: str,
@@ -108,12 +106,7 @@ async def accept_invitation(
     refresh_ttl: timedelta,
 ) -> TokenPair:
     """An invited user sets their password with the token they were given, and is signed in."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError.single(
-            ErrorCode.INVALID,
-            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.",
-            "password",
-        )
+    check_password(password, personal=(email, tenant_slug))
     password_hash = await asyncio.to_thread(hasher.hash, password)
     accepted = await store.accept_invitation(
         tenant_slug.strip().lower(),

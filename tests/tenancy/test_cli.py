@@ -60,12 +60,12 @@ def test_operator_mistakes_are_reported_not_crashes(
 ) -> None:
     bad_slug = bigledger(
         endpoints, settings, "tenant", "create", "--slug", "Bad Slug", "--name", "x",
-        "--admin-email", "a@b.example", "--admin-password", "whatever 123",
+        "--admin-email", "a@b.example", "--admin-password", "operator typo 12345",
     )  # fmt: skip
     assert bad_slug.returncode == 2 and "Slug must be" in bad_slug.stderr
     no_tenant = bigledger(
         endpoints, settings, "user", "create", "--tenant", "nope_nope", "--email", "a@b.example",
-        "--password", "whatever 123",
+        "--password", "operator typo 12345",
     )  # fmt: skip
     assert no_tenant.returncode == 2 and "No tenant" in no_tenant.stderr
     assert "Traceback" not in bad_slug.stderr + no_tenant.stderr
