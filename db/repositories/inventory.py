@@ -363,7 +363,16 @@ class StockSql:
             " counter_account_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
             " $11, $12, $13, $14, $15, $16, $17) RETURNING seq"
         )
-        self.set_value = f"UPDATE {t}stock_movements SET value = $2 WHERE id = $1"
+        # Re-valued movements, and in the same statement the document lines that show the cost
+        # of an issue among them (an invoice's or a delivery's, and an invoice billing that
+        # delivery): a line's cost is what the ledger's COGS carries for its goods.
+        self.set_values = (
+            f"WITH moved AS (UPDATE {t}stock_movements m SET value = v.value"
+            " FROM unnest($1::uuid[], $2::numeric[]) AS v(id, value) WHERE m.id = v.id"
+            " RETURNING m.id, m.quantity, m.value)"
+            f" UPDATE {t}sales_document_lines l SET cost_amount = -moved.value FROM moved"
+            " WHERE l.stock_movement_id = moved.id AND moved.quantity < 0"
+        )
         self.set_transaction = (
             f"UPDATE {t}stock_movements SET transaction_id = $2 WHERE id = ANY($1::uuid[])"
         )
@@ -507,7 +516,7 @@ class SqlStockRepository:
     async def set_values(self, values: Mapping[uuid.UUID, Decimal]) -> None:
         if values:
             raw, sql = await self._raw()
-            await raw.executemany(sql.set_value, list(values.items()))
+            await raw.execute(sql.set_values, list(values), list(values.values()))
 
     async def set_transaction(
         self, movement_ids: Collection[uuid.UUID], transaction_id: uuid.UUID

@@ -136,6 +136,8 @@ sales_document_lines = Table(
     Column("source_line_number", SmallInteger),
     Column("cost_amount", Money, nullable=False, server_default="0"),
     Column("fulfilled_quantity", Money, nullable=False, server_default="0"),
+    # the movement whose value is the line's cost (db/repositories/inventory.py keeps them equal)
+    Column("stock_movement_id", UUID(as_uuid=True)),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )
 

@@ -138,7 +138,10 @@ class StockRepository(Protocol):
     async def history(self, key: StockKey) -> list[StoredMovement]:
         """All movements of the key, ordered by day then seq."""
 
-    async def set_values(self, values: Mapping[uuid.UUID, Decimal]) -> None: ...
+    async def set_values(self, values: Mapping[uuid.UUID, Decimal]) -> None:
+        """Re-value stored movements (movement id -> value change). A document line showing
+        the cost of one of these issues (its `stock_movement_id`) shows the new cost from the
+        same transaction on: documents carry the cost the ledger carries."""
 
     async def set_transaction(
         self, movement_ids: Collection[uuid.UUID], transaction_id: uuid.UUID
