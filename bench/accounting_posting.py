@@ -285,7 +285,7 @@ async def raw_load(
                 year_id, None, None, actor, posted_at, actor if posted_at else None, 1,
                 [1, 2], [debit, credit], [None, None], ["MYR", "MYR"],
                 [Decimal(1), Decimal(1)], [amount, zero], [zero, amount], [amount, zero],
-                [zero, amount],
+                [zero, amount], "standard",
                 accounts, day.replace(day=1), company_id,
                 [by_account[a][0] for a in accounts], [by_account[a][1] for a in accounts], day,
             )  # fmt: skip

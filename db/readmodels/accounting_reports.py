@@ -31,16 +31,10 @@ from db.tables.accounting import (
     transactions,
 )
 from db.tables.tenant import companies
-from domain.accounting.model import Account, month_start
+from domain.accounting.model import Account, EntryKind, month_start
 from domain.accounting.year_end import YearFacts
 
 ZERO = Decimal(0)
-CLOSING_REFERENCE_PREFIX = "YEAR-END:"
-
-
-def closing_reference(fiscal_year_id: uuid.UUID) -> str:
-    """The reference a year-end closing entry carries (the reports recognise it by this)."""
-    return f"{CLOSING_REFERENCE_PREFIX}{fiscal_year_id}"
 
 
 def _nets_statement(company_id: uuid.UUID, cutoffs: Sequence[date], accounts: Any = None) -> Any:
@@ -141,7 +135,8 @@ async def _closing_nets(
     conn: AsyncConnection, company_id: uuid.UUID, ranges: Sequence[tuple[date, date]]
 ) -> list[dict[uuid.UUID, Decimal]]:
     """Per range: account id -> net of the year-end closing entries dated in it (one per year,
-    so this reads a handful of lines however large the books)."""
+    so this reads a handful of lines however large the books). A closing entry is known by its
+    kind, never by its reference: any user may type "YEAR-END:" into a reference."""
     out: list[dict[uuid.UUID, Decimal]] = [{} for _ in ranges]
     if not ranges:
         return out
@@ -160,7 +155,7 @@ async def _closing_nets(
             t.transaction_date >= low,
             t.transaction_date <= high,
             t.status != "draft",
-            t.reference.like(f"{CLOSING_REFERENCE_PREFIX}%"),
+            t.kind == EntryKind.YEAR_END_CLOSING.value,  # set by closeFiscalYear only
         )
     )
     for r in await conn.execute(query):

@@ -34,6 +34,7 @@ from domain.accounting.model import (
     Account,
     AccountSubtype,
     AccountType,
+    EntryKind,
     EntryStatus,
     FiscalPeriod,
     FiscalYear,
@@ -48,7 +49,8 @@ from domain.accounting.ports import PostingReads, PriorRequest
 from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
 
-ENTRY_PARAMETERS = 27  # `PostingSql.add_entry`'s: the header's 18 values, the lines' 9 arrays
+# `PostingSql.add_entry`'s: the header's 18 values, the lines' 9 arrays, the entry's kind
+ENTRY_PARAMETERS = 28
 
 
 class PostingSql:
@@ -93,8 +95,8 @@ class PostingSql:
             f"header AS (INSERT INTO {t}transactions (id, company_id, transaction_date,"
             " reference, description, total_amount, currency_code, status, created_at,"
             " updated_at, entry_number, fiscal_year_id, reversal_of, reversed_by, created_by,"
-            " posted_at, posted_by, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-            " $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id)"
+            " posted_at, posted_by, version, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+            " $10, $11, $12, $13, $14, $15, $16, $17, $18, $28) RETURNING id)"
         )
         lines = (
             f"INSERT INTO {t}journal_lines (transaction_id, line_number, transaction_date,"
@@ -457,6 +459,7 @@ def entry_from_rows(header: Mapping[Any, Any], lines: Iterable[Mapping[Any, Any]
         posted_at=header["posted_at"],
         posted_by=header["posted_by"],
         version=header["version"],
+        kind=EntryKind(header["kind"]),
     )
 
 
@@ -483,6 +486,7 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
         "posted_at": None if unnumbered else entry.posted_at,
         "posted_by": None if unnumbered else entry.posted_by,
         "version": entry.version,
+        "kind": entry.kind.value,
     }
 
 
@@ -504,6 +508,7 @@ def _entry_args(entry: JournalEntry) -> tuple[Any, ...]:
         [line.credit for line in lines],
         [line.base_debit for line in lines],
         [line.base_credit for line in lines],
+        h["kind"],
     )  # fmt: skip
 
 

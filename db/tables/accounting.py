@@ -127,6 +127,8 @@ transactions = Table(
     Column("posted_at", DateTime(timezone=True)),
     Column("posted_by", UUID(as_uuid=True)),
     Column("version", Integer, nullable=False, server_default="1"),
+    # domain.accounting.model.EntryKind: set by the command that made the entry, never by text
+    Column("kind", String(20), nullable=False, server_default="standard"),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )
 

@@ -603,6 +603,14 @@ class EntryStatus(StrEnum):
     REVERSED = "reversed"
 
 
+class EntryKind(StrEnum):
+    """What made an entry. Only closeFiscalYear makes a closing entry (the reports leave it out
+    of the year's income statement); the kind is never taken from user input or text."""
+
+    STANDARD = "standard"
+    YEAR_END_CLOSING = "year_end_closing"
+
+
 @dataclass(frozen=True)
 class LineInput:
     """One line as the client sent it (amounts not yet checked)."""
@@ -704,6 +712,7 @@ class JournalEntry:
     posted_at: datetime | None = None
     posted_by: uuid.UUID | None = None
     version: int = 1
+    kind: EntryKind = EntryKind.STANDARD
     events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
     # Posted but not yet numbered (see `post`): the year's last day (its number's prefix) and
     # the event payload fields that carry the number once it is drawn.
@@ -760,6 +769,7 @@ class JournalEntry:
         entry_id: uuid.UUID | None = None,
         reversal_of: uuid.UUID | None = None,
         date_field: str = "postingDate",
+        kind: EntryKind = EntryKind.STANDARD,
     ) -> JournalEntry:
         """A new draft; every invariant but the open period (checked on posting) holds."""
         errors: list[FieldError] = []
@@ -830,6 +840,7 @@ class JournalEntry:
             updated_at=now,
             created_by=actor,
             reversal_of=reversal_of,
+            kind=kind,
         )
         entry.events.append(
             RecordedEvent(JOURNAL_ENTRY_CREATED, JOURNAL_ENTRY, entry.id, entry.snapshot(), now)
@@ -941,6 +952,7 @@ class JournalEntry:
             now=now,
             reversal_of=self.id,
             date_field="date",
+            kind=self.kind,  # undoing a close is part of closing, not the next year's income
         )
 
     def mark_reversed(self, reversal: JournalEntry, *, now: datetime) -> None:

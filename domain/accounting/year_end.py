@@ -1,10 +1,11 @@
 """Year-end close: a closing entry moves the year's net income to retained earnings, then every
 period of the year closes. One transaction.
 
-The closing entry is posted on the year's last day with the reference `YEAR-END:<year id>`, so
-the income statement can leave it out (the year's income statement still shows the year's
-figures) while the balance sheet and the balance read models see it (the next year's income
-statement starts at zero, retained earnings carry the income).
+The closing entry is posted on the year's last day as an entry of its own kind
+(`EntryKind.YEAR_END_CLOSING`, which nothing else sets), so the income statement can leave it
+out (the year's income statement still shows the year's figures) while the balance sheet and
+the balance read models see it (the next year's income statement starts at zero, retained
+earnings carry the income). Its reference, `YEAR-END:<year id>`, is only a label for people.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from domain.accounting.model import AccountType, JournalEntry, LineInput
+from domain.accounting.model import AccountType, EntryKind, JournalEntry, LineInput
 from domain.accounting.ports import AccountingUnitOfWork
 from domain.identity.access import AccessGrants
 from domain.shared.clock import utcnow
@@ -83,7 +84,6 @@ async def close_fiscal_year(
     grants: AccessGrants,
     *,
     reader: YearEndReader,
-    closing_reference: str,
 ) -> tuple[YearFacts, JournalEntry | None]:
     async with uow:
         year = await reader.year(cmd.fiscal_year_id)
@@ -126,12 +126,13 @@ async def close_fiscal_year(
                 company_id=year.company_id,
                 base_currency=currency,
                 transaction_date=year.end_date,
-                reference=closing_reference,
+                reference=f"YEAR-END:{year.id}",
                 description=f"Year-end close {year.name}: net income to retained earnings",
                 lines=lines,
                 accounts=accounts,
                 actor=origin.user_id,
                 now=now,
+                kind=EntryKind.YEAR_END_CLOSING,
             )
             last = periods[-1]
             entry.check_postable(last, accounts)

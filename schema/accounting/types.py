@@ -16,6 +16,7 @@ from domain.accounting import model
 from domain.accounting.model import (
     AccountSubtype,
     AccountType,
+    EntryKind,
     EntryStatus,
     PeriodStatus,
     Side,
@@ -43,6 +44,12 @@ strawberry.enum(
     EntryStatus,
     name="JournalEntryStatus",
     description="DRAFT -> POSTED -> REVERSED. Posted entries never change.",
+)
+strawberry.enum(
+    EntryKind,
+    name="JournalEntryKind",
+    description="What made the entry: STANDARD (any posting), or YEAR_END_CLOSING (posted by "
+    "closeFiscalYear only; the income statement leaves it out).",
 )
 strawberry.enum(
     ChartTemplate,
@@ -257,6 +264,7 @@ class JournalEntry:
     reference: str | None
     description: str | None
     status: EntryStatus
+    kind: EntryKind
     currency_code: str = strawberry.field(description="The company's base currency.")
     total_amount: Money = strawberry.field(description="Base debits (= base credits).")
     fiscal_year_id: strawberry.ID | None
@@ -290,6 +298,7 @@ class JournalEntry:
             reference=entry.reference,
             description=entry.description,
             status=entry.status,
+            kind=entry.kind,
             currency_code=entry.currency_code,
             total_amount=_money(entry.total_amount),
             fiscal_year_id=_id(entry.fiscal_year_id),
@@ -314,6 +323,7 @@ class JournalEntry:
             reference=row["reference"],
             description=row["description"],
             status=EntryStatus(row["status"]),
+            kind=EntryKind(row["kind"]),
             currency_code=row["currency_code"],
             total_amount=_money(row["total_amount"]),
             fiscal_year_id=_id(row["fiscal_year_id"]),

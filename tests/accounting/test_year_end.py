@@ -4,9 +4,14 @@ balances."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.accounting.year_end import closing_lines
 from domain.identity.builtin_roles import VIEWER
@@ -140,3 +145,99 @@ def test_a_loss_debits_retained_earnings() -> None:
         re: (Decimal("150.50"), None),
     }
     assert closing_lines({sales: Decimal(0)}, re) == ()
+
+
+async def test_a_user_entry_referenced_year_end_counts_and_only_the_close_is_left_out(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    """The closing entry is known by its kind, set by closeFiscalYear alone: a user's entry
+    whose reference merely reads "YEAR-END: ..." is an expense like any other."""
+    books = await Books.open(gql, tenant, year_start="2025-01-01")
+    await books.sale("15000.00", date="2025-06-30")
+    bonus = await books.entry(
+        [("6100", "debit", "5000.00"), ("2110", "credit", "5000.00")],
+        date="2025-12-31",
+        reference="YEAR-END: bonus accrual",
+    )
+    assert bonus["errors"] == [], bonus
+
+    # the income statement, the trial balance and the balance sheet tell one story
+    year = await income_statement(books, "2025-01-01", "2025-12-31")
+    assert lines(year["operatingExpenses"])["6100"] == ["5000.0000"]
+    assert year["operatingExpenses"]["totals"] == ["5000.0000"]
+    assert year["netIncome"] == ["10000.0000"]
+    tb = await books.trial_balance("2025-12-31")
+    nets = {x["account"]["code"]: (x["debit"], x["credit"]) for x in tb["lines"]}
+    assert nets["6100"] == ("5000.0000", "0.0000")
+    sheet = await balance_sheet(books, "2025-12-31")
+    assert sheet["currentYearEarnings"] == ["10000.0000"]
+    assert_balances(sheet)
+
+    # the real close still moves the year's income and is the only entry left out
+    await books.create_year("2026-01-01")
+    closed = (await close_year(books))["data"]["closeFiscalYear"]
+    assert closed["errors"] == [] and closed["closingEntryId"], closed
+    kinds = await gql.data(
+        "query($user: ID!, $close: ID!) { user: journalEntry(id: $user) { kind reference } "
+        "close: journalEntry(id: $close) { kind } }",
+        {"user": bonus["journalEntry"]["id"], "close": closed["closingEntryId"]},
+        tenant.token,
+    )
+    assert kinds["user"] == {"kind": "STANDARD", "reference": "YEAR-END: bonus accrual"}
+    assert kinds["close"] == {"kind": "YEAR_END_CLOSING"}
+    after = await income_statement(books, "2025-01-01", "2025-12-31")
+    assert lines(after["operatingExpenses"])["6100"] == ["5000.0000"]
+    assert after["netIncome"] == ["10000.0000"]
+    sheet = await balance_sheet(books, "2025-12-31")
+    assert sheet["currentYearEarnings"] == ["0.0000"]
+    assert lines(sheet["equity"])["3200"] == ["10000.0000"]
+    assert_balances(sheet)
+
+
+def _closing_kind_migration() -> Any:
+    path = (
+        Path(__file__).parents[2]
+        / "db/migrations/tenant/versions/0011_tenant_closing_entry_kind.py"
+    )
+    spec = importlib.util.spec_from_file_location("closing_entry_kind", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_migration_finds_closing_entries_by_the_close_command_not_the_text(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    """Books closed before the kind existed: the entry closeFiscalYear posted becomes the
+    closing entry; a user's entry with the very same reference text stays a standard one."""
+    books = await Books.open(gql, tenant, year_start="2025-01-01")
+    await books.sale("700.00", date="2025-03-01")
+    forged = await books.entry(
+        [("6100", "debit", "40.00"), ("1110", "credit", "40.00")],
+        date="2025-12-31",
+        reference=f"YEAR-END:{books.years[0]['id']}",
+    )
+    assert forged["errors"] == [], forged
+    await books.create_year("2026-01-01")
+    closed = (await close_year(books))["data"]["closeFiscalYear"]
+    assert closed["errors"] == [], closed
+    ids = {"close": closed["closingEntryId"], "user": forged["journalEntry"]["id"]}
+
+    async with engine.begin() as conn:  # as the books were: every entry standard
+        await conn.execute(text(f'SET LOCAL search_path TO "{tenant.schema}", shared, public'))
+        await conn.execute(text("ALTER TABLE transactions DISABLE TRIGGER transactions_immutable"))
+        await conn.execute(text("UPDATE transactions SET kind = 'standard'"))
+        await conn.execute(text(_closing_kind_migration().MARK_CLOSING_ENTRIES))
+        await conn.execute(text("ALTER TABLE transactions ENABLE TRIGGER transactions_immutable"))
+        kinds = dict(
+            (
+                await conn.execute(
+                    text("SELECT id::text, kind FROM transactions WHERE id::text IN (:a, :b)"),
+                    {"a": ids["close"], "b": ids["user"]},
+                )
+            ).all()
+        )
+    assert kinds == {ids["close"]: "year_end_closing", ids["user"]: "standard"}
+    year = await income_statement(books, "2025-01-01", "2025-12-31")
+    assert year["netIncome"] == ["660.0000"]

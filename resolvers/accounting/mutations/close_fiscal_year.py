@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-from db.readmodels.accounting_reports import YearEndSqlReader, closing_reference
+from db.readmodels.accounting_reports import YearEndSqlReader
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting import year_end
 from domain.shared.errors import DomainError
@@ -35,7 +35,6 @@ async def close_fiscal_year(
             origin,
             context.grants,
             reader=_LazyReader(uow),
-            closing_reference=closing_reference(command.fiscal_year_id),
         )
     except DomainError as exc:
         return CloseFiscalYearPayload(
