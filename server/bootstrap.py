@@ -15,6 +15,7 @@ from db.embedded import EmbeddedPostgres, EmbeddedRedis
 from db.engine import create_engine
 from db.tables.shared import tenants, users
 from db.tenancy import ensure_database, migrate_all, provision_tenant
+from domain.identity.password_policy import password_problem
 from server.security.passwords import Argon2PasswordHasher
 from server.services import Endpoints
 from server.settings import Settings
@@ -87,6 +88,10 @@ async def prepare_database(database_url: str) -> AsyncEngine:
 
 async def seed_demo(engine: AsyncEngine, password: str | None) -> str | None:
     """Create the demo tenant once. Returns the password if it was generated now."""
+    if password:  # an operator's choice meets the same rule as every password (no traceback)
+        problem = password_problem(password, (DEMO_ADMIN, DEMO_SLUG))
+        if problem is not None:
+            raise SystemExit(f"error: BIGLEDGER_DEMO_PASSWORD: {problem}")
     hasher = Argon2PasswordHasher()
     async with engine.connect() as conn:
         exists = (

@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from server.bootstrap import seed_demo
 from server.cli import parser
 from server.settings import Settings
 from tests.conftest import LOGIN, GraphQLClient, TenantHandle
@@ -45,3 +46,9 @@ async def test_the_cli_refuses_weak_passwords_with_a_clear_message(
     assert login["login"]["accessToken"] is None  # no such user was made
     code, said = bigledger(capsys, *user, email)
     assert code == 2 and "your email" in said
+
+
+async def test_a_weak_demo_password_stops_the_server_with_a_clear_message(engine) -> None:  # type: ignore[no-untyped-def]
+    """`BIGLEDGER_DEMO_PASSWORD=demo bigledger serve` (or seed-demo): refused before any write."""
+    with pytest.raises(SystemExit, match="BIGLEDGER_DEMO_PASSWORD: Choose a password of at least"):
+        await seed_demo(engine, "demo")
