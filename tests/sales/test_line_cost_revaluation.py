@@ -4,8 +4,13 @@ ledger re-booked, in the same transaction (and a credit note returns them at tha
 
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import GraphQLClient, TenantHandle
 from tests.sales.api import (
@@ -83,7 +88,7 @@ async def test_an_invoice_line_cost_follows_a_back_dated_revaluation(
 
 
 async def test_a_delivery_line_and_its_invoice_follow_a_back_dated_revaluation(
-    gql: GraphQLClient, tenant: TenantHandle
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
 ) -> None:
     sales = await Sales.open(gql, tenant)
     product, store = await _two_fifo_layers(sales, "FIFO-DO")
@@ -120,3 +125,29 @@ async def test_a_delivery_line_and_its_invoice_follow_a_back_dated_revaluation(
     assert shown["lines"][0]["costAmount"] == "80.0000"
     assert await _cost(sales, billed["invoice"]["id"]) == "80.0000"
     assert Decimal((await sales.balances())["5110"]) == Decimal("160")
+
+    # lines stored before they named their movement (migration 0012): linked and corrected
+    async with engine.begin() as conn:
+        await conn.execute(text(f'SET LOCAL search_path TO "{tenant.schema}", shared, public'))
+        await conn.execute(
+            text("UPDATE sales_document_lines SET stock_movement_id = NULL, cost_amount = 50")
+        )
+        migration = _line_cost_migration()
+        for statement in (
+            migration.LINK_MOVED_LINES,
+            migration.LINK_BILLED_DELIVERIES,
+            migration.FOLLOW_REVALUED_ISSUES,
+        ):
+            await conn.execute(text(statement))
+    shown = (await gql.data(DELIVERY, {"id": delivery["id"]}, tenant.token))["delivery"]
+    assert shown["lines"][0]["costAmount"] == "80.0000"
+    assert await _cost(sales, billed["invoice"]["id"]) == "80.0000"
+
+
+def _line_cost_migration() -> Any:
+    path = Path(__file__).parents[2] / "db/migrations/tenant/versions/0012_tenant_line_cost.py"
+    spec = importlib.util.spec_from_file_location("line_cost", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
