@@ -2,7 +2,7 @@
 ledger, and a subscriber misses no event, while the API, the worker and Redis are each killed
 and restarted under load.
 
-`python -m bench.durability [--duration 60] [--clients 8] [--kill-every 8] [--down 2]`
+`python -m bench.durability [--duration 60] [--clients 8] [--kill-every 5] [--down 2]`
 
 Real processes throughout: PostgreSQL and Redis (embedded, in a temp dir, durable; or
 DATABASE_URL — a database of its own on it, dropped afterwards — and REDIS_URL, which is then
@@ -69,7 +69,7 @@ class Scenario:
     duration_s: float = 60.0  # of load
     clients: int = 8
     first_kill_s: float = 5.0  # into the load
-    kill_every_s: float = 8.0  # from one process being back to the next kill (and to the end)
+    kill_every_s: float = 5.0  # from one process being back to the next kill (and to the end)
     down_s: float = 2.0  # a killed process stays down this long
     settle_s: float = 90.0  # at most, after the load, for events and handlers to catch up
     progress_every_s: float = 3.0
@@ -565,9 +565,9 @@ every event it receives (`processed_events`) and the subscriber has every event 
 after it was live; then it audits: every acknowledged id is in the books, posted, with its
 key as reference; no reference twice; `account_balances` and `account_daily_balances` equal
 the journal lines per account and month/day; the API's `trialBalance` equals the journal
-lines per account; each customer's `customer_balances` row equals its open invoices and
-unapplied payments, and their sums equal the ledger's 1200 and 2130; outbox rows against
-`processed_events` and the subscriber's ids.
+lines per account; each customer's `customer_balances` row (receivable, advance, draft total)
+equals its open invoices, unapplied payments and draft invoices, and their sums equal the
+ledger's 1200 and 2130; outbox rows against `processed_events` and the subscriber's ids.
 
 **Results** ({today()}, run took {took:.0f} s):
 
@@ -577,10 +577,24 @@ unapplied payments, and their sums equal the ledger's 1200 and 2130; outbox rows
 
 {verdict}
 
+**Earlier runs** (newest first): {" ".join(HISTORY)}
+
 {machine_markdown(info)}
 
 **Reproduce:** `{command}`
 """
+
+
+# Earlier runs of this benchmark, kept by hand when the code measured changes.
+HISTORY = (
+    "2026-12-07 17:51 UTC, commit da08ed6 (before the issue-12 fixes; load average ~9, so one"
+    " kill of each process in 60 s): 571 commands acknowledged, 0 lost, 0 doubled, read models"
+    " = ledger, but 2 of 607 (event, handler) pairs never handled (InvoiceCreated by"
+    " sales.customer_balance: the tasks the killed worker held; still unhandled 90 s after the"
+    " load) and the subscriber missed 2 of 1,904 events (no `after` to resume with after the"
+    " API restart). In the test's shorter runs on that commit the lost task left a customer's"
+    " receivable off by 756.00 and 137.52 against the ledger.",
+)
 
 
 def _print_summary(report: DurabilityReport) -> None:
@@ -676,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kill-every",
         type=float,
-        default=8.0,
+        default=5.0,
         help="seconds from one process being back to the next kill",
     )
     parser.add_argument("--down", type=float, default=2.0, help="seconds a killed process is down")

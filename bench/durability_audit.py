@@ -8,8 +8,9 @@ Every figure is a count of things wrong, so each should be 0:
 * doubled — an idempotency key (the documents' `reference`) found more than once;
 * read models — `account_balances` (per month) and `account_daily_balances` (per day) against
   the journal lines; the API's `trialBalance` against the journal lines; each customer's
-  `customer_balances` row (kept by the worker) against its invoices and payments; the sum of
-  receivables against the ledger's 1200 and of advances against 2130;
+  `customer_balances` row (kept by the worker: receivable, advance, draft total) against its
+  invoices and payments; the sum of receivables against the ledger's 1200 and of advances
+  against 2130;
 * events — outbox rows never published or never dispatched; (event, handler) pairs with no
   `processed_events` row (an event its handler never acted on); events the subscriber should
   have received (committed after it was live) but did not.
@@ -252,31 +253,41 @@ async def _trial_balance(
 
 
 async def _customer_balances(conn: asyncpg.Connection, s: str, company: str) -> list[str]:
-    """Each customer's read-model receivable/advance vs its invoices and payments."""
+    """Each customer's read-model receivable, advance and draft total vs its invoices and
+    payments."""
     rows = await conn.fetch(
         f"""
         WITH docs AS (
-          SELECT customer_id, sum(total - amount_paid - amount_credited) AS receivable
+          SELECT customer_id,
+                 sum(total - amount_paid - amount_credited) FILTER (
+                   WHERE status IN ('posted', 'partially_paid', 'paid')) AS receivable,
+                 sum(base_total) FILTER (WHERE status = 'draft') AS draft
           FROM "{s}".sales_documents WHERE company_id = $1::uuid AND kind = 'invoice'
-            AND status IN ('posted', 'partially_paid', 'paid') GROUP BY 1),
+          GROUP BY 1),
         pays AS (
           SELECT customer_id, sum(amount - allocated_amount - refunded_amount) AS advance
           FROM "{s}".customer_payments WHERE company_id = $1::uuid GROUP BY 1),
         truth AS (
           SELECT customer_id, coalesce(docs.receivable, 0) AS receivable,
-                 coalesce(pays.advance, 0) AS advance
-          FROM docs FULL JOIN pays USING (customer_id))
-        SELECT customer_id::text, truth.receivable AS want_r, truth.advance AS want_a,
-               coalesce(b.receivable, 0) AS got_r, coalesce(b.advance, 0) AS got_a
-        FROM truth FULL JOIN (SELECT * FROM "{s}".customer_balances
-                              WHERE company_id = $1::uuid) b USING (customer_id)
-        WHERE coalesce(truth.receivable, 0) <> coalesce(b.receivable, 0)
-           OR coalesce(truth.advance, 0) <> coalesce(b.advance, 0)""",
+                 coalesce(pays.advance, 0) AS advance, coalesce(docs.draft, 0) AS draft
+          FROM docs FULL JOIN pays USING (customer_id)),
+        model AS (
+          SELECT customer_id, receivable, advance, draft_total AS draft
+          FROM "{s}".customer_balances WHERE company_id = $1::uuid)
+        SELECT customer_id::text,
+               coalesce(truth.receivable, 0) AS want_r, coalesce(model.receivable, 0) AS got_r,
+               coalesce(truth.advance, 0) AS want_a, coalesce(model.advance, 0) AS got_a,
+               coalesce(truth.draft, 0) AS want_d, coalesce(model.draft, 0) AS got_d
+        FROM truth FULL JOIN model USING (customer_id)
+        WHERE coalesce(truth.receivable, 0) <> coalesce(model.receivable, 0)
+           OR coalesce(truth.advance, 0) <> coalesce(model.advance, 0)
+           OR coalesce(truth.draft, 0) <> coalesce(model.draft, 0)""",
         company,
     )
     return [
         f"customer {r['customer_id']}: receivable {r['got_r']} (documents {r['want_r']}), "
-        f"advance {r['got_a']} (payments {r['want_a']})"
+        f"advance {r['got_a']} (payments {r['want_a']}), draft {r['got_d']} "
+        f"(documents {r['want_d']})"
         for r in rows
     ]
 

@@ -32,7 +32,7 @@ from tests.conftest import redis_db
 # A handler task lost with the killed worker is sent again after 3 s (default 120 s).
 RUN_SETTINGS = {"BIGLEDGER_EVENT_REDISPATCH_AFTER": "3"}
 SCENARIO = Scenario(
-    duration_s=16, clients=8, first_kill_s=2, kill_every_s=2, down_s=1, settle_s=20,
+    duration_s=16, clients=8, first_kill_s=2, kill_every_s=2, down_s=1, settle_s=30,
     progress_every_s=4,
 )  # fmt: skip
 
