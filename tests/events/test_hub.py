@@ -76,8 +76,8 @@ async def publish(client: Redis, tenant_id: str, event: Envelope) -> None:
 WAIT = 5.0  # seconds; generous, every wait here normally ends in milliseconds
 
 
-async def take(sub: Subscription, count: int) -> list[Envelope]:
-    got: list[Envelope] = []
+async def take(sub: Subscription, count: int) -> list[Envelope | Gap]:
+    got: list[Envelope | Gap] = []
     async with asyncio.timeout(WAIT):
         while len(got) < count:
             got.append(await anext(sub))
