@@ -58,3 +58,20 @@ fx_revaluation_lines = Table(
     Column("base_adjustment", Money, nullable=False),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )
+
+# Each open document's share of a revaluation that stays (migration 0014_tenant_carrying_amount).
+fx_revaluation_items = Table(
+    "fx_revaluation_items",
+    metadata,
+    Column("transaction_id", UUID(as_uuid=True), primary_key=True),
+    Column("document_id", UUID(as_uuid=True), primary_key=True),
+    Column("ledger", String(10), nullable=False),  # receivable | payable
+    Column("party_id", UUID(as_uuid=True), nullable=False),
+    Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("currency_code", String(3), nullable=False),
+    Column("amount_due", Money, nullable=False),
+    Column("rate", Rate, nullable=False),
+    Column("base_change", Money, nullable=False),  # > 0: the item's carrying amount grew
+    schema=TENANT_SCHEMA_PLACEHOLDER,
+)

@@ -192,6 +192,7 @@ bills = Table(
     Column("base_total", Money),
     Column("amount_paid", Money, nullable=False, server_default="0"),
     Column("amount_credited", Money, nullable=False, server_default="0"),
+    Column("base_settled", Money, nullable=False, server_default="0"),  # AP relieved, base
     _id("journal_entry_id"),
     *_created(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

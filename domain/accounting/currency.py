@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from domain.accounting.carrying import ItemShare, OpenItem, item_share
 from domain.accounting.model import (
     RATE_MAX,
     RATE_PLACES,
@@ -132,6 +133,10 @@ class Adjustment:
     foreign_balance: Decimal
     rate: Decimal
     base_adjustment: Decimal  # debit positive
+    # The open invoices'/bills' shares of it, and the rest (what no document holds): together
+    # exactly `base_adjustment`, so the control account and its items always agree.
+    shares: tuple[ItemShare, ...] = ()
+    other: Decimal = ZERO
 
 
 def revaluation(
@@ -140,9 +145,14 @@ def revaluation(
     *,
     base_currency: str,
     as_of: date,
+    items: Sequence[OpenItem] = (),
 ) -> list[Adjustment]:
     """Per account and currency: base value at the `as_of` rate minus the booked base value.
-    Missing rate for a currency held: MISSING_RATE (field asOf)."""
+    Missing rate for a currency held: MISSING_RATE (field asOf).
+
+    With `items` (the open documents of a revaluation that stays), an account holding them is
+    restated item by item (each at its due amount's value at the rate) and the rest of the
+    account as one more amount, so the adjustment is exactly the sum of its parts."""
     missing = sorted({b.currency_code for b in balances if b.currency_code not in rates})
     if missing:
         raise DomainError(
@@ -155,14 +165,28 @@ def revaluation(
                 for code in missing
             ]
         )
+    held: dict[tuple[uuid.UUID, str], list[OpenItem]] = {}
+    for item in items:
+        held.setdefault((item.account_id, item.currency_code), []).append(item)
     out = []
     for b in sorted(balances, key=lambda b: (str(b.account_id), b.currency_code)):
         rate = rates[b.currency_code]
-        value = base_amount(abs(b.amount), rate, base_currency)
-        target = value if b.amount >= 0 else -value
-        difference = target - b.booked_base
-        if difference != 0:
-            out.append(Adjustment(b.account_id, b.currency_code, b.amount, rate, difference))
+        mine = held.get((b.account_id, b.currency_code), [])
+        shares = tuple(
+            share for item in mine if (share := item_share(item, rate, base_currency)).base_change
+        )
+        # The rest of the account: its foreign amount and base less the items'.
+        amount = b.amount - sum((i.sign * i.amount_due for i in mine), ZERO)
+        booked = b.booked_base - sum((i.sign * i.carrying for i in mine), ZERO)
+        value = base_amount(abs(amount), rate, base_currency)
+        other = (value if amount >= 0 else -value) - booked
+        difference = sum((s.base_adjustment for s in shares), ZERO) + other
+        if difference != 0 or shares:
+            out.append(
+                Adjustment(
+                    b.account_id, b.currency_code, b.amount, rate, difference, shares, other
+                )
+            )
     return out
 
 
@@ -180,10 +204,17 @@ def revaluation_lines(
     for a in adjustments:
         if a.base_adjustment > 0:
             gains += a.base_adjustment
-            lines.append(LineInput(a.account_id, debit=a.base_adjustment, description=label(a)))
         else:
             losses += -a.base_adjustment
-            lines.append(LineInput(a.account_id, credit=-a.base_adjustment, description=label(a)))
+        if not a.shares:
+            lines.append(_signed(a.account_id, a.base_adjustment, label(a)))
+            continue
+        # The documents' shares on one line, what no document holds on a line of its own.
+        documents = sum((s.base_adjustment for s in a.shares), ZERO)
+        if documents:
+            lines.append(_signed(a.account_id, documents, f"{label(a)}: open documents"))
+        if a.other:
+            lines.append(_signed(a.account_id, a.other, f"{label(a)}: other"))
     if gains:
         lines.append(
             LineInput(gain_account_id, credit=gains, description="Unrealized exchange gain")
@@ -193,3 +224,9 @@ def revaluation_lines(
             LineInput(loss_account_id, debit=losses, description="Unrealized exchange loss")
         )
     return lines
+
+
+def _signed(account_id: uuid.UUID, amount: Decimal, description: str) -> LineInput:
+    if amount >= 0:
+        return LineInput(account_id, debit=amount, description=description)
+    return LineInput(account_id, credit=-amount, description=description)

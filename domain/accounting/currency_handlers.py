@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from domain.accounting.carrying import OpenItem
+from domain.accounting.carrying_events import receivables_revalued
 from domain.accounting.currency import (
     REVALUATION_REFERENCE,
     Adjustment,
@@ -90,7 +92,12 @@ async def revalue_foreign_balances(
         rates = await uow.rates.rates_on(
             cmd.company_id, {b.currency_code for b in balances}, cmd.as_of
         )
-        adjustments = revaluation(balances, rates, base_currency=base, as_of=cmd.as_of)
+        # A revaluation that stays restates each open invoice and bill (its share is part of
+        # its carrying amount until settled); an auto-reversed one is gone the next day.
+        items = [] if cmd.auto_reverse else await _items_to_restate(uow, cmd, base)
+        adjustments = revaluation(
+            balances, rates, base_currency=base, as_of=cmd.as_of, items=items
+        )
         if not adjustments:
             raise DomainError.single(
                 ErrorCode.INVALID_STATE,
@@ -142,6 +149,10 @@ async def revalue_foreign_balances(
             entry, as_of=cmd.as_of, auto_reverse=cmd.auto_reverse, adjustments=adjustments
         )
         uow.record(entry.events)
+        customers = await uow.rates.record_item_shares(
+            entry, [share for a in adjustments for share in a.shares]
+        )
+        uow.record(receivables_revalued(cmd.company_id, entry, customers, now))
         reversal = None
         if cmd.auto_reverse:
             period = await uow.periods.period_on(cmd.company_id, cmd.as_of)
@@ -165,3 +176,23 @@ async def revalue_foreign_balances(
             uow.record(reversal.events)
         await uow.commit()
     return Revaluation(entry, tuple(adjustments), reversal)
+
+
+async def _items_to_restate(
+    uow: AccountingUnitOfWork, cmd: RevalueForeignBalances, base: str
+) -> list[OpenItem]:
+    """The open foreign invoices and bills on `as_of`. Refused when one of them was settled
+    by a payment or credit dated after as_of already: the revaluation would restate what that
+    settlement relieved, and its share would stay behind in AR/AP."""
+    settled = await uow.rates.settled_after(cmd.company_id, cmd.as_of, base)
+    if settled:
+        named = ", ".join(f"{number} on {day.isoformat()}" for number, day in settled[:5])
+        raise DomainError.single(
+            ErrorCode.INVALID_STATE,
+            f"Settled after {cmd.as_of.isoformat()} already: {named}. A revaluation that stays "
+            "must be dated on or after its documents' settlements; revalue with autoReverse, "
+            "or as of a later date.",
+            "asOf",
+        )
+    return await uow.rates.open_items(cmd.company_id, cmd.as_of, base)
+

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 
+from domain.accounting.carrying_events import receivables_revalued
 from domain.accounting.commands import (
     IDEMPOTENCY_KEY_MAX,
     ClosePeriod,
@@ -437,5 +438,9 @@ async def reverse_journal_entry(
         await uow.journals.save_header(original, previous_version=previous_version)
         uow.record(original.events)  # first: the audit row is about the original
         uow.record(reversal.events)
+        # A revaluation's shares of open invoices/bills end with it (sub-ledgers follow).
+        customers = await uow.rates.cancel_item_shares(original.id)
+        if customers:
+            uow.record(receivables_revalued(company_id, reversal, customers, utcnow()))
         await uow.commit()
     return original, reversal

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from domain.accounting.carrying import ItemShare, OpenItem
 from domain.accounting.currency import Adjustment, ForeignBalance
 from domain.accounting.model import Account, FiscalPeriod, FiscalYear, JournalEntry
 from domain.identity.plans import TenantLimits
@@ -145,6 +146,36 @@ class RateRepository(Protocol):
         auto_reverse: bool,
         adjustments: Sequence[Adjustment],
     ) -> None: ...
+
+    async def open_items(
+        self, company_id: uuid.UUID, as_of: date, base_currency: str
+    ) -> list[OpenItem]:
+        """Foreign invoices and bills dated on or before `as_of` and open, at their carrying
+        amounts on `as_of`."""
+
+    async def settled_after(
+        self, company_id: uuid.UUID, as_of: date, base_currency: str
+    ) -> list[tuple[str, date]]:
+        """Foreign documents dated on or before `as_of` settled after it: (number, date)."""
+
+    async def record_item_shares(
+        self, entry: JournalEntry, shares: Sequence[ItemShare]
+    ) -> dict[uuid.UUID, Decimal]:
+        """Keep the documents' shares (suppliers' balances take theirs); per customer the
+        receivable change."""
+
+    async def cancel_item_shares(self, entry_id: uuid.UUID) -> dict[uuid.UUID, Decimal]:
+        """A revaluation reversed: its shares stop counting; per customer the change."""
+
+    async def revalued_on(
+        self, document_ids: Collection[uuid.UUID], day: date
+    ) -> dict[uuid.UUID, Decimal]:
+        """Per document, its revaluation shares in force on `day`."""
+
+    async def revalued_after(
+        self, document_ids: Collection[uuid.UUID], day: date
+    ) -> dict[uuid.UUID, date]:
+        """Documents with a share of a revaluation that stays dated after `day`."""
 
 
 class AccountingUnitOfWork(UnitOfWork, Protocol):

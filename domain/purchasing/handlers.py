@@ -14,6 +14,7 @@ its seam) and last the books (through `post_entry_within`).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -66,10 +67,11 @@ from domain.purchasing.posting import (
     payment_entry,
 )
 from domain.shared.clock import utcnow
-from domain.shared.errors import DomainError, ErrorCode, NotFound, ValidationErrors
+from domain.shared.errors import DomainError, ErrorCode, FieldError, NotFound, ValidationErrors
 from domain.shared.events import EventOrigin
 
 ONE = Decimal(1)
+ZERO = Decimal(0)
 RECEIPT_REFERENCE = "GoodsReceipt"
 CREDIT_REFERENCE = "SupplierCredit"
 
@@ -107,6 +109,33 @@ async def _rate(
             field,
         )
     return rate
+
+
+async def _carried_revaluations(
+    uow: PurchasingUnitOfWork,
+    bills: Mapping[uuid.UUID, Bill],
+    settling: Collection[uuid.UUID],
+    day: date,
+    field: str,
+) -> dict[uuid.UUID, Decimal]:
+    """The revaluation shares each settled bill carries on `day`. A settlement dated before a
+    revaluation that stays and restated the bill is refused: that revaluation would then
+    restate what the settlement relieved."""
+    settling = [i for i in settling if i in bills]  # unknown bills: refused by the payment
+    later = await uow.rates.revalued_after(settling, day)
+    if later:
+        raise DomainError(
+            [
+                FieldError(
+                    ErrorCode.INVALID_STATE,
+                    f"Bill {bills[i].number} was revalued as of {later[i].isoformat()}: settle "
+                    "it on or after that date, or reverse that revaluation first.",
+                    field,
+                )
+                for i in sorted(later, key=str)
+            ]
+        )
+    return await uow.rates.revalued_on(settling, day)
 
 
 async def resolve_accounts(uow: PurchasingUnitOfWork, company_id: uuid.UUID) -> PurchasingAccounts:
@@ -604,6 +633,9 @@ async def make_supplier_payment(
             uow, cmd.company_id, supplier.currency_code, cmd.payment_date, "paymentDate"
         )
         base_currency = await company_currency(uow, cmd.company_id)
+        revalued = await _carried_revaluations(
+            uow, bills, {a.bill_id for a in cmd.allocations}, cmd.payment_date, "allocations"
+        )
         now = utcnow()
         number = await uow.purchasing.next_number(cmd.company_id, "PAY")
         payment = SupplierPayment.make(
@@ -619,6 +651,7 @@ async def make_supplier_payment(
             base_currency=base_currency,
             actor=origin.user_id,
             now=now,
+            revalued=revalued,
         )
         lines, change, _fx = payment_entry(
             payment,
@@ -669,6 +702,7 @@ async def apply_supplier_advance(
         base_currency = await company_currency(uow, bill.company_id)
         number = await uow.purchasing.next_number(bill.company_id, "PAY")
         available = await uow.suppliers.balance_for_update(supplier.id)
+        revalued = await _carried_revaluations(uow, {bill.id: bill}, {bill.id}, cmd.day, "date")
         applied = SupplierPayment.apply_advance(
             supplier=supplier,
             bill=bill,
@@ -680,6 +714,7 @@ async def apply_supplier_advance(
             base_currency=base_currency,
             actor=origin.user_id,
             now=utcnow(),
+            revalued=revalued.get(bill.id, ZERO),
         )
         lines, change, _fx = payment_entry(
             applied,
@@ -753,6 +788,7 @@ async def issue_supplier_credit(
             now=now,
         )
         lines, change = credit_entry(credit, bill, base_currency=base_currency, accounts=accounts)
+        bill.base_settled -= change.base_payable  # the AP the credit relieved
         await uow.suppliers.change_balance(bill.supplier_id, change)
         returned = [
             (

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from typing import Any, Protocol
 
+from domain.accounting.carrying import relieved_base
 from domain.accounting.conversion import price_in_base
 from domain.accounting.model import base_amount
 from domain.purchasing.events import (
@@ -803,11 +804,26 @@ class Bill:
     posted_at: datetime | None = None
     posted_by: uuid.UUID | None = None
     version: int = 1
+    base_settled: Decimal = ZERO  # AP relieved so far in base currency (payments, credits)
     events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def outstanding(self) -> Decimal:
         return self.total - self.amount_paid - self.amount_credited
+
+    def relieve_base(self, amount: Decimal, base_currency: str, revalued: Decimal) -> Decimal:
+        """AP relieved by settling `amount`, at the bill's carrying amount (`revalued`: its
+        revaluation shares in force on the settlement date): the rest exactly when it settles
+        the bill, so nothing stays behind in AP (`domain.accounting.carrying`)."""
+        assert self.exchange_rate is not None and self.base_total is not None  # posted
+        return relieved_base(
+            amount=amount,
+            amount_due=self.outstanding,
+            base_due=self.base_total - self.base_settled,
+            revalued=revalued,
+            rate=self.exchange_rate,
+            base_currency=base_currency,
+        )
 
     @classmethod
     def create(
@@ -991,9 +1007,17 @@ class Bill:
         self.version += 1
         self._record(BILL_VOIDED, now)
 
-    def settle(self, *, paid: Decimal = ZERO, credited: Decimal = ZERO, now: datetime) -> None:
+    def settle(
+        self,
+        *,
+        paid: Decimal = ZERO,
+        credited: Decimal = ZERO,
+        base: Decimal = ZERO,
+        now: datetime,
+    ) -> None:
         self.amount_paid += paid
         self.amount_credited += credited
+        self.base_settled += base
         if self.outstanding <= 0:
             self.status = BillStatus.PAID
         elif self.amount_paid > 0 or self.amount_credited > 0:
@@ -1110,6 +1134,7 @@ class SupplierPayment:
         actor: uuid.UUID,
         now: datetime,
         kind: str = PAYMENT_KIND,
+        revalued: Mapping[uuid.UUID, Decimal] | None = None,
     ) -> SupplierPayment:
         errors = ValidationErrors()
         if not _fits(amount) or amount <= 0:
@@ -1156,7 +1181,9 @@ class SupplierPayment:
                     bill_id=bill.id,
                     amount=a.amount,
                     bill_rate=bill.exchange_rate,
-                    base_cleared=base_amount(a.amount, bill.exchange_rate, base_currency),
+                    base_cleared=bill.relieve_base(
+                        a.amount, base_currency, (revalued or {}).get(bill.id, ZERO)
+                    ),
                     base_paid=base_amount(a.amount, exchange_rate, base_currency),
                 )
             )
@@ -1186,7 +1213,9 @@ class SupplierPayment:
             kind=kind,
         )
         for allocation in built:
-            bills[allocation.bill_id].settle(paid=allocation.amount, now=now)
+            bills[allocation.bill_id].settle(
+                paid=allocation.amount, base=allocation.base_cleared, now=now
+            )
         payment.events.append(
             RecordedEvent(
                 SUPPLIER_PAYMENT_MADE if kind == PAYMENT_KIND else SUPPLIER_ADVANCE_APPLIED,
@@ -1222,6 +1251,7 @@ class SupplierPayment:
         base_currency: str,
         actor: uuid.UUID,
         now: datetime,
+        revalued: Decimal = ZERO,
     ) -> SupplierPayment:
         """Money paid ahead (the supplier's advance) settles `amount` of a bill. It leaves
         the advances account at the advance's average booked rate; the bill's AP is cleared at
@@ -1274,6 +1304,7 @@ class SupplierPayment:
             actor=actor,
             now=now,
             kind=ADVANCE_APPLIED_KIND,
+            revalued={bill.id: revalued},
         )
 
 

@@ -8,9 +8,10 @@ through `domain.accounting.posting.post_entry_within` in the command's transacti
   zero); Dr Purchases with the difference (price variance, tax on stock lines, FX between
   receipt and bill dates, rounding); Dr the chosen account for lines not matched to a receipt.
 - A payment: Cr the bank account (the amount at the payment-date rate); Dr Trade Payables per
-  bill (at each bill's own rate, so the AP booked is exactly what is cleared); Dr Advances to
-  Suppliers with any unallocated part; the base-currency difference is realized FX: a loss
-  (Dr 6800) when the payment cost more than the AP it cleared, else a gain (Cr 4920).
+  bill at its carrying amount (its rate's value, the rest of it when settled in full, plus its
+  revaluations in force: `domain.accounting.carrying`), so the AP booked is exactly cleared;
+  Dr Advances to Suppliers with any unallocated part; the base-currency difference is realized
+  FX: a loss (Dr 6800) when the payment cost more than the AP it cleared, else a gain (Cr 4920).
 - A credit: Dr Trade Payables (the credit, at the bill's rate); Cr the bill line's account
   (Purchases for lines matched to receipts). Goods sent back leave stock through the
   inventory seam, which books Dr Purchases / Cr Inventory at their cost.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from domain.accounting.conversion import allocate
@@ -156,16 +158,17 @@ def payment_entry(
         )
     ]
     for a in payment.allocations:
-        lines.append(
-            _in_currency(
-                accounts.payable,
-                debit=a.amount,
-                description=f"{label}: bill {bill_numbers.get(a.bill_id) or a.bill_id}",
-                currency=currency,
-                base_currency=base_currency,
-                rate=a.bill_rate,
-            )
+        line = _in_currency(
+            accounts.payable,
+            debit=a.amount,
+            description=f"{label}: bill {bill_numbers.get(a.bill_id) or a.bill_id}",
+            currency=currency,
+            base_currency=base_currency,
+            rate=a.bill_rate,
         )
+        # AP relieved at the bill's carrying amount, exactly what the allocation cleared.
+        foreign = currency != base_currency and a.base_cleared > 0
+        lines.append(replace(line, booked_base=a.base_cleared) if foreign else line)
     base_advance = base_amount(payment.unallocated, rate, base_currency)
     if payment.unallocated > 0:
         lines.append(

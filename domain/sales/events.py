@@ -17,6 +17,9 @@ DEBIT_NOTE_ISSUED = "DebitNoteIssued"
 PAYMENT_RECEIVED = "PaymentReceived"
 PAYMENT_ALLOCATED = "PaymentAllocated"  # an advance applied to invoices later
 PAYMENT_REFUNDED = "PaymentRefunded"
+# A revaluation that stays (or its reversal) restated the customer's open foreign invoices:
+# emitted by accounting's revalueForeignBalances / reverseJournalEntry.
+RECEIVABLE_REVALUED = "ReceivableRevalued"
 
 INVOICE_EVENTS = frozenset(
     {
@@ -40,5 +43,6 @@ BALANCE_EVENTS = frozenset(
         PAYMENT_RECEIVED,
         PAYMENT_ALLOCATED,
         PAYMENT_REFUNDED,
+        RECEIVABLE_REVALUED,
     }
 )

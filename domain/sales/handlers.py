@@ -13,7 +13,7 @@ posted so inventory's "stock rows, then accounting" order holds for every caller
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -1256,6 +1256,7 @@ async def _allocate(
             f"The allocations ({total}) exceed the {available} {payment.currency_code} available.",
         )
     errors.raise_if_any()
+    revalued = await _carried_revaluations(uow, documents, wanted, day, "allocations")
     lines: list[LineInput] = []
     relieved_total = ZERO
     now = utcnow()
@@ -1263,7 +1264,7 @@ async def _allocate(
     for invoice_id in sorted(wanted, key=str):
         document = documents[invoice_id]
         amount = wanted[invoice_id]
-        relieved = document.relieve_base(amount, base_currency)
+        relieved = document.relieve_base(amount, base_currency, revalued.get(invoice_id, ZERO))
         valued = base_amount(amount, payment.exchange_rate, base_currency)
         previous = document.version
         document.settle(paid=amount, base=relieved, actor=actor, now=now)
@@ -1286,6 +1287,32 @@ async def _allocate(
         payment.allocated_amount += amount
         relieved_total += relieved
     return lines, relieved_total
+
+
+async def _carried_revaluations(
+    uow: SalesUnitOfWork,
+    documents: Mapping[uuid.UUID, SalesDocument],
+    settling: Collection[uuid.UUID],
+    day: date,
+    field: str,
+) -> dict[uuid.UUID, Decimal]:
+    """The revaluation shares each settled invoice carries on `day`. A settlement dated before
+    a revaluation that stays and restated the invoice is refused: that revaluation would then
+    restate what the settlement relieved."""
+    later = await uow.rates.revalued_after(settling, day)
+    if later:
+        raise DomainError(
+            [
+                FieldError(
+                    ErrorCode.INVALID_STATE,
+                    f"{documents[i].number} was revalued as of {later[i].isoformat()}: settle "
+                    "it on or after that date, or reverse that revaluation first.",
+                    field,
+                )
+                for i in sorted(later, key=str)
+            ]
+        )
+    return await uow.rates.revalued_on(settling, day)
 
 
 async def receive_payment(

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from domain.accounting.carrying import relieved_base
 from domain.accounting.conversion import allocate
 from domain.accounting.model import AMOUNT_QUANTUM, LineInput, base_amount
 from domain.sales.events import (
@@ -794,12 +795,21 @@ class SalesDocument:
         self._touch(actor, now)
         self.events.append(self.event(INVOICE_SETTLED, now))
 
-    def relieve_base(self, amount: Decimal, base_currency: str) -> Decimal:
-        """Base-currency receivable relieved by settling `amount`: at the document's rate, and
-        exactly what is left when the document is settled in full (no rounding residue)."""
-        if amount >= self.amount_due:
-            return self.base_due
-        return base_amount(amount, self.exchange_rate, base_currency)
+    def relieve_base(
+        self, amount: Decimal, base_currency: str, revalued: Decimal = ZERO
+    ) -> Decimal:
+        """Base-currency receivable relieved by settling `amount`, at the carrying amount
+        (`revalued`: the document's revaluation shares in force on the settlement date):
+        exactly what is left when the document is settled in full (no residue), else its
+        proportion of the carrying amount (with no revaluation: at the document's rate)."""
+        return relieved_base(
+            amount=amount,
+            amount_due=self.amount_due,
+            base_due=self.base_due,
+            revalued=revalued,
+            rate=self.exchange_rate,
+            base_currency=base_currency,
+        )
 
     # -- events --
     def snapshot(self) -> dict[str, Any]:

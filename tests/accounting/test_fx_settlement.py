@@ -1,0 +1,141 @@
+"""Settling foreign invoices and bills after a revaluation that stays (issue 12, item 3): the
+open item is relieved at its carrying amount (original base + revaluations of it in force), so
+AR/AP clear to zero in base currency and the exchange difference on settlement is measured
+against the carrying amount (IAS 21), through the real API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.accounting.test_currency import revalue, set_rate
+from tests.conftest import GraphQLClient, TenantHandle
+from tests.purchasing.api import Purchasing
+from tests.sales.api import Sales
+
+ZERO = Decimal(0)
+FX_ACCOUNTS = ("4920", "6800")  # unrealized and realized gains (Cr) and losses (Dr)
+
+
+class Company:
+    """One company selling to and buying from USD parties."""
+
+    def __init__(self, sales: Sales) -> None:
+        self.sales = sales
+        self.books = sales.books
+        self.purchasing = Purchasing(sales.inventory)
+
+    @classmethod
+    async def open(cls, gql: GraphQLClient, tenant: TenantHandle) -> Company:
+        return cls(await Sales.open(gql, tenant))
+
+    async def rate(self, day: str, rate: str) -> None:
+        assert (await set_rate(self.books, "USD", day, rate))["errors"] == []
+
+    async def invoice(self, customer: str, amount: str, day: str) -> dict[str, Any]:
+        return await self.sales.posted_invoice(
+            customer,
+            [{"description": "Consulting", "quantity": "1", "unitPrice": amount}],
+            issueDate=day,
+            dueDate="2026-12-31",
+        )
+
+    async def bill(self, supplier: str, amount: str, day: str) -> dict[str, Any]:
+        line = {"accountId": self.books.id("6700"), "quantity": "1", "unitPrice": amount}
+        return await self.purchasing.bill(supplier, [line], date=day, post=True)
+
+    async def receive(self, customer: str, invoice: str, amount: str, day: str) -> None:
+        paid = await self.sales.pay(customer, amount, [(invoice, amount)], paymentDate=day)
+        assert paid["errors"] == [], paid
+
+    async def pay(self, supplier: str, bill: str, amount: str, day: str) -> None:
+        paid = await self.purchasing.pay(supplier, amount, [(bill, amount)], date=day)
+        assert paid["errors"] == [], paid
+
+    async def revalue(self, as_of: str, auto_reverse: bool = False) -> None:
+        done = await revalue(self.books, as_of, autoReverse=auto_reverse)
+        assert done["errors"] == [], done
+
+    async def balances(self) -> dict[str, Decimal]:
+        return {code: Decimal(v) for code, v in (await self.sales.balances()).items()}
+
+
+def fx_net(balances: dict[str, Decimal]) -> Decimal:
+    """Net FX gain over the FX accounts (credit positive)."""
+    return -sum((balances.get(code, ZERO) for code in FX_ACCOUNTS), ZERO)
+
+
+async def test_settling_after_a_revaluation_that_stays_clears_ar_and_ap(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.40")
+    customer = await co.sales.customer("US1", currencyCode="USD")
+    supplier = await co.purchasing.supplier("USSUP", currencyCode="USD")
+    invoice = await co.invoice(customer["id"], "2000", "2026-05-05")
+    bill = await co.bill(supplier["id"], "1000", "2026-05-05")
+    await co.rate("2026-05-31", "4.50")
+    await co.revalue("2026-05-31")
+    revalued = await co.balances()
+    assert (revalued["1200"], revalued["2100"]) == (Decimal("9000"), Decimal("-4500"))
+    assert fx_net(revalued) == Decimal("100")  # +200 on AR, -100 on AP, unrealized
+
+    await co.rate("2026-06-10", "4.45")
+    await co.receive(customer["id"], invoice["id"], "2000", "2026-06-10")
+    await co.pay(supplier["id"], bill["id"], "1000", "2026-06-10")
+    settled = await co.balances()
+    assert settled.get("1200", ZERO) == 0
+    assert settled.get("2100", ZERO) == 0
+    # Received 8,900 for 8,800 booked, paid 4,450 for 4,400: +100 - 50. Against the carrying
+    # amounts: the receipt realizes a loss of 100 (9,000 carried), the payment a gain of 50.
+    assert fx_net(settled) == Decimal("50")
+    assert settled["6800"] - revalued["6800"] == Decimal("100")
+    assert settled["4920"] - revalued["4920"] == Decimal("-50")
+    assert settled["1110"] == Decimal("8900") - Decimal("4450")
+
+
+async def test_partial_payments_after_a_revaluation_leave_nothing_in_ar_or_ap(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.4123")
+    customer = await co.sales.customer("US1", currencyCode="USD")
+    supplier = await co.purchasing.supplier("USSUP", currencyCode="USD")
+    invoice = await co.invoice(customer["id"], "1000.01", "2026-05-05")
+    bill = await co.bill(supplier["id"], "333.33", "2026-05-05")
+    await co.rate("2026-05-31", "4.5077")
+    await co.revalue("2026-05-31")
+    await co.rate("2026-06-10", "4.4551")
+    await co.receive(customer["id"], invoice["id"], "333.33", "2026-06-10")
+    await co.pay(supplier["id"], bill["id"], "111.11", "2026-06-10")
+    part = await co.balances()
+    # What is left is carried at the revalued rate: 666.68 USD of AR, 222.22 USD of AP.
+    # 4,507.75 carried less 4,507.75 x 333.33 / 1,000.01 = 1,502.55 relieved.
+    assert part["1200"] == Decimal("3005.20")
+    # 1,502.55 carried less 1,502.55 x 111.11 / 333.33 = 500.85 relieved.
+    assert part["2100"] == Decimal("-1001.70")
+    await co.rate("2026-06-20", "4.3999")
+    await co.receive(customer["id"], invoice["id"], "666.68", "2026-06-20")
+    await co.pay(supplier["id"], bill["id"], "222.22", "2026-06-20")
+    settled = await co.balances()
+    assert settled.get("1200", ZERO) == 0
+    assert settled.get("2100", ZERO) == 0
+    # All FX together is what the bank saw against the original bookings.
+    bank = settled["1110"]
+    assert fx_net(settled) == bank - (Decimal("4412.34") - Decimal("1470.75"))
+
+
+async def test_auto_reversed_revaluation_still_settles_exactly(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.40")
+    customer = await co.sales.customer("US1", currencyCode="USD")
+    invoice = await co.invoice(customer["id"], "2000", "2026-05-05")
+    await co.rate("2026-05-31", "4.50")
+    await co.revalue("2026-05-31", auto_reverse=True)
+    await co.rate("2026-06-10", "4.45")
+    await co.receive(customer["id"], invoice["id"], "2000", "2026-06-10")
+    settled = await co.balances()
+    assert settled.get("1200", ZERO) == 0
+    assert fx_net(settled) == Decimal("100")
