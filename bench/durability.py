@@ -354,6 +354,7 @@ async def run_scenario(
         record = LoadRecord()
         stop_load = asyncio.Event()
         started = time.monotonic()
+        stack.started_at = started  # outages are timed from the start of the load
         give_up_at = started + scenario.duration_s + scenario.settle_s
         clients = asyncio.create_task(
             run_clients(
@@ -554,9 +555,10 @@ also its `reference`, and is sent again with the same key on a refused or droppe
 a timeout, HTTP 5xx/429 or an "Internal server error"/SERVICE_UNAVAILABLE answer (backoff
 50 ms doubling to 1 s). One websocket subscriber (graphql-transport-ws) follows
 `domainEvents` from before the load to the end, reconnecting every 0.2 s while it cannot
-(with `after: <last event id>` when the schema offers it). The first kill is {sc.first_kill_s:g}
-s into the load, each later one {sc.kill_every_s:g} s after the previous process is back; a
-killed process stays down {sc.down_s:g} s. The API and worker run with
+(with `after: <last event id>` when the schema offers it). The first kill comes
+{sc.first_kill_s:g} s into the load, each later one {sc.kill_every_s:g} s after the previous
+process is back (the load goes on that long after the last restart); a killed process stays
+down {sc.down_s:g} s. The API and worker run with
 {", ".join(f"`{k}={v}`" for k, v in RUN_SETTINGS.items())} (a handler task lost with a killed
 worker is sent again after that many seconds; default 120). A process that exits without
 being killed is recorded and restarted, as a supervisor would. After the load the run waits (at most

@@ -49,7 +49,7 @@ class StackSettings:
 class UnexpectedExit:
     process: str
     code: int | None
-    at_s: float  # seconds since the stack started
+    at_s: float  # seconds on the stack's clock (`started_at`: the load's start, in a run)
     log_tail: str
 
 
