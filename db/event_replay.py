@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tables.tenant import outbox
@@ -24,14 +25,17 @@ from db.tables.tenant import outbox
 class StoredEvent:
     position: int  # the outbox row id: the order events are replayed in
     envelope: dict[str, Any]
+    published_at: datetime | None = None  # when the relay sent it live (None: not yet)
 
 
 async def stored_event(engine: AsyncEngine, event_id: uuid.UUID) -> StoredEvent | None:
     """The tenant's event `event_id` and its position, or None if the tenant has no such event."""
-    query = select(outbox.c.id, outbox.c.envelope).where(outbox.c.event_id == event_id)
+    query = select(outbox.c.id, outbox.c.envelope, outbox.c.published_at).where(
+        outbox.c.event_id == event_id
+    )
     async with engine.connect() as conn:
         row = (await conn.execute(query)).first()
-    return None if row is None else StoredEvent(row.id, row.envelope)
+    return None if row is None else StoredEvent(row.id, row.envelope, row.published_at)
 
 
 async def latest_position(engine: AsyncEngine) -> int:
@@ -53,4 +57,31 @@ async def events_after(engine: AsyncEngine, position: int, limit: int) -> list[S
         return [StoredEvent(r.id, r.envelope) for r in await conn.execute(query)]
 
 
-__all__ = ["StoredEvent", "events_after", "latest_position", "stored_event"]
+async def sent_later_before(
+    engine: AsyncEngine, resumed: StoredEvent, lookback: int
+) -> list[StoredEvent]:
+    """Events positioned within `lookback` before `resumed` that were not sent live before it.
+
+    An event's position is drawn when its transaction writes it, but it is sent when it commits:
+    one positioned earlier may commit (and be sent) after the event a client resumes after. Live
+    delivery follows the relay's sending order, so those sent later than `resumed` (or not sent
+    at all yet) are the ones the client cannot have received; oldest first.
+    """
+    earlier = (outbox.c.id < resumed.position) & (outbox.c.id >= resumed.position - lookback)
+    if resumed.published_at is not None:
+        earlier &= or_(
+            outbox.c.published_at.is_(None), outbox.c.published_at > resumed.published_at
+        )
+    query = select(outbox.c.id, outbox.c.envelope, outbox.c.published_at).where(earlier)
+    async with engine.connect() as conn:
+        rows = await conn.execute(query.order_by(outbox.c.id))
+        return [StoredEvent(r.id, r.envelope, r.published_at) for r in rows]
+
+
+__all__ = [
+    "StoredEvent",
+    "events_after",
+    "latest_position",
+    "sent_later_before",
+    "stored_event",
+]

@@ -21,7 +21,13 @@ from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.event_replay import events_after, latest_position, stored_event
+from db.event_replay import (
+    StoredEvent,
+    events_after,
+    latest_position,
+    sent_later_before,
+    stored_event,
+)
 from domain.identity.access import AccessGrants
 from domain.identity.events import ACCESS_CHANGES
 from resolvers.events.hub import Gap, Subscription
@@ -94,7 +100,7 @@ def event_company(envelope: Envelope) -> uuid.UUID | None:
 
 async def _open(engine: AsyncEngine, grants: AccessGrants, after: strawberry.ID | None) -> _Stream:
     if after is None:
-        return _Stream(engine, await latest_position(engine), replay_first=False)
+        return _Stream(engine, await latest_position(engine))
     try:
         event_id = uuid.UUID(str(after))
     except ValueError:
@@ -105,7 +111,7 @@ async def _open(engine: AsyncEngine, grants: AccessGrants, after: strawberry.ID 
     if resumed is None or not visible(grants, resumed.envelope):
         # The same answer for another tenant's event or one the caller may not see.
         raise GraphQLError("No event to resume after.", extensions={"code": "NOT_FOUND"})
-    return _Stream(engine, resumed.position, replay_first=True)
+    return _Stream(engine, resumed.position, resumed=resumed)
 
 
 class _Stream:
@@ -116,16 +122,22 @@ class _Stream:
     then (its position is looked up only if a gap follows).
     """
 
-    def __init__(self, engine: AsyncEngine, floor: int, *, replay_first: bool) -> None:
+    def __init__(
+        self, engine: AsyncEngine, floor: int, *, resumed: StoredEvent | None = None
+    ) -> None:
         self._engine = engine
         self._floor = self._position = floor
-        self._replay_first = replay_first
+        self._resumed = resumed
         self._last_live: uuid.UUID | None = None
         self._passed: OrderedDict[str, None] = OrderedDict()
 
     async def envelopes(self, subscription: Subscription) -> AsyncIterator[Envelope]:
         """Every event of the tenant after the floor, each once: live, with gaps filled in."""
-        if self._replay_first:
+        if self._resumed is not None:
+            # Positioned before the resumed event but sent after it: the client has not had them.
+            for event in await _read(sent_later_before, self._engine, self._resumed, LOOKBACK):
+                if self._first_time(event.envelope):
+                    yield event.envelope
             async for envelope in self._replay("resumed"):
                 yield envelope
         async for item in subscription:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -250,6 +251,45 @@ async def test_a_client_resumes_after_the_last_event_it_received(
         await until_listening(redis, tenant.id)
         live, _ = await create_company(gql, tenant.token, "Live")
         assert (await sub.next(timeout=10))["data"]["domainEvents"]["aggregateId"] == live["id"]
+        await sub.assert_silent(1.0)
+
+
+async def test_resuming_sends_an_event_positioned_earlier_that_committed_later(
+    live_server: LiveServer, gql: GraphQLClient, redis: Redis, tenant: TenantHandle,
+    engine: AsyncEngine,
+) -> None:  # fmt: skip
+    """A transaction draws its outbox position when it writes, but is sent when it commits: an
+    event positioned before the one the client resumes after may still be new to the client."""
+    made, _ = await create_company(gql, tenant.token, "Slow Writer Sdn Bhd")
+    late_id = str(uuid.uuid4())
+    async with engine.connect() as conn:
+        created = await conn.execute(
+            text(f'SELECT envelope FROM "{tenant.schema}".outbox WHERE aggregate_id = :agg'),
+            {"agg": uuid.UUID(made["id"])},
+        )
+        envelope = {**created.scalar_one(), "id": late_id, "eventType": "CompanyUpdated"}
+    async with engine.connect() as slow:
+        # The slow writer draws its position now and commits only after the client has left.
+        await slow.execute(
+            text(
+                f'INSERT INTO "{tenant.schema}".outbox '
+                "(event_id, event_type, aggregate_type, aggregate_id, envelope) VALUES "
+                "(CAST(:id AS uuid), 'CompanyUpdated', 'Company', CAST(:agg AS uuid), "
+                "CAST(:envelope AS jsonb))"
+            ),
+            {"id": late_id, "agg": made["id"], "envelope": json.dumps(envelope)},
+        )
+        async with GraphQLWebSocket(live_server.ws_url, TRANSPORT_WS, tenant.token) as ws:
+            sub = await ws.subscribe(DOMAIN_EVENTS)
+            await until_listening(redis, tenant.id)
+            await create_company(gql, tenant.token, "Quick Writer Sdn Bhd")
+            last = (await sub.next(timeout=10))["data"]["domainEvents"]["id"]
+        await slow.commit()
+
+    async with GraphQLWebSocket(live_server.ws_url, TRANSPORT_WS, tenant.token) as ws:
+        sub = await ws.subscribe(DOMAIN_EVENTS, {"after": last})
+        resumed = [p["data"]["domainEvents"]["id"] for p in await sub.collect(1, timeout=10)]
+        assert resumed == [late_id]
         await sub.assert_silent(1.0)
 
 
