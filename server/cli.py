@@ -69,6 +69,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             "access_log": False,
             "proxy_headers": False,
             "timeout_graceful_shutdown": 5,
+            # The websocket layer refuses (1009) frames over the body limit before reading them
+            # into memory; the middleware enforces the same limit where another server runs us.
+            "ws_max_size": settings.max_body_bytes,
         }
         if args.workers > 1:
             # Each worker process builds its own app (services, outbox relay, event hub) from
