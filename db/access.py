@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import cast, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -24,6 +24,7 @@ from db.tables.shared import users
 from db.tables.tenant import company_access, roles, user_roles
 from domain.identity.access import AccessGrants, CompanyAccess, Permission, Role, RoleGraph
 from domain.identity.builtin_roles import BUILTIN_ROLES, OWNER
+from domain.identity.delegation import Held
 
 CACHE_TTL_SECONDS = 3600
 
@@ -130,6 +131,15 @@ def _company_access(row: Any) -> CompanyAccess:
         row["company_id"],
         tuple(row["role_ids"] or ()),
         tuple(Permission.from_json(p) for p in row["permissions"]),
+    )
+
+
+def _company_access_json(entry: Any) -> CompanyAccess:
+    """A company entry aggregated as JSON (its ids arrive as text)."""
+    return CompanyAccess(
+        uuid.UUID(entry["company_id"]),
+        tuple(uuid.UUID(r) for r in entry["role_ids"] or ()),
+        tuple(Permission.from_json(p) for p in entry["permissions"]),
     )
 
 
@@ -247,6 +257,43 @@ class SqlAccessRepository:
             select(company_access).where(company_access.c.user_id == user_id)
         )
         return [_company_access(a) for a in rows.mappings()]
+
+    async def holders(self, role_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, Held]]:
+        """Active users holding any of `role_ids` (tenant-wide or in a company entry), each
+        with everything they hold: one statement, whatever their number."""
+        wanted = list(role_ids)
+        holding = (
+            select(user_roles.c.user_id)
+            .where(user_roles.c.role_id.in_(wanted))
+            .union(
+                select(company_access.c.user_id).where(
+                    company_access.c.role_ids.overlap(cast(wanted, ARRAY(PG_UUID(as_uuid=True))))
+                )
+            )
+        )
+        their_roles = (
+            select(func.coalesce(func.array_agg(user_roles.c.role_id), literal([], ARRAY(PG_UUID))))
+            .where(user_roles.c.user_id == users.c.id)
+            .scalar_subquery()
+        )
+        entry = func.jsonb_build_object(
+            "company_id", company_access.c.company_id,
+            "role_ids", company_access.c.role_ids,
+            "permissions", company_access.c.permissions,
+        )  # fmt: skip
+        their_access = (
+            select(func.coalesce(func.jsonb_agg(entry), literal([], JSONB)))
+            .where(company_access.c.user_id == users.c.id)
+            .scalar_subquery()
+        )
+        query = select(users.c.id, their_roles, their_access).where(
+            users.c.id.in_(holding), users.c.is_active
+        )
+        rows = await self._conn.execute(query)
+        return [
+            (user_id, Held(tuple(role_ids), tuple(_company_access_json(a) for a in access)))
+            for user_id, role_ids, access in rows
+        ]
 
     async def assign(self, user_id: uuid.UUID, role_id: uuid.UUID, by: uuid.UUID) -> None:
         stmt = insert(user_roles).values(user_id=user_id, role_id=role_id, granted_by=by)

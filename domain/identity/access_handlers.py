@@ -35,8 +35,10 @@ from domain.identity.delegation import (
     Grant,
     Held,
     check_grant,
+    check_role_edit,
     check_role_removal,
     check_role_shape,
+    roles_carrying,
 )
 from domain.identity.model import RefreshToken
 from domain.identity.plans import TenantLimits, enforce_limit
@@ -140,7 +142,8 @@ async def update_role(
             inherits=inherits,
             version=current.version + 1,
         )
-        check_role_shape(grants, graph, role)
+        holders = await uow.access.holders(roles_carrying(graph, role.id))
+        check_role_edit(grants, graph, role, holders)
         await uow.access.save_role(role)
         uow.record([_event("RoleUpdated", "Role", role.id, **_role_payload(role))])
         await uow.commit()

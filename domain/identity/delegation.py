@@ -18,6 +18,12 @@ What is checked, in this order:
    could not before is held by the granter in that company. This catches what the per-part
    checks cannot see alone: letting someone into a company carries their tenant-wide roles in
    with them, and a tenant-wide role reaches the companies they were already let into.
+
+Editing a role (updateRole) is a grant to everyone who already holds it — tenant-wide, as a
+company role, or through a role inheriting it: rule 6 is applied to each of them, comparing what
+they could do with the role as it was and as it will be. And only someone who could hand out
+the role as it is may change it at all (rules 2-4 on the old shape too), so nobody rewrites or
+strips a role carrying more than they hold.
 """
 
 from __future__ import annotations
@@ -89,6 +95,33 @@ def check_role_shape(grants: AccessGrants, graph: RoleGraph, role: Role) -> None
     check_role_handout(grants, RoleGraph([*graph.roles.values(), role]), [role.id])
 
 
+def roles_carrying(graph: RoleGraph, role_id: uuid.UUID) -> list[uuid.UUID]:
+    """The role and every role inheriting it: whoever holds one of these holds the role."""
+    return [other for other in graph.roles if graph.reaches([other], role_id)]
+
+
+def check_role_edit(
+    grants: AccessGrants,
+    graph: RoleGraph,
+    role: Role,
+    holders: Iterable[tuple[uuid.UUID, Held]],
+) -> None:
+    """Raises a typed error unless `grants` may reshape a role into `role`. `graph` is the
+    tenant's roles as they are; `holders` everyone holding a role of `roles_carrying` it (an
+    edit reaches them all at once, wherever they may enter)."""
+    current = graph.roles[role.id]
+    try:
+        check_role_handout(grants, graph, [current.id])
+    except Forbidden:
+        raise Forbidden("You can only change a role whose rights you hold yourself.") from None
+    check_role_shape(grants, graph, role)
+    edited = RoleGraph([*graph.roles.values(), role])
+    for holder, held in holders:
+        before = AccessGrants.resolve(holder, graph, held.role_ids, held.company_access)
+        after = AccessGrants.resolve(holder, edited, held.role_ids, held.company_access)
+        _check_gains(grants, before, after)
+
+
 def check_role_removal(grants: AccessGrants, graph: RoleGraph, role_id: uuid.UUID) -> None:
     if graph.reaches([role_id], OWNER.id) and OWNER.id not in grants.role_ids:
         raise Forbidden("Only an owner can take the owner role away.")
@@ -129,13 +162,19 @@ def _gained(before: Iterable[Permission], after: Iterable[Permission]) -> list[P
 def _check_where(
     grants: AccessGrants, graph: RoleGraph, grantee: uuid.UUID, held: Held, grant: Grant
 ) -> None:
-    """Rule 6: the grantee's rights after the grant, company by company, against the granter's."""
+    """Rule 6 for one grant: the grantee's rights after it against the granter's."""
     entries = {a.company_id: a for a in held.company_access}
     entries.update({a.company_id: a for a in grant.company_access})
     before = AccessGrants.resolve(grantee, graph, held.role_ids, held.company_access)
     after = AccessGrants.resolve(
         grantee, graph, (*held.role_ids, *grant.role_ids), entries.values()
     )
+    _check_gains(grants, before, after)
+
+
+def _check_gains(grants: AccessGrants, before: AccessGrants, after: AccessGrants) -> None:
+    """Rule 6: one user's rights, company by company, before and after; whatever is new in a
+    company must be held there by the granter."""
     if after.all_companies:  # their tenant-wide permissions apply in every company
         gained = _gained(before.tenant_permissions, after.tenant_permissions)
         if gained and not grants.all_companies:

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from domain.identity.builtin_roles import ACCOUNTANT, ADMIN, OWNER, VIEWER
-from tests.accounting.api import ACCEPT, CREATE_ENTRY, Books, custom_role
+from tests.accounting.api import ACCEPT, CREATE_ENTRY, CREATE_ROLE, Books, custom_role
 from tests.conftest import GraphQLClient, TenantHandle
 
 INVITE = """
@@ -188,3 +188,75 @@ async def test_rights_reach_only_companies_where_the_granter_holds_them(
     # where the assigner does hold it, the same grant goes through
     in_one_id, _ = await member(gql, tenant, companies=[access(one.company_id, VIEWER.id)])
     assert await codes(gql, ASSIGN, {"user": in_one_id, "role": poster_role}, assigner) == []
+
+
+UPDATE_ROLE = """
+mutation($input: UpdateRoleInput!) {
+  updateRole(input: $input) { role { id version } errors { code message field } }
+}"""
+HELPER = [{"resource": "journal", "action": "create"}]
+EDITOR = [
+    {"resource": "role", "action": "read"},
+    {"resource": "role", "action": "update"},
+    *POSTER,
+]
+
+
+def role_edit(role: str, **changes: Any) -> dict[str, Any]:
+    return {"input": {"id": role, "version": 1} | changes}
+
+
+async def test_editing_a_role_gives_its_holders_nothing_where_the_editor_lacks_it(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    """updateRole reshapes what every holder of the role (and of roles inheriting it) may do,
+    wherever they may enter: an editor who posts journals but enters company 1 only cannot add
+    journal:post to a role whose holders reach company 2 — tenant-wide, as a company role, or
+    through inheritance — nor make such a role inherit a poster role."""
+    one, two = await Books.open(gql, tenant), await Books.open(gql, tenant)
+    editor_role = await custom_role(gql, tenant, "Role editor", EDITOR)
+    _, editor = await member(
+        gql, tenant, roles=(editor_role,), companies=[access(one.company_id, VIEWER.id)]
+    )
+    poster = await custom_role(gql, tenant, "Poster", POSTER)
+    with_post = {"permissions": POSTER}
+
+    # a tenant-wide holder who may enter company 2
+    roaming = await custom_role(gql, tenant, "Helper", HELPER)
+    _, roamer = await member(
+        gql, tenant, roles=(roaming,), companies=[access(two.company_id, VIEWER.id)]
+    )
+    # a holder of a role inheriting the edited one, given as a company-2 role
+    inherited = await custom_role(gql, tenant, "Inherited helper", HELPER)
+    deputy = (await gql.data(CREATE_ROLE, {"input": {
+        "name": "Deputy", "permissions": [], "inherits": [inherited],
+    }}, tenant.token))["createRole"]["role"]["id"]  # fmt: skip
+    _, in_two = await member(gql, tenant, companies=[access(two.company_id, VIEWER.id, deputy)])
+
+    for role, changes in (
+        (roaming, with_post),
+        (inherited, with_post),
+        (roaming, {"inherits": [poster]}),
+    ):
+        refused = (await gql.data(UPDATE_ROLE, role_edit(role, **changes), editor))["updateRole"]
+        assert refused["role"] is None
+        assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"], refused
+        assert "company where you do not hold it" in refused["errors"][0]["message"]
+    for token in (roamer, in_two):  # nothing written: they still cannot post in company 2
+        assert "FORBIDDEN" in await post_sale(gql, two, token)
+
+    # nor may the editor reshape a role carrying more than they hold, even to take it away
+    voider = await custom_role(gql, tenant, "Voider", [*HELPER, {"resource": "invoice",
+                                                                  "action": "void"}])  # fmt: skip
+    stripped = await gql.data(UPDATE_ROLE, role_edit(voider, permissions=HELPER), editor)
+    assert [e["code"] for e in stripped["updateRole"]["errors"]] == ["FORBIDDEN"]
+
+    # the same edit where every holder is in company 1 goes through, and takes effect there
+    local = await custom_role(gql, tenant, "Local helper", HELPER)
+    _, local_holder = await member(
+        gql, tenant, roles=(local,), companies=[access(one.company_id, VIEWER.id)]
+    )
+    assert "FORBIDDEN" in await post_sale(gql, one, local_holder)
+    accepted = (await gql.data(UPDATE_ROLE, role_edit(local, **with_post), editor))["updateRole"]
+    assert accepted["errors"] == [] and accepted["role"]["version"] == 2
+    assert await post_sale(gql, one, local_holder) == []
