@@ -774,6 +774,11 @@ async def issue_supplier_credit(
         }
         base_currency = await company_currency(uow, bill.company_id)
         accounts = await resolve_accounts(uow, bill.company_id)
+        # AP leaves at the bill's carrying amount on the credit date; dated before a
+        # revaluation that restated the bill, the credit is refused.
+        revalued = await _carried_revaluations(
+            uow, {bill.id: bill}, {bill.id}, cmd.credit_date, "creditDate"
+        )
         now = utcnow()
         number = await uow.purchasing.next_number(bill.company_id, "SC")
         credit = SupplierCredit.issue(
@@ -786,9 +791,10 @@ async def issue_supplier_credit(
             receipt_warehouses=stocked,
             actor=origin.user_id,
             now=now,
+            base_currency=base_currency,
+            revalued=revalued.get(bill.id, ZERO),
         )
         lines, change = credit_entry(credit, bill, base_currency=base_currency, accounts=accounts)
-        bill.base_settled -= change.base_payable  # the AP the credit relieved
         await uow.suppliers.change_balance(bill.supplier_id, change)
         returned = [
             (

@@ -1348,6 +1348,9 @@ class SupplierCredit:
     journal_entry_id: uuid.UUID | None
     created_at: datetime
     created_by: uuid.UUID
+    # AP relieved in base currency: the bill's carrying amount for the credited part (its
+    # revaluations in force included); the entry books it, it is not stored on the credit.
+    base_relieved: Decimal = ZERO
     events: list[RecordedEvent] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
@@ -1363,9 +1366,12 @@ class SupplierCredit:
         receipt_warehouses: Mapping[uuid.UUID, uuid.UUID],
         actor: uuid.UUID,
         now: datetime,
+        base_currency: str,
+        revalued: Decimal = ZERO,
     ) -> SupplierCredit:
         """A credit for part of a bill's lines. `credited_quantities`: per bill line, what
-        earlier credits took back; `receipt_warehouses`: per receipt line, where it went."""
+        earlier credits took back; `receipt_warehouses`: per receipt line, where it went;
+        `revalued`: the bill's revaluation shares in force on the credit date."""
         errors = ValidationErrors()
         if bill.status not in (*OPEN_BILL_STATUSES, BillStatus.PAID):
             raise DomainError.single(
@@ -1443,8 +1449,9 @@ class SupplierCredit:
             journal_entry_id=None,
             created_at=now,
             created_by=actor,
+            base_relieved=bill.relieve_base(total, base_currency, revalued),
         )
-        bill.settle(credited=total, now=now)
+        bill.settle(credited=total, base=credit.base_relieved, now=now)
         credit.events.append(
             RecordedEvent(
                 SUPPLIER_CREDIT_ISSUED,

@@ -12,9 +12,11 @@ through `domain.accounting.posting.post_entry_within` in the command's transacti
   revaluations in force: `domain.accounting.carrying`), so the AP booked is exactly cleared;
   Dr Advances to Suppliers with any unallocated part; the base-currency difference is realized
   FX: a loss (Dr 6800) when the payment cost more than the AP it cleared, else a gain (Cr 4920).
-- A credit: Dr Trade Payables (the credit, at the bill's rate); Cr the bill line's account
-  (Purchases for lines matched to receipts). Goods sent back leave stock through the
-  inventory seam, which books Dr Purchases / Cr Inventory at their cost.
+- A credit: Dr Trade Payables (the credit, at the bill's carrying amount as a payment
+  relieves it); Cr the bill line's account (Purchases for lines matched to receipts) at the
+  bill's rate; the difference (the bill's revaluations, or a rounding unit when it settles the
+  rest) is realized FX. Goods sent back leave stock through the inventory seam, which books
+  Dr Purchases / Cr Inventory at their cost.
 """
 
 from __future__ import annotations
@@ -230,5 +232,19 @@ def credit_entry(
         base_currency=base_currency,
         rate=rate,
     )
-    change = BalanceChange(payable=-credit.total, base_payable=-base_total)
-    return [payable, *_signed_lines(credits, label)], change
+    relieved = credit.base_relieved
+    if credit.currency_code != base_currency and relieved > 0:
+        payable = replace(payable, booked_base=relieved)  # AP leaves at what it carries
+    lines = [payable, *_signed_lines(credits, label)]
+    # Relieving more AP than the expense reversed is a gain: the bill cost less than carried.
+    fx = relieved - base_total
+    if fx > 0:
+        lines.append(
+            LineInput(account_id=accounts.fx_gain, credit=fx, description=f"{label}: FX gain")
+        )
+    elif fx < 0:
+        lines.append(
+            LineInput(account_id=accounts.fx_loss, debit=-fx, description=f"{label}: FX loss")
+        )
+    change = BalanceChange(payable=-credit.total, base_payable=-relieved)
+    return lines, change

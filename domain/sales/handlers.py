@@ -1031,6 +1031,16 @@ async def create_credit_note(
                 "A credit note cannot exceed what is left of its invoice.",
                 "lines",
             )
+        applied = min(note.total, invoice.amount_due)  # the rest is the customer's advance
+        # The receivable it relieves carries the invoice's revaluations in force on its date;
+        # dated before a revaluation that restated the invoice, it is refused.
+        revalued = await _carried_revaluations(
+            uow,
+            {invoice.id: invoice},
+            [invoice.id] if applied > 0 else [],
+            note.issue_date,
+            "issueDate",
+        )
         number = await uow.sales_documents.next_number(company, DocumentKind.CREDIT_NOTE.value)
         note.number = format_number(DocumentKind.CREDIT_NOTE.prefix, number)
         if cmd.return_stock:
@@ -1074,16 +1084,30 @@ async def create_credit_note(
                     line.stock_movement_id = result.movement_id
         accounts = await uow.sales_documents.accounts(company)
         base = await company_currency(uow, company)
-        applied = min(note.total, invoice.amount_due)
-        applied_base = invoice.relieve_base(applied, base) if applied > 0 else ZERO
-        applied_base = min(applied_base, note.base_total)
+        # What the applied part is worth at the invoice's rate (revenue and tax go back at
+        # it) and what the receivable carries for it; the difference is realized FX.
+        applied_base = (
+            note.base_total
+            if applied == note.total
+            else min(base_amount(applied, note.exchange_rate, base), note.base_total)
+        )
+        relieved = (
+            invoice.relieve_base(applied, base, revalued.get(invoice.id, ZERO))
+            if applied > 0
+            else ZERO
+        )
         entry = await post_entry_within(
             uow,
             origin,
             company_id=company,
             transaction_date=note.issue_date,
             lines=credit_note_entry_lines(
-                note, accounts, base, applied=applied, applied_base=applied_base
+                note,
+                accounts,
+                base,
+                applied=applied,
+                applied_base=applied_base,
+                relieved=relieved,
             ),
             reference=note.number,
             description=f"Credit note {note.number} on {invoice.number}",
@@ -1092,17 +1116,17 @@ async def create_credit_note(
         note.status = DocumentStatus.POSTED
         note.journal_entry_id = entry.id
         note.posted_at = now
-        note.base_settled = applied_base  # the receivable it relieved (aging as of a date)
+        note.base_settled = relieved  # the receivable it relieved (aging as of a date)
         previous = invoice.version
         for source, q, _ in credited:
             source.fulfilled_quantity += q
         if applied > 0:
-            invoice.settle(credited=applied, base=applied_base, actor=origin.user_id, now=now)
+            invoice.settle(credited=applied, base=relieved, actor=origin.user_id, now=now)
         else:
             invoice.touch(origin.user_id, now)
         await uow.sales_documents.save(invoice, previous_version=previous)
         await uow.sales_documents.add(note)
-        note.record_posted(now, advance=note.base_total - applied_base)
+        note.record_posted(now, advance=note.base_total - applied_base, relieved=relieved)
         uow.record(invoice.events)
         uow.record(note.events)
         await uow.commit()

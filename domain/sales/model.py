@@ -855,7 +855,12 @@ class SalesDocument:
             draft = self.base_total if self.kind is DocumentKind.INVOICE else ZERO
             self.events.append(self.event(event_type, now, draft=draft))
 
-    def record_posted(self, now: datetime, *, advance: Decimal = ZERO) -> None:
+    def record_posted(
+        self, now: datetime, *, advance: Decimal = ZERO, relieved: Decimal = ZERO
+    ) -> None:
+        """The posting's event; a credit note's `relieved` is the receivable it took off its
+        invoice (the carrying amount, with revaluations) and `advance` what it left as the
+        customer's credit, so the customer balance moves exactly as the control accounts."""
         if self.kind is DocumentKind.INVOICE:
             self.events.append(
                 self.event(INVOICE_POSTED, now, receivable=self.base_total, draft=-self.base_total)
@@ -863,9 +868,8 @@ class SalesDocument:
         elif self.kind is DocumentKind.DEBIT_NOTE:
             self.events.append(self.event(DEBIT_NOTE_ISSUED, now, receivable=self.base_total))
         elif self.kind is DocumentKind.CREDIT_NOTE:
-            receivable = -(self.base_total - advance)
             self.events.append(
-                self.event(CREDIT_NOTE_ISSUED, now, receivable=receivable, advance=advance)
+                self.event(CREDIT_NOTE_ISSUED, now, receivable=-relieved, advance=advance)
             )
         elif self.kind is DocumentKind.DELIVERY:
             self.events.append(self.event(DELIVERY_POSTED, now))
@@ -1030,9 +1034,16 @@ def credit_note_entry_lines(
     *,
     applied: Decimal,
     applied_base: Decimal,
+    relieved: Decimal | None = None,
 ) -> list[LineInput]:
     """Dr returns / Dr tax (base) / Cr receivable for what the invoice still owed (`applied`)
-    and Cr advances for the rest (the customer's credit, refundable)."""
+    and Cr advances for the rest (the customer's credit, refundable).
+
+    Returns and tax go back at the invoice's rate (`applied_base`: the applied part's value at
+    it); the receivable leaves at what the books carry for that part (`relieved`: with the
+    invoice's revaluations in force, `domain.accounting.carrying`), so nothing stays in AR.
+    The difference is realized FX, booked as a payment's is."""
+    relieved = applied_base if relieved is None else relieved
     debits = _group(
         [(accounts[AccountRole.RETURNS], line.net_amount) for line in note.lines]
         + [
@@ -1053,11 +1064,9 @@ def credit_note_entry_lines(
         if foreign
         else [LineInput(account_id=a, debit=v) for a, v in debits.items() if v != 0]
     )
-    lines += settlement_credit(
-        accounts[AccountRole.RECEIVABLE], applied, applied_base, note, foreign
-    )
+    lines += settlement_credit(accounts[AccountRole.RECEIVABLE], applied, relieved, note, foreign)
     lines += settlement_credit(accounts[AccountRole.ADVANCES], excess, excess_base, note, foreign)
-    return lines
+    return lines + fx_line(accounts, applied_base - relieved)
 
 
 def side_line(

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.accounting.test_currency import revalue, set_rate
 from tests.conftest import GraphQLClient, TenantHandle, eventually
-from tests.purchasing.api import Purchasing
-from tests.sales.api import Sales
+from tests.purchasing.api import CREDIT, Purchasing
+from tests.sales.api import CREATE_CREDIT_NOTE, Sales
 
 ZERO = Decimal(0)
 FX_ACCOUNTS = ("4920", "6800")  # unrealized and realized gains (Cr) and losses (Dr)
@@ -57,6 +57,24 @@ class Company:
     async def pay(self, supplier: str, bill: str, amount: str, day: str) -> None:
         paid = await self.purchasing.pay(supplier, amount, [(bill, amount)], date=day)
         assert paid["errors"] == [], paid
+
+    async def credit_note(
+        self, invoice: str, day: str, quantity: str = "1", unit_price: str | None = None
+    ) -> dict[str, Any]:
+        """createCreditNote on the invoice's one line (`unit_price`: a lower credited price)."""
+        line: dict[str, Any] = {"lineNumber": 1, "quantity": quantity}
+        if unit_price is not None:
+            line["unitPrice"] = unit_price
+        values = {"invoiceId": invoice, "issueDate": day, "lines": [line], "returnStock": False}
+        return await self.sales.call(CREATE_CREDIT_NOTE, "createCreditNote", {"input": values})
+
+    async def supplier_credit(
+        self, bill: dict[str, Any], day: str, quantity: str = "1"
+    ) -> dict[str, Any]:
+        """issueSupplierCredit on the bill's one line."""
+        line = {"billLineId": bill["lines"][0]["id"], "quantity": quantity}
+        values = {"billId": bill["id"], "creditDate": day, "lines": [line]}
+        return await self.purchasing.call(CREDIT, "issueSupplierCredit", {"input": values})
 
     async def revalue(self, as_of: str, auto_reverse: bool = False) -> None:
         done = await revalue(self.books, as_of, autoReverse=auto_reverse)
@@ -145,6 +163,66 @@ async def test_auto_reversed_revaluation_still_settles_exactly(
     settled = await co.balances()
     assert settled.get("1200", ZERO) == 0
     assert fx_net(settled) == Decimal("100")
+
+
+async def test_full_credit_note_after_a_revaluation_clears_ar_at_its_carrying_amount(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, celery_worker: Any
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.40")
+    customer = await co.sales.customer("US1", currencyCode="USD")
+    invoice = await co.invoice(customer["id"], "2000", "2026-05-05")
+    await co.rate("2026-05-31", "4.50")
+    await co.revalue("2026-05-31")  # AR 8,800 -> 9,000: unrealized gain 200
+    await co.rate("2026-06-10", "4.45")
+
+    # Dated before the revaluation, the credit would relieve what it restated: refused.
+    early = await co.credit_note(invoice["id"], "2026-05-20")
+    assert [(e["code"], e["field"]) for e in early["errors"]] == [("INVALID_STATE", "issueDate")]
+
+    note = await co.credit_note(invoice["id"], "2026-06-10")
+    assert note["errors"] == [], note
+    books = await co.balances()
+    assert books.get("1200", ZERO) == Decimal("0.00")
+    # Revenue goes back at the invoice's rate; the receivable leaves at 9,000, so the
+    # revaluation's gain of 200 is realized back as a loss: the sale is undone, FX nets to 0.
+    assert books["4120"] == Decimal("8800")
+    assert books["6800"] == Decimal("200")
+    assert fx_net(books) == 0
+    assert books.get("2300", ZERO) == 0  # nothing went to the customer's advances
+
+    async def sub_ledger_agrees() -> bool:
+        return (await _sub_ledgers(engine, tenant.schema, co.books.company_id))[0] == 0
+
+    assert await eventually(sub_ledger_agrees, timeout=30), await _sub_ledgers(
+        engine, tenant.schema, co.books.company_id
+    )
+
+
+async def test_full_supplier_credit_after_a_revaluation_clears_ap_at_its_carrying_amount(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.40")
+    supplier = await co.purchasing.supplier("USSUP", currencyCode="USD")
+    bill = await co.bill(supplier["id"], "1000", "2026-05-05")
+    await co.rate("2026-05-31", "4.50")
+    await co.revalue("2026-05-31")  # AP 4,400 -> 4,500: unrealized loss 100
+    await co.rate("2026-06-10", "4.45")
+
+    early = await co.supplier_credit(bill, "2026-05-20")
+    assert [(e["code"], e["field"]) for e in early["errors"]] == [("INVALID_STATE", "creditDate")]
+
+    credit = await co.supplier_credit(bill, "2026-06-10")
+    assert credit["errors"] == [], credit
+    books = await co.balances()
+    assert books.get("2100", ZERO) == Decimal("0.00")
+    # The expense goes back at the bill's rate; AP leaves at 4,500: a realized gain of 100
+    # against the revaluation's loss of 100.
+    assert books.get("6700", ZERO) == 0
+    assert books["4920"] == Decimal("-100")
+    assert fx_net(books) == 0
+    assert (await _sub_ledgers(engine, tenant.schema, co.books.company_id))[1] == 0
 
 
 @pytest.fixture(scope="module")
