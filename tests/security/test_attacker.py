@@ -1592,6 +1592,50 @@ async def test_invitations_and_grants_hand_on_nothing_the_granter_lacks_where_th
     assert await changes(engine, before, after, w.handle.id) == []
 
 
+async def test_editing_a_role_hands_its_holders_nothing_the_editor_lacks_where_they_lack_it(
+    http: httpx.AsyncClient, engine: AsyncEngine, make_tenant: Any
+) -> None:
+    """updateRole under the same rule: an editor who posts journals but enters J1 only cannot
+    add journal:post to a role whose holders reach J2 — tenant-wide, as a J2 company role, or
+    through a role inheriting it — nor make it inherit a poster role. Nothing changes."""
+    w = await small_world(http, make_tenant, "J", ["J1", "J2"])
+    j1, j2, owner = w.companies["J1"]["id"], w.companies["J2"]["id"], w.handle.token
+    posting = [{"resource": "journal", "action": a} for a in ("create", "post")]
+    editing = [{"resource": "role", "action": a} for a in ("read", "update")]
+    helping = [
+        {"resource": "journal", "action": "create"},
+        {"resource": "profile", "action": "read"},
+    ]
+
+    async def role(name: str, perms: Sequence[Any], inherits: Sequence[object] = ()) -> str:
+        made = (await data(http, *new_role(name, perms, inherits), token=owner))["createRole"]
+        return str(made["role"]["id"])
+
+    editor_role, poster = await role("Editor", [*editing, *posting]), await role("Poster", posting)
+    helper = await role("Helper", helping)
+    deputy = await role("Deputy", (), inherits=[helper])
+    editor_user = await invite(http, w, roles=[editor_role], access=[{"companyId": j1}],
+                               accept=True)  # fmt: skip
+    roamer = await invite(http, w, roles=[helper], access=[{"companyId": j2}], accept=True)
+    await invite(http, w, roles=[], access=[{"companyId": j2, "roleIds": [deputy]}], accept=True)
+    access_before = (await data(http, MY_ACCESS, token=roamer.token))["myAccess"]
+    before = await snapshot(engine, w.handle.schema, w.handle.id)
+
+    attempt = Attempts(http)
+    editor = ("editor: posts journals, enters J1 only", editor_user.token)
+    await attempt(editor, "updateRole(helper held in J2, +journal:post)",
+                  change_role(helper, 1, permissions=posting))  # fmt: skip
+    await attempt(editor, "updateRole(helper held in J2, inherits poster)",
+                  change_role(helper, 1, inherits=[poster]))  # fmt: skip
+    await attempt(editor, "updateRole(deputy held in J2, +journal:post)",
+                  change_role(deputy, 1, permissions=posting))  # fmt: skip
+    assert attempt.failures == [], "\n".join(attempt.failures)
+
+    assert (await data(http, MY_ACCESS, token=roamer.token))["myAccess"] == access_before
+    after = await snapshot(engine, w.handle.schema, w.handle.id)
+    assert await changes(engine, before, after, w.handle.id) == []
+
+
 # --- token swapping ----------------------------------------------------------------------------
 
 SWAP_QUERY = """
