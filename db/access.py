@@ -222,6 +222,14 @@ class SqlAccessRepository:
         rows = (await self._conn.execute(select(roles))).mappings().all()
         return RoleGraph(role_from_row(r) for r in rows)
 
+    async def lock_access_rules(self, *, to_reshape: bool) -> None:
+        """Until commit: reshaping a role (exclusive) and granting (shared) exclude each other,
+        so an edit judged against the role's current holders never interleaves with a grant
+        judged against the role's old shape. The owner role's row stands for the tenant's
+        access rules: every tenant has it, and it lives in the tenant's own schema."""
+        query = select(roles.c.id).where(roles.c.id == OWNER.id)
+        await self._conn.execute(query.with_for_update(read=not to_reshape))
+
     async def role_for_update(self, role_id: uuid.UUID) -> Role | None:
         row = (
             (await self._conn.execute(select(roles).where(roles.c.id == role_id).with_for_update()))

@@ -108,6 +108,7 @@ async def update_role(
     if cmd.permissions is not None:
         validate_permissions(cmd.permissions, "permissions")
     async with uow:
+        await uow.access.lock_access_rules(to_reshape=True)  # the holders stay who they are
         current = await uow.access.role_for_update(cmd.role_id)
         if current is None:
             raise NotFound("Role")
@@ -169,6 +170,7 @@ async def assign_role(
     grants.check("role", "assign")
     _not_self(origin, cmd.user_id)
     async with uow:
+        await uow.access.lock_access_rules(to_reshape=False)  # roles keep their shape
         user = await uow.users.get(cmd.user_id)
         if user is None:
             raise NotFound("User", "userId")
@@ -200,6 +202,7 @@ async def grant_company_access(
     if not grants.can_enter(access.company_id):  # a company the granter cannot see is none
         raise NotFound("Company", "companyId")
     async with uow:
+        await uow.access.lock_access_rules(to_reshape=False)  # roles keep their shape
         if await uow.users.get(cmd.user_id) is None:
             raise NotFound("User", "userId")
         if not await uow.users.company_exists(access.company_id):
@@ -235,6 +238,7 @@ async def invite_user(
     token = secrets.token_urlsafe(32)
     user_id = uuid.uuid4()
     async with uow:
+        await uow.access.lock_access_rules(to_reshape=False)  # roles keep their shape
         if await uow.users.email_taken(email):
             raise DomainError.single(ErrorCode.DUPLICATE, f"{email} is already a user.", "email")
         if limits is not None:

@@ -3,6 +3,7 @@ grantCompanyAccess) hands on only what the granter holds, where the granter hold
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -260,3 +261,42 @@ async def test_editing_a_role_gives_its_holders_nothing_where_the_editor_lacks_i
     accepted = (await gql.data(UPDATE_ROLE, role_edit(local, **with_post), editor))["updateRole"]
     assert accepted["errors"] == [] and accepted["role"]["version"] == 2
     assert await post_sale(gql, one, local_holder) == []
+
+
+async def test_a_role_edit_and_a_grant_racing_do_not_add_up_to_what_neither_may_give(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    """A gatekeeper may let a role's holder into company 2 (the role carries nothing more than
+    the gatekeeper holds there), and the editor may add journal:post to the role (its holder
+    enters no company yet); both at once must not leave the holder posting in company 2:
+    whichever commits second is judged with what the first did."""
+    one, two = await Books.open(gql, tenant, year_start=None), await Books.open(gql, tenant)
+    editor_role = await custom_role(gql, tenant, "Role editor", EDITOR)
+    _, editor = await member(
+        gql, tenant, roles=(editor_role,), companies=[access(one.company_id, VIEWER.id)]
+    )
+    creator = await custom_role(gql, tenant, "Creator", HELPER)
+    assigner = await custom_role(gql, tenant, "Assigner", CLERK[3:])
+    _, gatekeeper = await member(
+        gql, tenant, roles=(assigner,), companies=[access(two.company_id, VIEWER.id, creator)]
+    )
+    pairs = []
+    for n in range(4):
+        role = await custom_role(gql, tenant, f"Helper {n}", HELPER)
+        holder, _ = await member(gql, tenant, roles=(role,))
+        pairs.append((role, holder))
+
+    async def let_in(holder: str) -> list:
+        return await codes(gql, GRANT, {"input": {"userId": holder, "companyId": two.company_id}},
+                           gatekeeper)  # fmt: skip
+
+    async def add_posting(role: str) -> list:
+        return await codes(gql, UPDATE_ROLE, role_edit(role, permissions=POSTER), editor)
+
+    outcomes = await asyncio.gather(
+        *(call for role, holder in pairs for call in (let_in(holder), add_posting(role)))
+    )
+    both = [
+        pairs[i // 2] for i in range(0, len(outcomes), 2) if outcomes[i] == outcomes[i + 1] == []
+    ]
+    assert both == [], outcomes
