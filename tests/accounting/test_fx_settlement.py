@@ -252,8 +252,38 @@ rates = st.decimals(min_value=Decimal("3.5"), max_value=Decimal("5.5"), places=4
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2)
 
 
+SETTLING = "2026-07-10"
+
+
+async def _settle_invoice(
+    co: Company, customer: str, invoice: str, amount: Decimal, by_credit: bool
+) -> Decimal:
+    """Settle `amount` of the invoice by a receipt or by a credit note (its one line at that
+    price); the credit note's base value at the invoice's rate, else 0."""
+    if not by_credit:
+        await co.receive(customer, invoice, str(amount), SETTLING)
+        return ZERO
+    note = await co.credit_note(invoice, SETTLING, unit_price=str(amount))
+    assert note["errors"] == [], note
+    return Decimal(note["invoice"]["baseTotal"])
+
+
+async def _settle_bill(
+    co: Company, supplier: str, bill: dict[str, Any], amount: Decimal, share: Decimal, by: bool
+) -> Decimal:
+    """Settle `amount` (`share` of the bill's one line) by a payment or a supplier credit; the
+    credit's base value at the bill's rate, else 0."""
+    if not by:
+        await co.pay(supplier, bill["id"], str(amount), SETTLING)
+        return ZERO
+    credit = await co.supplier_credit(bill, SETTLING, quantity=str(share))
+    assert credit["errors"] == [], credit
+    assert Decimal(credit["credit"]["total"]) == amount
+    return co_base(amount, Decimal(bill["exchangeRate"]))
+
+
 @settings(
-    max_examples=8,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -264,6 +294,7 @@ amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), plac
     revalued_at=st.lists(rates, max_size=2),
     paid_at=rates,
     part=st.sampled_from([None, Decimal("0.37"), Decimal("0.5")]),
+    credit=st.sampled_from([None, "first", "rest"]),
 )
 async def test_every_item_settled_leaves_ar_ap_and_sub_ledgers_at_zero(
     gql: GraphQLClient,
@@ -276,7 +307,10 @@ async def test_every_item_settled_leaves_ar_ap_and_sub_ledgers_at_zero(
     revalued_at: list[Decimal],
     paid_at: Decimal,
     part: Decimal | None,
+    credit: str | None,
 ) -> None:
+    """`credit`: which settlement of each item is a credit note / supplier credit instead of
+    a payment: the first (partial, or the only one), the rest, or none."""
     co = await Company.open(gql, fx_tenant)
     await co.rate("2026-05-01", str(booked_at))
     customer = await co.sales.customer("US1", currencyCode="USD")
@@ -288,26 +322,42 @@ async def test_every_item_settled_leaves_ar_ap_and_sub_ledgers_at_zero(
         done = await revalue(co.books, day, autoReverse=False)
         # Small amounts may round to no change at all: "Nothing to revalue".
         assert done["errors"] == [] or done["errors"][0]["message"].startswith("Nothing"), done
-    await co.rate("2026-07-10", str(paid_at))
-    left_in, left_out = invoiced, billed
+    await co.rate(SETTLING, str(paid_at))
+    left_in, left_out, share_left = invoiced, billed, Decimal(1)
+    returned = credited_back = ZERO  # base value of the credits, at the documents' rates
     if part is not None:  # a partial settlement first
         first_in = max((invoiced * part).quantize(Decimal("0.01")), Decimal("0.01"))
-        first_out = max((billed * part).quantize(Decimal("0.01")), Decimal("0.01"))
+        # A supplier credit takes a share of the bill's line: exactly billed x part.
+        first_out = (
+            billed * part
+            if credit
+            else max((billed * part).quantize(Decimal("0.01")), Decimal("0.01"))
+        )
         if first_in < invoiced:
-            await co.receive(customer["id"], invoice["id"], str(first_in), "2026-07-10")
+            by = credit == "first"
+            returned += await _settle_invoice(co, customer["id"], invoice["id"], first_in, by)
             left_in -= first_in
         if first_out < billed:
-            await co.pay(supplier["id"], bill["id"], str(first_out), "2026-07-10")
+            by = credit == "first"
+            credited_back += await _settle_bill(co, supplier["id"], bill, first_out, part, by)
             left_out -= first_out
-    await co.receive(customer["id"], invoice["id"], str(left_in), "2026-07-10")
-    await co.pay(supplier["id"], bill["id"], str(left_out), "2026-07-10")
+            share_left -= part
+    by = credit == "rest" or (credit == "first" and left_in == invoiced)
+    returned += await _settle_invoice(co, customer["id"], invoice["id"], left_in, by)
+    by = credit == "rest" or (credit == "first" and left_out == billed)
+    credited_back += await _settle_bill(co, supplier["id"], bill, left_out, share_left, by)
 
     settled = await co.balances()
     assert settled.get("1200", ZERO) == 0
     assert settled.get("2100", ZERO) == 0
-    # All FX together is what the bank saw against the original bookings.
-    booked = co_base(invoiced, booked_at) - co_base(billed, booked_at)
-    assert fx_net(settled) == settled["1110"] - booked
+    # Credits take revenue and expense back at the documents' own rate ...
+    assert settled.get("4120", ZERO) == returned
+    assert settled.get("6700", ZERO) == co_base(billed, booked_at) - credited_back
+    # ... so all FX together is what the bank saw against what stays booked.
+    booked = (co_base(invoiced, booked_at) - returned) - (
+        co_base(billed, booked_at) - credited_back
+    )
+    assert fx_net(settled) == settled.get("1110", ZERO) - booked
 
     async def sub_ledgers_agree() -> bool:
         return await _sub_ledgers(engine, fx_tenant.schema, co.books.company_id) == (ZERO, ZERO)
