@@ -189,7 +189,7 @@ async def test_full_credit_note_after_a_revaluation_clears_ar_at_its_carrying_am
     assert books["4120"] == Decimal("8800")
     assert books["6800"] == Decimal("200")
     assert fx_net(books) == 0
-    assert books.get("2300", ZERO) == 0  # nothing went to the customer's advances
+    assert books.get("2130", ZERO) == 0  # nothing went to the customer's advances
 
     async def sub_ledger_agrees() -> bool:
         return (await _sub_ledgers(engine, tenant.schema, co.books.company_id))[0] == 0
@@ -197,6 +197,43 @@ async def test_full_credit_note_after_a_revaluation_clears_ar_at_its_carrying_am
     assert await eventually(sub_ledger_agrees, timeout=30), await _sub_ledgers(
         engine, tenant.schema, co.books.company_id
     )
+
+
+async def test_credit_note_beyond_what_is_due_after_a_revaluation_keeps_the_rest_as_advance(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, celery_worker: Any
+) -> None:
+    co = await Company.open(gql, tenant)
+    await co.rate("2026-05-01", "4.40")
+    customer = await co.sales.customer("US1", currencyCode="USD")
+    invoice = await co.invoice(customer["id"], "2000", "2026-05-05")
+    await co.rate("2026-05-31", "4.50")
+    await co.revalue("2026-05-31")
+    await co.rate("2026-06-10", "4.45")
+    await co.receive(customer["id"], invoice["id"], "1500", "2026-06-10")  # relieves 6,750
+    note = await co.credit_note(invoice["id"], "2026-06-12")
+    assert note["errors"] == [], note
+    books = await co.balances()
+    # The 500 still due leaves AR at its carrying 2,250 (worth 2,200 at the invoice's rate: a
+    # loss of 50); the other 1,500 is the customer's advance at the invoice's rate.
+    assert books.get("1200", ZERO) == 0
+    assert books["2130"] == Decimal("-6600")
+    # 75 lost on the receipt (6,675 received for 6,750 carried), 50 on the credit note.
+    assert books["6800"] == Decimal("125")
+
+    async def sub_ledger_agrees() -> bool:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT coalesce(sum(receivable), 0), coalesce(sum(advance), 0)"
+                        f' FROM "{tenant.schema}".customer_balances WHERE company_id = :c'
+                    ),
+                    {"c": co.books.company_id},
+                )
+            ).one()
+        return (Decimal(row[0]), Decimal(row[1])) == (ZERO, Decimal("6600"))
+
+    assert await eventually(sub_ledger_agrees, timeout=30)
 
 
 async def test_full_supplier_credit_after_a_revaluation_clears_ap_at_its_carrying_amount(
