@@ -91,7 +91,10 @@ async def test_healthz_and_readyz(http: httpx.AsyncClient) -> None:
     assert health.status_code == 200 and health.json()["status"] == "ok"
     ready = await http.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "postgres": "ok", "redis": "ok"}
+    body = ready.json()
+    # This app does not require a worker: one of the suite's may or may not be beating now.
+    assert body.pop("worker") in ("ok", "none (not required)"), body
+    assert body == {"status": "ready", "postgres": "ok", "redis": "ok"}
 
 
 async def test_unknown_path_is_404(http: httpx.AsyncClient) -> None:
