@@ -16,11 +16,18 @@ the carrying amount, while the unrealized FX the revaluation booked stays where 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import TYPE_CHECKING
 
 from domain.accounting.conversion import to_base
 from domain.shared.currency import minor_unit
+from domain.shared.errors import DomainError, ErrorCode, FieldError
+
+if TYPE_CHECKING:  # the port module names this one's types
+    from domain.accounting.ports import RateRepository
 
 ZERO = Decimal(0)
 RECEIVABLE = "receivable"
@@ -88,3 +95,29 @@ def relieved_base(
         part = carrying * amount / amount_due
     return part.quantize(minor_unit(base_currency), rounding=ROUND_HALF_UP)
 
+
+async def shares_in_force(
+    rates: RateRepository,
+    names: Mapping[uuid.UUID, str],
+    settling: Collection[uuid.UUID],
+    day: date,
+    field: str,
+) -> dict[uuid.UUID, Decimal]:
+    """The revaluation shares each item being settled carries on `day` (`names`: the items a
+    command knows, as its user calls them). A settlement dated before a revaluation that stays
+    and restated the item is refused: that revaluation would then restate what it relieved."""
+    settling = [i for i in settling if i in names]  # unknown items: refused by the command
+    later = await rates.revalued_after(settling, day)
+    if later:
+        raise DomainError(
+            [
+                FieldError(
+                    ErrorCode.INVALID_STATE,
+                    f"{names[i]} was revalued as of {later[i].isoformat()}: settle it on or "
+                    "after that date, or reverse that revaluation first.",
+                    field,
+                )
+                for i in sorted(later, key=str)
+            ]
+        )
+    return await rates.revalued_on(settling, day)

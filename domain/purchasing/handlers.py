@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from domain.accounting.carrying import shares_in_force
 from domain.accounting.handlers import company_currency
 from domain.accounting.model import base_amount
 from domain.accounting.posting import post_entry_within
@@ -67,7 +68,7 @@ from domain.purchasing.posting import (
     payment_entry,
 )
 from domain.shared.clock import utcnow
-from domain.shared.errors import DomainError, ErrorCode, FieldError, NotFound, ValidationErrors
+from domain.shared.errors import DomainError, ErrorCode, NotFound, ValidationErrors
 from domain.shared.events import EventOrigin
 
 ONE = Decimal(1)
@@ -118,24 +119,9 @@ async def _carried_revaluations(
     day: date,
     field: str,
 ) -> dict[uuid.UUID, Decimal]:
-    """The revaluation shares each settled bill carries on `day`. A settlement dated before a
-    revaluation that stays and restated the bill is refused: that revaluation would then
-    restate what the settlement relieved."""
-    settling = [i for i in settling if i in bills]  # unknown bills: refused by the payment
-    later = await uow.rates.revalued_after(settling, day)
-    if later:
-        raise DomainError(
-            [
-                FieldError(
-                    ErrorCode.INVALID_STATE,
-                    f"Bill {bills[i].number} was revalued as of {later[i].isoformat()}: settle "
-                    "it on or after that date, or reverse that revaluation first.",
-                    field,
-                )
-                for i in sorted(later, key=str)
-            ]
-        )
-    return await uow.rates.revalued_on(settling, day)
+    """The revaluation shares of the bills settled on `day` (see `shares_in_force`)."""
+    names = {i: f"Bill {b.number}" for i, b in bills.items()}
+    return await shares_in_force(uow.rates, names, settling, day, field)
 
 
 async def resolve_accounts(uow: PurchasingUnitOfWork, company_id: uuid.UUID) -> PurchasingAccounts:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
+from domain.accounting.carrying import shares_in_force
 from domain.accounting.handlers import company_currency
 from domain.accounting.model import AccountType, LineInput, base_amount
 from domain.accounting.posting import post_entry_within
@@ -1320,23 +1321,9 @@ async def _carried_revaluations(
     day: date,
     field: str,
 ) -> dict[uuid.UUID, Decimal]:
-    """The revaluation shares each settled invoice carries on `day`. A settlement dated before
-    a revaluation that stays and restated the invoice is refused: that revaluation would then
-    restate what the settlement relieved."""
-    later = await uow.rates.revalued_after(settling, day)
-    if later:
-        raise DomainError(
-            [
-                FieldError(
-                    ErrorCode.INVALID_STATE,
-                    f"{documents[i].number} was revalued as of {later[i].isoformat()}: settle "
-                    "it on or after that date, or reverse that revaluation first.",
-                    field,
-                )
-                for i in sorted(later, key=str)
-            ]
-        )
-    return await uow.rates.revalued_on(settling, day)
+    """The revaluation shares of the invoices settled on `day` (see `shares_in_force`)."""
+    names = {i: d.number or "The document" for i, d in documents.items()}
+    return await shares_in_force(uow.rates, names, settling, day, field)
 
 
 async def receive_payment(
