@@ -15,10 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.crypto import SUPPLIER_TAX_ID, FieldCipher, normalise, tenant_schema
+from db.readmodels.carrying import revalued_on
+from db.tables.accounting import chart_of_accounts, journal_lines
 from db.tables.purchasing import (
     bill_lines,
     bills,
@@ -26,6 +28,7 @@ from db.tables.purchasing import (
     goods_receipts,
     purchase_order_lines,
     purchase_orders,
+    purchasing_settings,
     supplier_balances,
     supplier_credits,
     supplier_payment_allocations,
@@ -319,20 +322,54 @@ async def allocations_by_payment(
 
 async def open_bills_as_of(engine: AsyncEngine, company_id: uuid.UUID, as_of: date) -> list[Row]:
     """Every bill posted by `as_of` with what was still owed on it that day (payments and
-    credits dated later do not count), joined to its supplier; fully settled ones left out."""
-    a, p = supplier_payment_allocations.c, supplier_payments.c
+    credits dated later do not count), joined to its supplier; fully settled ones left out.
+    `outstanding` is in the bill's currency; `base_outstanding` is what the books carried for it
+    that day (base total, less what the payments and credits dated by then relieved, plus its
+    revaluation shares in force then: `db.readmodels.carrying`), so the aging's base total is
+    the payable control account's balance on that day."""
+    a, p, c = supplier_payment_allocations.c, supplier_payments.c, supplier_credits.c
+    settled = supplier_payment_allocations.join(supplier_payments, p.id == a.payment_id)
     paid = (
         select(func.coalesce(func.sum(a.amount), 0))
-        .select_from(supplier_payment_allocations.join(supplier_payments, p.id == a.payment_id))
+        .select_from(settled)
+        .where(a.bill_id == bills.c.id, p.payment_date <= as_of)
+        .scalar_subquery()
+    )
+    base_paid = (
+        select(func.coalesce(func.sum(a.base_cleared), 0))
+        .select_from(settled)
         .where(a.bill_id == bills.c.id, p.payment_date <= as_of)
         .scalar_subquery()
     )
     credited = (
-        select(func.coalesce(func.sum(supplier_credits.c.total), 0))
-        .where(supplier_credits.c.bill_id == bills.c.id, supplier_credits.c.credit_date <= as_of)
+        select(func.coalesce(func.sum(c.total), 0))
+        .where(c.bill_id == bills.c.id, c.credit_date <= as_of)
+        .scalar_subquery()
+    )
+    # A credit does not keep the AP it relieved (the bill's carrying amount for the credited
+    # part); its journal entry does, on the payable account.
+    base_credited = (
+        select(func.coalesce(func.sum(journal_lines.c.base_debit - journal_lines.c.base_credit), 0))
+        .select_from(
+            supplier_credits.join(
+                journal_lines,
+                and_(
+                    journal_lines.c.transaction_id == c.journal_entry_id,
+                    journal_lines.c.transaction_date == c.credit_date,  # partition pruning
+                ),
+            )
+        )
+        .where(
+            c.bill_id == bills.c.id,
+            c.credit_date <= as_of,
+            journal_lines.c.account_id == _payable_account(company_id),
+        )
         .scalar_subquery()
     )
     owed = (bills.c.total - paid - credited).label("outstanding")
+    base_owed = (
+        bills.c.base_total - base_paid - base_credited + revalued_on(bills.c.id, as_of)
+    ).label("base_outstanding")
     inner = (
         select(
             bills.c.id,
@@ -343,6 +380,7 @@ async def open_bills_as_of(engine: AsyncEngine, company_id: uuid.UUID, as_of: da
             bills.c.currency_code,
             bills.c.exchange_rate,
             owed,
+            base_owed,
             suppliers.c.code.label("supplier_code"),
             suppliers.c.name.label("supplier_name"),
         )
@@ -356,6 +394,23 @@ async def open_bills_as_of(engine: AsyncEngine, company_id: uuid.UUID, as_of: da
     )
     query = select(inner).where(inner.c.outstanding > 0).order_by(inner.c.supplier_code)
     return await _all(engine, query)
+
+
+def _payable_account(company_id: uuid.UUID) -> Any:
+    """The company's trade payables account as purchasing books to it: the configured one, else
+    2100 (`domain.purchasing.handlers.resolve_accounts`)."""
+    coa = chart_of_accounts.c
+    configured = (
+        select(purchasing_settings.c.payable_account_id)
+        .where(purchasing_settings.c.company_id == company_id)
+        .scalar_subquery()
+    )
+    by_code = (
+        select(coa.id)
+        .where(coa.company_id == company_id, coa.account_code == "2100")
+        .scalar_subquery()
+    )
+    return func.coalesce(configured, by_code)
 
 
 async def statement_lines(engine: AsyncEngine, supplier_id: uuid.UUID, date_to: date) -> list[Row]:

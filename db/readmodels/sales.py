@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import aliased
 
 from db.crypto import CUSTOMER_TAX_ID, FieldCipher, normalise, tenant_schema
+from db.readmodels.carrying import revalued_on
 from db.repositories.sales import (
     CUSTOMER_COLUMNS,
     SqlSalesDocumentRepository,
@@ -326,8 +327,10 @@ async def ar_aging(
     customer_ids: Collection[uuid.UUID] | None = None,
 ) -> list[AgingRow]:
     """Receivables open at `as_of` per customer and bucket of days past due at `as_of`, in base
-    currency: invoices and debit notes issued by then, less the payments allocated to them and
-    the credit notes issued against them by then (so an aging of a past date is that date's)."""
+    currency: invoices and debit notes issued by then, less what the payments allocated to them
+    and the credit notes issued against them by then relieved, plus their revaluation shares in
+    force then (so an aging of a past date is that date's, and its total is the receivable
+    control account's balance on it: `db.readmodels.carrying`)."""
     notes = aliased(sales_documents)
     paid = (
         select(func.coalesce(func.sum(_a.base_amount), 0))
@@ -347,7 +350,7 @@ async def ar_aging(
         select(
             _d.customer_id,
             (literal(as_of) - _d.due_date).label("late"),
-            (_d.base_total - paid - credited).label("open"),
+            (_d.base_total - paid - credited + revalued_on(_d.id, as_of)).label("open"),
         )
         .where(
             _d.company_id == company_id,

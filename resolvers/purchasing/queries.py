@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 import strawberry
 
 from db.readmodels import purchasing as reads
-from domain.accounting.model import base_amount
 from domain.shared.aging import AgingBucket, bucket
 from resolvers.company.scope import argument_id, enterable_company
 from resolvers.errors import bad_input
@@ -348,7 +347,7 @@ class PurchasingQueries:
         totals: dict[AgingBucket, Decimal] = {}
         for r in rows:
             where = bucket(r["due_date"], day)
-            base = base_amount(r["outstanding"], r["exchange_rate"], company_row["currency_code"])
+            base = r["base_outstanding"]  # what the books carry: revaluations in force included
             s = per_supplier.setdefault(
                 r["supplier_id"],
                 {"row": r, "own": {}, "base": {}},

@@ -801,7 +801,8 @@ class SupplierAging:
     currency_code: str
     buckets: AgingBuckets = strawberry.field(description="In the supplier's currency.")
     base_buckets: AgingBuckets = strawberry.field(
-        description="In base currency at each bill's rate."
+        description="In base currency: what the books carry for each bill (at its rate, "
+        "plus the revaluations in force on the as-of date)."
     )
 
 
