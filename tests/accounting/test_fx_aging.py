@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.accounting.test_fx_settlement import Company
+from tests.accounting.test_fx_settlement import Company, agings_and_control
 from tests.conftest import GraphQLClient, TenantHandle
 from tests.purchasing.api import AGING as AP_AGING
 from tests.sales.api import AGING as AR_AGING
@@ -25,14 +25,6 @@ async def ar_aging(co: Company, as_of: str) -> dict[str, Any]:
 async def ap_aging(co: Company, as_of: str) -> dict[str, Any]:
     variables = {"company": co.books.company_id, "asOf": as_of}
     return await co.purchasing.call(AP_AGING, "apAging", variables)
-
-
-async def agings_and_control(co: Company, as_of: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    """(AR aging base total, 1200 balance, AP aging base total, 2100 credit balance) at `as_of`."""
-    ledger = {code: Decimal(v) for code, v in (await co.sales.balances(as_of)).items()}
-    receivable = Decimal((await ar_aging(co, as_of))["totals"]["total"])
-    payable = Decimal((await ap_aging(co, as_of))["totals"]["total"])
-    return receivable, ledger.get("1200", ZERO), payable, -ledger.get("2100", ZERO)
 
 
 async def revalued_books(gql: GraphQLClient, tenant: TenantHandle) -> tuple[Company, Any, Any]:

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.accounting.test_currency import revalue, set_rate
 from tests.conftest import GraphQLClient, TenantHandle, eventually
+from tests.purchasing.api import AGING as AP_AGING
 from tests.purchasing.api import CREDIT, Purchasing
+from tests.sales.api import AGING as AR_AGING
 from tests.sales.api import CREATE_CREDIT_NOTE, Sales
 
 ZERO = Decimal(0)
@@ -82,6 +84,21 @@ class Company:
 
     async def balances(self) -> dict[str, Decimal]:
         return {code: Decimal(v) for code, v in (await self.sales.balances()).items()}
+
+
+async def agings_and_control(co: Company, as_of: str) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(arAging base total, 1200 balance, apAging base total, 2100 credit balance) at `as_of`:
+    the agings' base totals are the control accounts' balances."""
+    company = {"company": co.books.company_id, "asOf": as_of}
+    ledger = {code: Decimal(v) for code, v in (await co.sales.balances(as_of)).items()}
+    receivable = (await co.sales.call(AR_AGING, "arAging", company))["totals"]["total"]
+    payable = (await co.purchasing.call(AP_AGING, "apAging", company))["totals"]["total"]
+    return (
+        Decimal(receivable),
+        ledger.get("1200", ZERO),
+        Decimal(payable),
+        -ledger.get("2100", ZERO),
+    )
 
 
 def fx_net(balances: dict[str, Decimal]) -> Decimal:
@@ -395,6 +412,11 @@ async def test_every_item_settled_leaves_ar_ap_and_sub_ledgers_at_zero(
         co_base(billed, booked_at) - credited_back
     )
     assert fx_net(settled) == settled.get("1110", ZERO) - booked
+
+    # The agings on each date (revalued once, twice, settled) are the control accounts then.
+    for day in ("2026-05-31", "2026-06-30", SETTLING):
+        ar, receivable, ap, payable = await agings_and_control(co, day)
+        assert (ar, ap) == (receivable, payable), day
 
     async def sub_ledgers_agree() -> bool:
         return await _sub_ledgers(engine, fx_tenant.schema, co.books.company_id) == (ZERO, ZERO)
