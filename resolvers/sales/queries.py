@@ -483,7 +483,8 @@ class SalesQueries:
             "Accounts receivable aging at `asOf` (default: today in the tenant's timezone): "
             "invoices and debit notes open at that date (less payments and credit notes up "
             "to it) per customer by days past due — current, 1-30, 31-60, 61-90, over 90 — "
-            "in base currency.",
+            "in base currency, at what the books carry for each document (revaluations in "
+            "force at that date included), so the total is the receivable account's balance.",
         )
     )
     async def ar_aging(
