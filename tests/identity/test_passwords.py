@@ -7,17 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import LOGIN, GraphQLClient, TenantHandle
-
-INVITE = """
-mutation($input: InviteUserInput!) {
-  inviteUser(input: $input) { userId invitationToken errors { code message field } }
-}"""
-ACCEPT = """
-mutation($tenant: String!, $email: String!, $token: String!, $password: String!) {
-  acceptInvitation(tenant: $tenant, email: $email, invitationToken: $token, password: $password) {
-    accessToken errors { code message field }
-  }
-}"""
+from tests.identity.test_access import ACCEPT, INVITE
 
 
 @pytest.mark.parametrize(
