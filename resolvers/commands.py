@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
-
-from domain.shared.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
 
@@ -23,12 +20,3 @@ async def run_command(
     context = info.context
     origin = context.origin()
     return await handler(command, context.unit_of_work(origin), origin, context.grants, **options)
-
-
-def parse_id(value: object, field: str, what: str = "record") -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError.single(
-            ErrorCode.NOT_FOUND, f"No {what} with id '{value}'.", field
-        ) from None

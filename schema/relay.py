@@ -1,12 +1,13 @@
-"""Relay-style connections: opaque cursors over a stable keyset order."""
+"""Relay-style connections: page size and page info over a stable keyset order (the cursors
+themselves: schema/cursors.py)."""
 
 from __future__ import annotations
 
-import base64
-import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from typing import Protocol
 
 import strawberry
+from graphql import GraphQLError
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -20,20 +21,9 @@ class PageInfo:
     end_cursor: str | None
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
-def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{row_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        stamp, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(row_id)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidCursor("`after` is not a cursor returned by this API.") from None
+class Edge(Protocol):
+    @property
+    def cursor(self) -> str: ...
 
 
 def clamp_first(first: int | None) -> int:
@@ -42,3 +32,22 @@ def clamp_first(first: int | None) -> int:
     if first < 0 or first > MAX_PAGE_SIZE:
         raise ValueError(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     return first
+
+
+def page_size(first: int | None) -> int:
+    """`first` as a page size; out of range is the client's error, on `first`."""
+    try:
+        return clamp_first(first)
+    except ValueError as exc:
+        raise GraphQLError(
+            str(exc), extensions={"code": "BAD_USER_INPUT", "argument": "first"}
+        ) from None
+
+
+def page_info(edges: Sequence[Edge], has_next: bool, has_previous: bool) -> PageInfo:
+    return PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )

@@ -12,8 +12,9 @@ from domain.accounting import currency_handlers as handlers
 from domain.accounting.model import AMOUNT_QUANTUM
 from domain.shared.errors import DomainError
 from resolvers.accounting import report_cache
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
 from resolvers.company.scope import enterable_company
+from resolvers.ids import parse_id
 from schema.accounting.currency_types import (
     ExchangeRate,
     ExchangeRatePayload,

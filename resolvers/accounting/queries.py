@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -11,13 +10,13 @@ from db.readmodels.accounting import (
     AccountTotals,
     accounts_page,
     entries_page,
-    trial_balance,
     years_with_periods,
 )
 from domain.accounting.model import Side
 from resolvers.accounting.report_cache import cached_chart_totals
-from resolvers.company.scope import argument_id, enterable_company
-from resolvers.errors import bad_input
+from resolvers.accounting.trial_balance import trial_balance_report
+from resolvers.company.scope import enterable_company
+from resolvers.ids import argument_id
 from schema.accounting.types import (
     Account,
     AccountConnection,
@@ -29,32 +28,13 @@ from schema.accounting.types import (
     JournalEntryEdge,
     JournalEntryFilter,
     TrialBalance,
-    TrialBalanceLine,
 )
+from schema.cursors import CREATED_AT, NAME
 from schema.permissions import guarded
-from schema.relay import InvalidCursor, PageInfo, clamp_first, decode_cursor, encode_cursor
+from schema.relay import page_info, page_size
 from schema.scalars import Money
 
 ZERO = Decimal(0)
-
-
-def _code_cursor(code: str, account_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{code}|{account_id}".encode()).decode()
-
-
-def _decode_code_cursor(cursor: str) -> tuple[str, uuid.UUID]:
-    try:
-        code, _, account_id = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition("|")
-        return code, uuid.UUID(account_id)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_input("`after` is not a cursor returned by this API.", "after") from None
-
-
-def _page_size(first: int | None) -> int:
-    try:
-        return clamp_first(first)
-    except ValueError as exc:
-        raise bad_input(str(exc), "first") from None
 
 
 def _money(value: Decimal) -> Money:
@@ -109,8 +89,8 @@ class AccountingQueries:
         after: str | None = None,
         include_inactive: bool = True,
     ) -> AccountConnection:
-        size = _page_size(first)
-        position = _decode_code_cursor(after) if after else None
+        size = page_size(first)
+        position = NAME.decode(after) if after else None
         company = enterable_company(info, company_id)
         rows = (
             await accounts_page(
@@ -124,15 +104,10 @@ class AccountingQueries:
             else []
         )
         page = rows[:size]
-        edges = [AccountEdge(cursor=_code_cursor(a.code, a.id), node=Account.of(a)) for a in page]
+        edges = [AccountEdge(cursor=NAME.encode(a.code, a.id), node=Account.of(a)) for a in page]
         return AccountConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, len(rows) > size, position is not None),
         )
 
     @strawberry.field(**guarded("account:read", "One account, or null."))
@@ -178,11 +153,8 @@ class AccountingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> JournalEntryConnection:
-        size = _page_size(first)
-        try:
-            position = decode_cursor(after) if after else None
-        except InvalidCursor as exc:
-            raise bad_input(str(exc), "after") from None
+        size = page_size(first)
+        position = CREATED_AT.decode(after) if after else None
         company = enterable_company(info, company_id)
         rows = (
             await entries_page(
@@ -200,18 +172,13 @@ class AccountingQueries:
         page = rows[:size]
         edges = [
             JournalEntryEdge(
-                cursor=encode_cursor(r["created_at"], r["id"]), node=JournalEntry.from_row(r)
+                cursor=CREATED_AT.encode(r["created_at"], r["id"]), node=JournalEntry.from_row(r)
             )
             for r in page
         ]
         return JournalEntryConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, len(rows) > size, position is not None),
         )
 
     @strawberry.field(**guarded("journal:read", "One journal entry with its lines, or null."))
@@ -234,31 +201,4 @@ class AccountingQueries:
         company = enterable_company(info, company_id)
         if company is None:
             return None
-        currency, rows = await trial_balance(info.context.tenant_engine, company, as_of)
-        if currency is None:
-            return None
-        lines = []
-        total_debit = total_credit = ZERO
-        for r in rows:
-            net = r.debit - r.credit
-            debit, credit = (net, ZERO) if net >= 0 else (ZERO, -net)
-            total_debit += debit
-            total_credit += credit
-            lines.append(
-                TrialBalanceLine(
-                    account=Account.of(r.account),
-                    debit=_money(debit),
-                    credit=_money(credit),
-                    total_debits=_money(r.debit),
-                    total_credits=_money(r.credit),
-                )
-            )
-        return TrialBalance(
-            company_id=strawberry.ID(str(company)),
-            as_of=as_of,
-            currency_code=currency,
-            lines=lines,
-            total_debit=_money(total_debit),
-            total_credit=_money(total_credit),
-            balanced=total_debit == total_credit,
-        )
+        return await trial_balance_report(info, company, as_of)

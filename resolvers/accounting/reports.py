@@ -6,7 +6,6 @@ balance read models, cached in Redis (see `report_cache`), then turned into Grap
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import uuid
@@ -22,6 +21,7 @@ from domain.accounting.model import Account, AccountSubtype, AccountType
 from resolvers.accounting import report_cache
 from resolvers.company.scope import enterable_company
 from resolvers.errors import bad_input
+from resolvers.ids import argument_id
 from schema.accounting.report_types import (
     MAX_COLUMNS,
     BalanceSheet,
@@ -35,8 +35,9 @@ from schema.accounting.report_types import (
     ReportLine,
     ReportSection,
 )
+from schema.cursors import LEDGER_LINE
 from schema.permissions import guarded
-from schema.relay import PageInfo, clamp_first
+from schema.relay import page_info, page_size
 from schema.scalars import Money
 
 ZERO = Decimal(0)
@@ -304,18 +305,6 @@ def _check_width(count: int) -> None:
         raise bad_input(f"At most {MAX_COLUMNS - 1} comparative periods.", "compareTo")
 
 
-def _encode(key: tuple[date, uuid.UUID, int]) -> str:
-    return base64.urlsafe_b64encode(f"{key[0].isoformat()}|{key[1]}|{key[2]}".encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[date, uuid.UUID, int]:
-    try:
-        day, entry, line = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return date.fromisoformat(day), uuid.UUID(entry), int(line)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_input("`after` is not a cursor returned by this API.", "after") from None
-
-
 @strawberry.type
 class ReportQueries:
     @strawberry.field(
@@ -451,14 +440,11 @@ class ReportQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> GeneralLedger | None:
-        try:
-            size = clamp_first(first)
-            key = uuid.UUID(str(account_id))
-        except ValueError as exc:
-            raise bad_input(str(exc), "accountId" if "first" not in str(exc) else "first") from None
+        size = page_size(first)
+        key = argument_id(account_id, "accountId")
         if from_ > to:
             raise bad_input("`from` is after `to`.", "from")
-        position = _decode(after) if after else None
+        position = LEDGER_LINE.decode(after) if after else None
         account = await info.context.loaders.account_by_id.load(key)
         if account is None or not info.context.grants.can_enter(account.company_id):
             return None
@@ -473,8 +459,8 @@ class ReportQueries:
                 running += line.debit - line.credit
                 lines.append(
                     {
-                        "cursor": _encode(
-                            (line.transaction_date, line.transaction_id, line.line_number)
+                        "cursor": LEDGER_LINE.encode(
+                            line.transaction_date, line.transaction_id, line.line_number
                         ),
                         "date": line.transaction_date.isoformat(),
                         "entry_id": str(line.transaction_id),
@@ -544,11 +530,6 @@ class ReportQueries:
             opening_balance=_m(data["opening"]),
             closing_balance=_m(data["closing"]),
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=data["more"],
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, data["more"], position is not None),
             csv=out.getvalue(),
         )

@@ -3,14 +3,12 @@ companies the caller may enter (resolvers/events/stream.py) and to accounting ev
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator
 from datetime import date
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types.base import StrawberryObjectDefinition
 
 from domain.accounting.events import (
     ACCOUNT_CREATED,
@@ -21,6 +19,8 @@ from domain.accounting.events import (
     TRANSACTION_POSTED,
 )
 from resolvers.accounting.report_cache import bump
+from resolvers.accounting.trial_balance import trial_balance_report
+from resolvers.company.scope import subscribed_company
 from resolvers.events.stream import event_company, tenant_events
 from schema.accounting.types import TrialBalance
 from schema.events.types import DomainEvent, ResumeAfter
@@ -39,33 +39,6 @@ ACCOUNTING_EVENTS = frozenset(
 BALANCE_CHANGES = frozenset({TRANSACTION_POSTED, JOURNAL_ENTRY_REVERSED, JOURNAL_IMPORTED})
 
 
-def _company_argument(info: strawberry.Info, company_id: strawberry.ID | None) -> uuid.UUID | None:
-    if company_id is None:
-        return None
-    try:
-        company = uuid.UUID(str(company_id))
-    except ValueError:
-        raise GraphQLError(
-            "`companyId` is not an id.", extensions={"code": "BAD_USER_INPUT"}
-        ) from None
-    if not info.context.grants.can_enter(company):
-        # the same answer for a company that does not exist: nothing to probe
-        raise GraphQLError("Company not found.", extensions={"code": "NOT_FOUND"})
-    return company
-
-
-def _trial_balance_resolver() -> Any:
-    """The trialBalance query's own resolver (wherever the schema assembles it from): the
-    subscription pushes exactly what the query returns."""
-    from resolvers.root import build_schema  # the schema is built by then (cached)
-
-    query = build_schema().get_type_by_name("Query")
-    assert isinstance(query, StrawberryObjectDefinition)
-    field = next(f for f in query.fields if f.python_name == "trial_balance")
-    assert field.base_resolver is not None
-    return field.base_resolver.wrapped_func
-
-
 @strawberry.type
 class AccountingSubscriptions:
     @strawberry.subscription(
@@ -82,7 +55,7 @@ class AccountingSubscriptions:
         company_id: strawberry.ID | None = None,
         after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
-        wanted = _company_argument(info, company_id)
+        wanted = subscribed_company(info, company_id)
         grants = info.context.grants
 
         def accept(envelope: dict[str, Any]) -> bool:
@@ -106,14 +79,13 @@ class AccountingSubscriptions:
     async def trial_balance_changed(
         self, info: strawberry.Info, company_id: strawberry.ID, as_of: date | None = None
     ) -> AsyncGenerator[TrialBalance, None]:
-        company = _company_argument(info, company_id)
+        company = subscribed_company(info, company_id)
         assert company is not None
         if not info.context.grants.allows("report", "read", company):
             raise GraphQLError(
                 "You lack permission report:read in this company.",
                 extensions={"code": "FORBIDDEN"},
             )
-        resolve = _trial_balance_resolver()
 
         def accept(envelope: dict[str, Any]) -> bool:
             return (
@@ -126,8 +98,6 @@ class AccountingSubscriptions:
                 # postings are committed (and must show) before that.
                 await bump(info, company)
             # tenant_events gave this event fresh dataloaders; the read model is read now.
-            balance = await resolve(
-                None, info, company_id=strawberry.ID(str(company)), as_of=as_of or date.today()
-            )
+            balance = await trial_balance_report(info, company, as_of or date.today())
             if balance is not None:
                 yield balance

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import uuid
 from typing import Annotated, Any
 
 import strawberry
@@ -13,6 +11,7 @@ from db.audit_checkpoints import kept
 from domain.audit.checkpoints import Checkpoint, CheckpointSigner, InvalidCheckpoint, heads_of
 from domain.audit.model import GENESIS_HASH
 from resolvers.errors import bad_input
+from resolvers.ids import optional_argument_id
 from schema.audit.types import (
     AuditChainVerification,
     AuditCheckpoint,
@@ -21,46 +20,20 @@ from schema.audit.types import (
     AuditLogEntry,
     AuditLogFilter,
 )
+from schema.cursors import AUDIT_SEQUENCE
 from schema.permissions import guarded
-from schema.relay import InvalidCursor, PageInfo, clamp_first
-
-_CURSOR_PREFIX = "audit:"
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if raw.startswith(_CURSOR_PREFIX):
-            seq = int(raw.removeprefix(_CURSOR_PREFIX))
-            if seq > 0:
-                return seq
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise InvalidCursor("`after` is not a cursor returned by this API.")
-
-
-def _uuid(value: strawberry.ID | None, argument: str) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
+from schema.relay import page_info, page_size
 
 
 def _filters(given: AuditLogFilter | None) -> AuditFilter:
     if given is None:
         return AuditFilter()
     return AuditFilter(
-        actor_user_id=_uuid(given.actor_user_id, "filter.actorUserId"),
+        actor_user_id=optional_argument_id(given.actor_user_id, "filter.actorUserId"),
         operation=given.operation,
         outcome=given.outcome,
         aggregate_type=given.aggregate_type,
-        aggregate_id=_uuid(given.aggregate_id, "filter.aggregateId"),
+        aggregate_id=optional_argument_id(given.aggregate_id, "filter.aggregateId"),
         occurred_from=given.from_,
         occurred_to=given.to,
     )
@@ -81,13 +54,8 @@ class AuditQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> AuditLogConnection:
-        try:
-            size = clamp_first(first)
-            position = decode_cursor(after) if after else None
-        except InvalidCursor as exc:
-            raise bad_input(str(exc), "after") from None
-        except ValueError as exc:
-            raise bad_input(str(exc), "first") from None
+        size = page_size(first)
+        position = AUDIT_SEQUENCE.decode(after)[0] if after else None
         context = info.context
         rows = await page(
             context.services.engines.root,
@@ -97,17 +65,12 @@ class AuditQueries:
             after=position,
         )
         edges = [
-            AuditLogEdge(cursor=encode_cursor(r["seq"]), node=AuditLogEntry.from_row(r))
+            AuditLogEdge(cursor=AUDIT_SEQUENCE.encode(r["seq"]), node=AuditLogEntry.from_row(r))
             for r in rows[:size]
         ]
         return AuditLogConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, len(rows) > size, position is not None),
         )
 
     @strawberry.field(
@@ -181,10 +144,7 @@ class AuditQueries:
     async def audit_checkpoints(
         self, info: strawberry.Info, first: int | None = 20
     ) -> list[AuditCheckpoint]:
-        try:
-            size = clamp_first(first)
-        except ValueError as exc:
-            raise bad_input(str(exc), "first") from None
+        size = page_size(first)
         context = info.context
         signer = signer_of(context)
         found = []

@@ -29,6 +29,7 @@ from strawberry.types import Info
 from db.audit import AuditScope, append_alone, audit_scope
 from domain.audit.model import INTERNAL_ERROR, AuditEntry
 from domain.shared.clock import utcnow
+from resolvers.ids import uuid_of
 
 logger = logging.getLogger("bigledger.audit")
 
@@ -91,10 +92,7 @@ def _target(kwargs: Mapping[str, Any]) -> uuid.UUID | None:
     candidate = kwargs.get("id")
     if candidate is None and "input" in kwargs:
         candidate = getattr(kwargs["input"], "id", None)
-    try:
-        return uuid.UUID(str(candidate)) if candidate is not None else None
-    except ValueError:
-        return None
+    return uuid_of(candidate)
 
 
 async def _record(info: Info, kwargs: Mapping[str, Any], scope: AuditScope, outcome: str) -> None:

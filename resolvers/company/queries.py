@@ -1,25 +1,22 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import strawberry
 
 from db.readmodels.companies import companies_page
-from resolvers.errors import bad_input
+from resolvers.ids import argument_id
 from schema.company.types import Company, CompanyConnection, CompanyEdge
+from schema.cursors import CREATED_AT
 from schema.permissions import guarded
-from schema.relay import InvalidCursor, PageInfo, clamp_first, decode_cursor, encode_cursor
+from schema.relay import page_info, page_size
 
 
 @strawberry.type
 class CompanyQueries:
     @strawberry.field(**guarded("company:read", "One company of your tenant, or null."))
     async def company(self, info: strawberry.Info, id: strawberry.ID) -> Company | None:
-        try:
-            key = uuid.UUID(str(id))
-        except ValueError:
-            raise bad_input("`id` is not a company id.", "id") from None
+        key = argument_id(id, "id")
         if not info.context.grants.can_enter(key):
             return None  # the same answer as for a company that does not exist
         row = await info.context.loaders.company_by_id.load(key)
@@ -39,13 +36,8 @@ class CompanyQueries:
             ),
         ] = None,
     ) -> CompanyConnection:
-        try:
-            size = clamp_first(first)
-            position = decode_cursor(after) if after else None
-        except InvalidCursor as exc:
-            raise bad_input(str(exc), "after") from None
-        except ValueError as exc:
-            raise bad_input(str(exc), "first") from None
+        size = page_size(first)
+        position = CREATED_AT.decode(after) if after else None
         rows = await companies_page(
             info.context.tenant_engine,
             first=size,
@@ -56,15 +48,12 @@ class CompanyQueries:
         )
         page = rows[:size]
         edges = [
-            CompanyEdge(cursor=encode_cursor(r["created_at"], r["id"]), node=Company.from_row(r))
+            CompanyEdge(
+                cursor=CREATED_AT.encode(r["created_at"], r["id"]), node=Company.from_row(r)
+            )
             for r in page
         ]
         return CompanyConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=len(rows) > size,
-                has_previous_page=position is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(edges, len(rows) > size, position is not None),
         )

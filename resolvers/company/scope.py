@@ -12,16 +12,18 @@ from __future__ import annotations
 import uuid
 
 import strawberry
+from graphql import GraphQLError
 
-from resolvers.errors import bad_input
+from resolvers.ids import argument_id, optional_argument_id
 
 
-def argument_id(value: object, argument: str) -> uuid.UUID:
-    """An id argument as a UUID; a malformed one is the client's error, named."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise bad_input(f"`{argument}` is not an id.", argument) from None
+def subscribed_company(info: strawberry.Info, company_id: strawberry.ID | None) -> uuid.UUID | None:
+    """A subscription's optional `companyId`: None for all the caller may enter; one the caller
+    may not enter is refused as NOT_FOUND, the same as one that does not exist."""
+    company = optional_argument_id(company_id, "companyId")
+    if company is not None and not info.context.grants.can_enter(company):
+        raise GraphQLError("Company not found.", extensions={"code": "NOT_FOUND"})
+    return company
 
 
 def enterable_company(info: strawberry.Info, company_id: strawberry.ID) -> uuid.UUID | None:

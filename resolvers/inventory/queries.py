@@ -3,7 +3,6 @@ suggestions. Companies the caller may not enter show nothing (empty lists, nulls
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -19,8 +18,10 @@ from db.readmodels.inventory import (
     warehouses_of,
 )
 from domain.inventory.reorder import suggest
-from resolvers.company.scope import argument_id, enterable_company, visible_company
+from resolvers.company.scope import enterable_company, visible_company
 from resolvers.errors import bad_input
+from resolvers.ids import argument_id
+from schema.cursors import ID_PAIR, NAME, SEQUENCE
 from schema.inventory.types import (
     Product,
     ProductConnection,
@@ -44,39 +45,9 @@ from schema.inventory.types import (
     with_references,
 )
 from schema.permissions import guarded
-from schema.relay import PageInfo, clamp_first
+from schema.relay import page_info, page_size
 
 MAX_WINDOW_DAYS = 366
-
-
-def _page_size(first: int | None) -> int:
-    try:
-        return clamp_first(first)
-    except ValueError as exc:
-        raise bad_input(str(exc), "first") from None
-
-
-def _encode(*parts: object) -> str:
-    return base64.urlsafe_b64encode("|".join(str(p) for p in parts).encode()).decode()
-
-
-def _decode(cursor: str, count: int) -> list[str]:
-    try:
-        parts = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-    except (ValueError, UnicodeDecodeError):
-        parts = []
-    if len(parts) != count:
-        raise bad_input("`after` is not a cursor returned by this API.", "after")
-    return parts
-
-
-def _page_info(cursors: list[str], has_next: bool, has_previous: bool) -> PageInfo:
-    return PageInfo(
-        has_next_page=has_next,
-        has_previous_page=has_previous,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
 
 
 @strawberry.type
@@ -97,11 +68,8 @@ class InventoryQueries:
         after: str | None = None,
         include_inactive: bool = True,
     ) -> ProductConnection:
-        size = _page_size(first)
-        position = None
-        if after:
-            sku, product_id = _decode(after, 2)
-            position = (sku, argument_id(product_id, "after"))
+        size = page_size(first)
+        position = NAME.decode(after) if after else None
         company = enterable_company(info, company_id)
         rows = (
             await products_page(
@@ -115,10 +83,12 @@ class InventoryQueries:
             if company is not None
             else []
         )
-        edges = [ProductEdge(cursor=_encode(p.sku, p.id), node=Product.of(p)) for p in rows[:size]]
+        edges = [
+            ProductEdge(cursor=NAME.encode(p.sku, p.id), node=Product.of(p)) for p in rows[:size]
+        ]
         return ProductConnection(
             edges=edges,
-            page_info=_page_info([e.cursor for e in edges], len(rows) > size, after is not None),
+            page_info=page_info(edges, len(rows) > size, after is not None),
         )
 
     @strawberry.field(**guarded("product:read", "One product, or null."))
@@ -151,11 +121,8 @@ class InventoryQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> StockLevelConnection:
-        size = _page_size(first)
-        position = None
-        if after:
-            product_id, warehouse_id = _decode(after, 2)
-            position = (argument_id(product_id, "after"), argument_id(warehouse_id, "after"))
+        size = page_size(first)
+        position = ID_PAIR.decode(after) if after else None
         wanted = filter or StockLevelFilter()
         company = enterable_company(info, company_id)
         rows = (
@@ -177,12 +144,12 @@ class InventoryQueries:
         )
         nodes = await with_references(info, [StockLevel.of(level) for level in rows[:size]])
         edges = [
-            StockLevelEdge(cursor=_encode(node.product_id, node.warehouse_id), node=node)
+            StockLevelEdge(cursor=ID_PAIR.encode(node.product_id, node.warehouse_id), node=node)
             for node in nodes
         ]
         return StockLevelConnection(
             edges=edges,
-            page_info=_page_info([e.cursor for e in edges], len(rows) > size, after is not None),
+            page_info=page_info(edges, len(rows) > size, after is not None),
         )
 
     @strawberry.field(
@@ -196,13 +163,8 @@ class InventoryQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> StockMovementConnection:
-        size = _page_size(first)
-        position = None
-        if after:
-            (seq,) = _decode(after, 1)
-            if not seq.isdigit():
-                raise bad_input("`after` is not a cursor returned by this API.", "after")
-            position = int(seq)
+        size = page_size(first)
+        position = SEQUENCE.decode(after)[0] if after else None
         wanted = filter or StockMovementFilter()
         company = enterable_company(info, company_id)
         rows = (
@@ -225,7 +187,7 @@ class InventoryQueries:
         )
         edges = [
             StockMovementEdge(
-                cursor=_encode(r["seq"]),
+                cursor=SEQUENCE.encode(r["seq"]),
                 node=StockMovement(
                     id=strawberry.ID(str(r["id"])),
                     product_id=strawberry.ID(str(r["product_id"])),
@@ -248,7 +210,7 @@ class InventoryQueries:
         ]
         return StockMovementConnection(
             edges=edges,
-            page_info=_page_info([e.cursor for e in edges], len(rows) > size, after is not None),
+            page_info=page_info(edges, len(rows) > size, after is not None),
         )
 
     @strawberry.field(

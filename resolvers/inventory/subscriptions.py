@@ -3,7 +3,6 @@ StockLevelChanged of one product (and optionally one warehouse) the caller may s
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -12,17 +11,9 @@ from graphql import GraphQLError
 
 from domain.inventory.events import STOCK_LEVEL_CHANGED
 from resolvers.events.stream import event_company, tenant_events
+from resolvers.ids import argument_id, optional_argument_id
 from schema.inventory.types import StockLevel, with_references
 from schema.permissions import guarded
-
-
-def _id(value: strawberry.ID, argument: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise GraphQLError(
-            f"`{argument}` is not an id.", extensions={"code": "BAD_USER_INPUT"}
-        ) from None
 
 
 @strawberry.type
@@ -40,8 +31,8 @@ class InventorySubscriptions:
         product_id: strawberry.ID,
         warehouse_id: strawberry.ID | None = None,
     ) -> AsyncGenerator[StockLevel, None]:
-        product = _id(product_id, "productId")
-        warehouse = _id(warehouse_id, "warehouseId") if warehouse_id is not None else None
+        product = argument_id(product_id, "productId")
+        warehouse = optional_argument_id(warehouse_id, "warehouseId")
         found = await info.context.loaders.product_by_id.load(product)
         grants = info.context.grants
         if found is None or not grants.can_enter(found.company_id):

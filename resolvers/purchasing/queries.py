@@ -4,9 +4,8 @@ grow with its size."""
 
 from __future__ import annotations
 
-import base64
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -15,8 +14,10 @@ import strawberry
 
 from db.readmodels import purchasing as reads
 from domain.shared.aging import AgingBucket, bucket
-from resolvers.company.scope import argument_id, enterable_company
+from resolvers.company.scope import enterable_company
 from resolvers.errors import bad_input
+from resolvers.ids import argument_id
+from schema.cursors import CREATED_AT, NAME
 from schema.permissions import guarded
 from schema.purchasing.types import (
     AgingBuckets,
@@ -46,7 +47,7 @@ from schema.purchasing.types import (
     business_today,
     money,
 )
-from schema.relay import InvalidCursor, PageInfo, clamp_first, decode_cursor, encode_cursor
+from schema.relay import page_info, page_size
 
 ZERO = Decimal(0)
 N = TypeVar("N")
@@ -57,45 +58,12 @@ def _visible(info: strawberry.Info, row: dict[str, Any] | None) -> bool:
     return row is not None and info.context.grants.can_enter(row["company_id"])
 
 
-def _size(first: int | None) -> int:
-    try:
-        return clamp_first(first)
-    except ValueError as exc:
-        raise bad_input(str(exc), "first") from None
-
-
-def _after(after: str | None) -> Any:
-    try:
-        return decode_cursor(after) if after else None
-    except InvalidCursor as exc:
-        raise bad_input(str(exc), "after") from None
-
-
-def _page_info(edges: Sequence[Any], more: bool, had_after: bool) -> PageInfo:
-    return PageInfo(
-        has_next_page=more,
-        has_previous_page=had_after,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-
-
 def _edges(
     rows: list[dict[str, Any]], size: int, edge: Callable[..., E], node: Callable[[Any], N]
 ) -> list[E]:
-    return [edge(cursor=encode_cursor(r["created_at"], r["id"]), node=node(r)) for r in rows[:size]]
-
-
-def _name_cursor(name: str, supplier_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{name.lower()}|{supplier_id}".encode()).decode()
-
-
-def _decode_name_cursor(cursor: str) -> tuple[str, uuid.UUID]:
-    try:
-        name, _, supplier_id = base64.urlsafe_b64decode(cursor.encode()).decode().rpartition("|")
-        return name, uuid.UUID(supplier_id)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_input("`after` is not a cursor returned by this API.", "after") from None
+    return [
+        edge(cursor=CREATED_AT.encode(r["created_at"], r["id"]), node=node(r)) for r in rows[:size]
+    ]
 
 
 def _buckets(amounts: dict[AgingBucket, Decimal]) -> AgingBuckets:
@@ -127,8 +95,8 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> SupplierConnection:
-        size = _size(first)
-        position = _decode_name_cursor(after) if after else None
+        size = page_size(first)
+        position = NAME.decode(after) if after else None
         company = enterable_company(info, company_id)
         rows = (
             await reads.suppliers_page(
@@ -144,11 +112,11 @@ class PurchasingQueries:
             else []
         )
         edges = [
-            SupplierEdge(cursor=_name_cursor(r["name"], r["id"]), node=Supplier.from_row(r))
+            SupplierEdge(cursor=NAME.encode(r["name"].lower(), r["id"]), node=Supplier.from_row(r))
             for r in rows[:size]
         ]
         return SupplierConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, position is not None)
+            edges=edges, page_info=page_info(edges, len(rows) > size, position is not None)
         )
 
     @strawberry.field(**guarded("supplier:read", "One supplier with its balance, or null."))
@@ -165,7 +133,8 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> PurchaseOrderConnection:
-        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
+        size, position = page_size(first), CREATED_AT.decode(after) if after else None
+        company = enterable_company(info, company_id)
         supplier = (
             argument_id(filter.supplier_id, "filter.supplierId")
             if filter and filter.supplier_id
@@ -185,7 +154,7 @@ class PurchasingQueries:
         )
         edges = _edges(rows, size, PurchaseOrderEdge, PurchaseOrder.from_row)
         return PurchaseOrderConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, position is not None)
+            edges=edges, page_info=page_info(edges, len(rows) > size, position is not None)
         )
 
     @strawberry.field(**guarded("purchase:read", "One purchase order with its lines, or null."))
@@ -205,7 +174,8 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> GoodsReceiptConnection:
-        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
+        size, position = page_size(first), CREATED_AT.decode(after) if after else None
+        company = enterable_company(info, company_id)
         rows = (
             await reads.receipts_page(
                 info.context.tenant_engine,
@@ -222,7 +192,7 @@ class PurchasingQueries:
         )
         edges = _edges(rows, size, GoodsReceiptEdge, GoodsReceipt.from_row)
         return GoodsReceiptConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, position is not None)
+            edges=edges, page_info=page_info(edges, len(rows) > size, position is not None)
         )
 
     @strawberry.field(**guarded("purchase:read", "One goods receipt with its lines, or null."))
@@ -245,7 +215,8 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> BillConnection:
-        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
+        size, position = page_size(first), CREATED_AT.decode(after) if after else None
+        company = enterable_company(info, company_id)
         today = business_today(info)
         wanted = list(filter.status or []) if filter else []
         dates = filter.date_range if filter else None
@@ -270,7 +241,7 @@ class PurchasingQueries:
         )
         edges = _edges(rows, size, BillEdge, lambda r: Bill.build(r, today, None))
         return BillConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, position is not None)
+            edges=edges, page_info=page_info(edges, len(rows) > size, position is not None)
         )
 
     @strawberry.field(
@@ -294,7 +265,8 @@ class PurchasingQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> SupplierPaymentConnection:
-        size, position, company = _size(first), _after(after), enterable_company(info, company_id)
+        size, position = page_size(first), CREATED_AT.decode(after) if after else None
+        company = enterable_company(info, company_id)
         dates = filter.date_range if filter else None
         rows = (
             await reads.payments_page(
@@ -315,7 +287,7 @@ class PurchasingQueries:
         )
         edges = _edges(rows, size, SupplierPaymentEdge, SupplierPayment.from_row)
         return SupplierPaymentConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, position is not None)
+            edges=edges, page_info=page_info(edges, len(rows) > size, position is not None)
         )
 
     @strawberry.field(**guarded("payment:read", "One payment made, or null."))

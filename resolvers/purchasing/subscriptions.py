@@ -3,28 +3,17 @@ purchasing events of the companies the caller may read purchasing in."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 
 from domain.purchasing.events import ALL as PURCHASING_EVENTS
+from resolvers.company.scope import subscribed_company
 from resolvers.events.stream import event_company, tenant_events
+from resolvers.ids import optional_argument_id
 from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
-
-
-def _id_argument(value: strawberry.ID | None, name: str) -> uuid.UUID | None:
-    if value is None:
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise GraphQLError(
-            f"`{name}` is not an id.", extensions={"code": "BAD_USER_INPUT"}
-        ) from None
 
 
 @strawberry.type
@@ -44,12 +33,9 @@ class PurchasingSubscriptions:
         supplier_id: strawberry.ID | None = None,
         after: ResumeAfter = None,
     ) -> AsyncGenerator[DomainEvent, None]:
-        company = _id_argument(company_id, "companyId")
-        supplier = _id_argument(supplier_id, "supplierId")
+        company = subscribed_company(info, company_id)
+        supplier = optional_argument_id(supplier_id, "supplierId")
         grants = info.context.grants
-        if company is not None and not grants.can_enter(company):
-            # the same answer for a company that does not exist: nothing to probe
-            raise GraphQLError("Company not found.", extensions={"code": "NOT_FOUND"})
 
         def accept(envelope: dict[str, Any]) -> bool:
             if envelope.get("eventType") not in PURCHASING_EVENTS:

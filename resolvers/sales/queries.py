@@ -6,11 +6,8 @@ answer as for one that does not exist."""
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -32,12 +29,14 @@ from db.readmodels.sales import (
 from domain.sales.model import DocumentKind
 from domain.shared.aging import today_in
 from domain.tax.model import TaxRounding
-from resolvers.company.scope import argument_id, visible_company
+from resolvers.company.scope import visible_company
 from resolvers.errors import bad_input
+from resolvers.ids import argument_id
 from resolvers.sales.build import documents_of, invoices_of
 from resolvers.sales.mutations.set_sales_account import sales_accounts
+from schema.cursors import SORT_VALUE
 from schema.permissions import guarded
-from schema.relay import PageInfo, clamp_first
+from schema.relay import page_info, page_size
 from schema.sales.types import (
     ArAging,
     ArAgingBuckets,
@@ -81,59 +80,9 @@ def _company(info: strawberry.Info, company_id: strawberry.ID, resource: str) ->
     return key if _readable(info, key, resource) else None
 
 
-def _page_size(first: int | None) -> int:
-    try:
-        return clamp_first(first)
-    except ValueError as exc:
-        raise bad_input(str(exc), "first") from None
-
-
 def _today(info: strawberry.Info) -> date:
     tenant = info.context.tenant_context
     return today_in(tenant.timezone if tenant is not None else None)
-
-
-# Cursors: the sort key's value and the row id, typed so they decode to what they were.
-def _encode(value: Any, row_id: uuid.UUID) -> str:
-    typed: list[Any]
-    if isinstance(value, datetime):
-        typed = ["t", value.isoformat()]
-    elif isinstance(value, date):
-        typed = ["d", value.isoformat()]
-    elif isinstance(value, Decimal):
-        typed = ["n", str(value)]
-    elif value is None:
-        typed = ["z", None]
-    else:
-        typed = ["s", str(value)]
-    return base64.urlsafe_b64encode(json.dumps([*typed, str(row_id)]).encode()).decode()
-
-
-_PARSERS: dict[str, Callable[[Any], Any]] = {
-    "t": datetime.fromisoformat,
-    "d": date.fromisoformat,
-    "n": Decimal,
-    "z": lambda v: None,
-    "s": str,
-}
-
-
-def _decode(cursor: str) -> tuple[Any, uuid.UUID]:
-    try:
-        kind, value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        parsed = _PARSERS[kind](value)
-        return parsed, uuid.UUID(row_id)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise bad_input("`after` is not a cursor returned by this API.", "after") from None
-
-
-def _page_info(edges: list[Any], more: bool, after: str | None) -> PageInfo:
-    return PageInfo(
-        has_next_page=more,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
 
 
 def _buckets(rows: list[AgingRow]) -> ArAgingBuckets:
@@ -158,8 +107,8 @@ async def _documents(
     first: int | None,
     after: str | None,
 ) -> tuple[list[Row], bool, int]:
-    size = _page_size(first)
-    position = _decode(after) if after else None
+    size = page_size(first)
+    position = SORT_VALUE.decode(after) if after else None
     if company is None:
         return [], False, size
     sort = sort or InvoiceSort()
@@ -198,10 +147,10 @@ class SalesQueries:
         first: int | None = 50,
         after: str | None = None,
     ) -> CustomerConnection:
-        size = _page_size(first)
+        size = page_size(first)
         position = None
         if after:
-            code, row_id = _decode(after)
+            code, row_id = SORT_VALUE.decode(after)
             position = (str(code), row_id)
         company = _company(info, company_id, "customer")
         found = (
@@ -218,10 +167,11 @@ class SalesQueries:
             else []
         )
         edges = [
-            CustomerEdge(cursor=_encode(c.code, c.id), node=Customer.of(c)) for c in found[:size]
+            CustomerEdge(cursor=SORT_VALUE.encode(c.code, c.id), node=Customer.of(c))
+            for c in found[:size]
         ]
         return CustomerConnection(
-            edges=edges, page_info=_page_info(edges, len(found) > size, after)
+            edges=edges, page_info=page_info(edges, len(found) > size, after is not None)
         )
 
     @strawberry.field(**guarded("customer:read", "One customer, or null."))
@@ -315,10 +265,10 @@ class SalesQueries:
         )
         nodes = await invoices_of(info, rows, _today(info))
         edges = [
-            InvoiceEdge(cursor=_encode(_sort_value(r, sort), r["id"]), node=node)
+            InvoiceEdge(cursor=SORT_VALUE.encode(_sort_value(r, sort), r["id"]), node=node)
             for r, node in zip(rows, nodes, strict=True)
         ]
-        return InvoiceConnection(edges=edges, page_info=_page_info(edges, more, after))
+        return InvoiceConnection(edges=edges, page_info=page_info(edges, more, after is not None))
 
     @strawberry.field(
         **guarded(
@@ -358,10 +308,12 @@ class SalesQueries:
         )
         nodes = await documents_of(info, rows)
         edges = [
-            SalesDocumentEdge(cursor=_encode(r["created_at"], r["id"]), node=node)
+            SalesDocumentEdge(cursor=SORT_VALUE.encode(r["created_at"], r["id"]), node=node)
             for r, node in zip(rows, nodes, strict=True)
         ]
-        return SalesDocumentConnection(edges=edges, page_info=_page_info(edges, more, after))
+        return SalesDocumentConnection(
+            edges=edges, page_info=page_info(edges, more, after is not None)
+        )
 
     @staticmethod
     async def _sales_document(
@@ -439,8 +391,8 @@ class SalesQueries:
         first: int | None = 20,
         after: str | None = None,
     ) -> CustomerPaymentConnection:
-        size = _page_size(first)
-        position = _decode(after) if after else None
+        size = page_size(first)
+        position = SORT_VALUE.decode(after) if after else None
         company = _company(info, company_id, "payment")
         rows = (
             await payments_page(
@@ -455,12 +407,12 @@ class SalesQueries:
         )
         edges = [
             CustomerPaymentEdge(
-                cursor=_encode(r["created_at"], r["id"]), node=CustomerPayment.of(r)
+                cursor=SORT_VALUE.encode(r["created_at"], r["id"]), node=CustomerPayment.of(r)
             )
             for r in rows[:size]
         ]
         return CustomerPaymentConnection(
-            edges=edges, page_info=_page_info(edges, len(rows) > size, after)
+            edges=edges, page_info=page_info(edges, len(rows) > size, after is not None)
         )
 
     @strawberry.field(

@@ -3,15 +3,15 @@ the companies the caller may enter and read invoices (payments) in (resolvers/ev
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncGenerator, Collection
 from typing import Any
 
 import strawberry
 
 from domain.sales.events import INVOICE_EVENTS, PAYMENT_EVENTS
-from resolvers.accounting.subscriptions import _company_argument
+from resolvers.company.scope import subscribed_company
 from resolvers.events.stream import event_company, tenant_events
+from resolvers.ids import optional_argument_id
 from schema.events.types import DomainEvent, ResumeAfter
 from schema.permissions import guarded
 
@@ -24,8 +24,9 @@ async def _sales_events(
     resource: str,
     after: strawberry.ID | None,
 ) -> AsyncGenerator[DomainEvent, None]:
-    wanted = _company_argument(info, company_id)
-    customer = str(uuid.UUID(str(customer_id))) if customer_id is not None else None
+    wanted = subscribed_company(info, company_id)
+    customer_key = optional_argument_id(customer_id, "customerId")
+    customer = str(customer_key) if customer_key is not None else None
     grants = info.context.grants
 
     def accept(envelope: dict[str, Any]) -> bool:

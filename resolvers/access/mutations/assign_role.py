@@ -6,7 +6,8 @@ from domain.identity import access_handlers
 from domain.identity.commands import AssignRole
 from domain.shared.errors import DomainError
 from resolvers.access.mutations.common import access_changed
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.identity.access_types import AccessError, AccessPayload
 
 

@@ -7,7 +7,8 @@ from domain.identity.access import CompanyAccess
 from domain.identity.commands import GrantCompanyAccess
 from domain.shared.errors import DomainError
 from resolvers.access.mutations.common import access_changed
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.identity.access_types import AccessError, AccessPayload, GrantCompanyAccessInput
 
 

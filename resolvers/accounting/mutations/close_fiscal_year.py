@@ -11,7 +11,7 @@ from db.unit_of_work import SqlUnitOfWork
 from domain.accounting import year_end
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id
+from resolvers.ids import parse_id
 from schema.accounting.report_types import CloseFiscalYearInput, CloseFiscalYearPayload
 from schema.accounting.types import PeriodError
 

@@ -7,7 +7,8 @@ from domain.accounting.commands import CreateJournalEntry
 from domain.accounting.model import EntryStatus, LineInput
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.accounting.types import (
     CreateJournalEntryInput,
     JournalEntry,

@@ -11,7 +11,7 @@ from domain.accounting.bulk import BulkEntry, PostJournalEntries, post_journal_e
 from domain.accounting.model import LineInput
 from domain.shared.errors import DomainError, ErrorCode, FieldError
 from resolvers.accounting import report_cache
-from resolvers.commands import parse_id
+from resolvers.ids import parse_id
 from schema.accounting.types import JournalEntry, JournalEntryError, JournalLineInput
 
 

@@ -5,7 +5,8 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import ReopenPeriod
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.accounting.types import FiscalPeriod, PeriodError, PeriodInput, PeriodPayload
 
 

@@ -8,7 +8,8 @@ from domain.accounting import handlers
 from domain.accounting.commands import UpdateAccount
 from domain.shared.errors import DomainError, ErrorCode
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.accounting.types import Account, AccountError, AccountPayload, UpdateAccountInput
 
 # Input field -> domain attribute.

@@ -5,7 +5,7 @@ import strawberry
 from db.api_keys import SqlApiKeyRepository
 from domain.identity import api_keys
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id
+from resolvers.ids import parse_id
 from schema.identity.api_key_types import ApiKeyError, ApiKeyType, RevokeApiKeyPayload
 
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import uuid
-
 import strawberry
 
 from domain.company import handlers
 from domain.company.commands import UpdateCompany
 from domain.company.model import INPUT_FIELD
 from domain.shared.errors import DomainError, NotFound
+from resolvers.ids import uuid_of
 from schema.company.types import (
     Company,
     UpdateCompanyError,
@@ -18,9 +17,8 @@ from schema.company.types import (
 
 async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> UpdateCompanyPayload:
     context = info.context
-    try:
-        company_id = uuid.UUID(str(input.id))
-    except ValueError:
+    company_id = uuid_of(input.id)
+    if company_id is None:  # names no company: the same answer as an unknown one
         return UpdateCompanyPayload(
             company=None, errors=UpdateCompanyError.from_domain(NotFound("Company").errors)
         )

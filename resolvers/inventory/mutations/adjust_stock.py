@@ -6,7 +6,7 @@ from domain.inventory import handlers
 from domain.inventory.commands import AdjustStock
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id
+from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
 from resolvers.inventory.mutations.retry import run_stock_command
 from schema.inventory.types import AdjustStockInput, StockError, StockPayload

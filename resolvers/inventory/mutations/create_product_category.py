@@ -7,7 +7,8 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import CreateProductCategory
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.inventory.types import (
     CreateProductCategoryInput,
     ProductCategory,

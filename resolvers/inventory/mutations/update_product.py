@@ -8,7 +8,8 @@ from domain.inventory import handlers
 from domain.inventory.commands import UpdateProduct
 from domain.inventory.model import PRODUCT_FIELDS
 from domain.shared.errors import DomainError, ErrorCode
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.inventory.types import Product, ProductError, ProductPayload, UpdateProductInput
 
 _NULLABLE = {"description", "category_id", "barcode"}

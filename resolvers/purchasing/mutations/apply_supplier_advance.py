@@ -6,7 +6,8 @@ from domain.purchasing import handlers
 from domain.purchasing.commands import ApplySupplierAdvance
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.purchasing.types import (
     ApplySupplierAdvanceInput,
     SupplierPayment,

@@ -5,7 +5,8 @@ import strawberry
 from domain.purchasing import handlers
 from domain.purchasing.commands import CancelPurchaseOrder
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.purchasing.types import (
     CancelPurchaseOrderInput,
     PurchaseOrder,

@@ -6,7 +6,8 @@ from domain.purchasing import handlers
 from domain.purchasing.commands import CreatePurchaseOrder
 from domain.purchasing.model import OrderLineInput
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.purchasing.types import (
     CreatePurchaseOrderInput,
     PurchaseOrder,

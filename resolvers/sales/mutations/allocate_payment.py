@@ -6,7 +6,8 @@ from domain.sales import handlers
 from domain.sales.commands import AllocatePayment
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import allocations, tenant_today
 from schema.sales.types import AllocatePaymentInput, CustomerPayment, PaymentError, PaymentPayload
 

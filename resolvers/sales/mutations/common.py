@@ -8,7 +8,7 @@ import strawberry
 
 from domain.sales.model import AllocationInput, ItemInput, SalesDocument
 from domain.shared.aging import today_in
-from resolvers.commands import parse_id
+from resolvers.ids import parse_id
 from resolvers.sales.build import documents_of, invoices_of
 from schema.sales import types
 

@@ -6,7 +6,8 @@ from domain.sales import handlers
 from domain.sales.commands import CreateCreditNote, CreditLineInput
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of, tenant_today
 from schema.sales.types import CreateCreditNoteInput, InvoiceError, InvoicePayload
 

@@ -7,7 +7,8 @@ from domain.sales.commands import CreateInvoice
 from domain.sales.model import DocumentStatus
 from domain.shared.errors import DomainError
 from resolvers.accounting.report_cache import bump
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of, items, tenant_today
 from schema.sales.types import CreateInvoiceInput, InvoiceError, InvoicePayload
 

@@ -6,7 +6,8 @@ from domain.sales import handlers
 from domain.sales.commands import SetSalesAccount
 from domain.sales.model import AccountRole, SalesAccounts
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.sales.types import (
     SalesAccount,
     SalesAccountError,

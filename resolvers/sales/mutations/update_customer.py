@@ -9,7 +9,8 @@ from domain.sales import handlers
 from domain.sales.commands import UpdateCustomer
 from domain.sales.model import CUSTOMER_FIELDS
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from schema.sales.types import Customer, CustomerError, CustomerPayload, UpdateCustomerInput
 
 

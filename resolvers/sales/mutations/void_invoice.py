@@ -5,7 +5,8 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import VoidInvoice
 from domain.shared.errors import DomainError
-from resolvers.commands import parse_id, run_command
+from resolvers.commands import run_command
+from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of
 from schema.sales.types import InvoiceError, InvoiceIdInput, InvoicePayload
 
