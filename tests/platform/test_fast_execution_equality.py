@@ -207,14 +207,20 @@ async def test_fast_path_answers_byte_identically_to_plain_graphql_core(
             planned.append(1)
             return super()._run(plan, source)
 
+    async def answer(context_class: type, document: str, variables: dict[str, Any]) -> Any:
+        schema.execution_context_class = context_class
+        return await gql.post(document, variables, token)
+
     answered, differing = 0, []
     try:
         for document, variables in corpus:
-            schema.execution_context_class = CountingFast
-            fast = await gql.post(document, variables, token)
-            schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
-            plain = await gql.post(document, variables, token)
-            if fast.content != plain.content or fast.status_code != plain.status_code:
+            fast = await answer(CountingFast, document, variables)
+            plain = await answer(StrawberryGraphQLCoreExecutionContext, document, variables)
+            if fast.content != plain.content:
+                # A Celery handler of the suite's worker may have changed the data between the
+                # two calls (a customer's balance): a fast path bug differs again.
+                fast = await answer(CountingFast, document, variables)
+            if (fast.status_code, fast.content) != (plain.status_code, plain.content):
                 differing.append((document, fast.content, plain.content))
             elif fast.status_code == 200 and fast.json().get("data"):
                 answered += 1
