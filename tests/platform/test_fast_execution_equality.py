@@ -185,7 +185,8 @@ async def seed(gql: GraphQLClient, make_tenant: Any) -> tuple[str, dict[str, Any
 def graphql_view_schema(live_server: LiveServer) -> Any:
     for route in live_server.app.routes:
         if isinstance(route, Route) and route.path == "/graphql":
-            return route.endpoint.schema
+            view: Any = route.endpoint  # the app's BigLedgerGraphQL
+            return view.schema
     raise AssertionError("no /graphql route")
 
 
