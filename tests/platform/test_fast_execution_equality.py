@@ -54,6 +54,11 @@ HANDWRITTEN = [
          edges { node { id } } } }""",
     """query($company: ID!) { accounts(companyId: $company, first: 2) {
          pageInfo { hasNextPage endCursor } edges { node { parentId } } } }""",
+    """query($company: ID!, $with: Boolean = true) { accounts(companyId: $company, first: 3) {
+         edges { node { code name @include(if: $with) parentId @skip(if: $with) } } } }""",
+    """query($company: ID!) { accounts(companyId: $company, first: 3) { edges {
+         node { code ... @include(if: false) { name } ... on Account @skip(if: false) { type } }
+       } } }""",
     """{ __typename }""",
     """{ __type(name: "Account") { name fields { name type { name kind } } } }""",
 ]
