@@ -540,6 +540,20 @@ def test_a_line_that_rounds_to_zero_in_base_currency(chart: ChartOfAccounts) -> 
     assert errors_of(refused) == {"lines.0.debit": "INVALID"}
 
 
+def test_the_rounding_spread_never_books_a_line_at_zero(chart: ChartOfAccounts) -> None:
+    """Two halves of 0.01 MYR (USD 4.57 at 0.001095 each rounds up to 0.01 on its own): taking
+    the difference up would leave one of them worth nothing, so the entry is refused instead."""
+    rate = D("0.001095")
+    with pytest.raises(DomainError) as refused:
+        draft(
+            chart,
+            dr(chart, "4100", "0.01"),
+            cr(chart, "1200", "4.57", currency_code="USD", exchange_rate=rate),
+            cr(chart, "2130", "4.57", currency_code="USD", exchange_rate=rate),
+        )
+    assert errors_of(refused) == {"lines": "UNBALANCED"}
+
+
 def test_posting_needs_an_open_period(chart: ChartOfAccounts) -> None:
     entry = draft(chart, dr(chart, "1110", "10"), cr(chart, "4100", "10"))
     with pytest.raises(DomainError) as refused:

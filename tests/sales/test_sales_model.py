@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from domain.accounting.model import base_amount
@@ -196,6 +196,11 @@ def test_credit_note_entry_balances_whatever_was_paid(
     due = (invoice.total * paid_share / 100).quantize(Decimal("0.01"))
     applied = min(note.total, due)
     applied_base = min(base_amount(applied, rate, "MYR"), note.base_total)
+    # A part worth under half a sen in base (a note of a few sen at an extreme rate) cannot be
+    # booked on a line of its own: posting refuses such an entry (test_journal_rules:
+    # test_the_rounding_spread_never_books_a_line_at_zero). Every bookable split balances.
+    assume(applied == 0 or applied_base > 0)
+    assume(applied == note.total or note.base_total - applied_base > 0)
     lines = credit_note_entry_lines(
         note, ACCOUNTS, "MYR", applied=applied, applied_base=applied_base
     )
