@@ -53,7 +53,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 "CELERY_BROKER_URL": infra.endpoints.broker_url,
             }
             # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat.
-            worker = WorkerSupervisor([sys.executable, "-m", "server.cli", "worker"], env)
+            worker = WorkerSupervisor(
+                [sys.executable, "-m", "server.cli", "worker"],
+                env,
+                min_backoff=settings.worker_restart_backoff,
+            )
             worker.start()
             settings = settings.model_copy(update={"require_worker": True})
             os.environ["BIGLEDGER_REQUIRE_WORKER"] = "true"  # for --workers N's processes

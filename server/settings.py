@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     event_redispatch_after: float = Field(120.0, alias="BIGLEDGER_EVENT_REDISPATCH_AFTER")
     # /readyz answers 503 while no worker of the queue beats (`serve --with-worker` sets it).
     require_worker: bool = Field(False, alias="BIGLEDGER_REQUIRE_WORKER")
+    # `serve --with-worker`: the first wait before a dead worker is started again (doubling up
+    # to 30 s while it keeps dying).
+    worker_restart_backoff: float = Field(1.0, alias="BIGLEDGER_WORKER_RESTART_BACKOFF")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     # Connections per API process: 2 per CPU core, plus 1 per core of overflow (4 + 2 on 2
     # cores). Few on purpose: transactions beyond what the cores can run queue here, in the

@@ -23,6 +23,7 @@ from db.embedded import EmbeddedRedis
 from server.services import Endpoints
 from tests.conftest import free_port, redis_db
 from workers import celery_app
+from workers.liveness import BEAT_TTL
 
 
 def readiness(url: str) -> tuple[int, dict[str, Any]]:
@@ -111,6 +112,9 @@ def test_the_embedded_worker_survives_redis_restarts_and_is_restarted_when_kille
         "BIGLEDGER_DATA_DIR": str(tmp_path / "data"),
         "BIGLEDGER_DEMO_PASSWORD": f"demo-{uuid.uuid4().hex}",
         "LOG_LEVEL": "WARNING",
+        # Longer than a heartbeat's time to live: a killed worker is seen gone before its
+        # successor beats (a quick restart would otherwise leave no moment to observe).
+        "BIGLEDGER_WORKER_RESTART_BACKOFF": str(BEAT_TTL + 4),
     }
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
