@@ -11,11 +11,12 @@ import asyncio
 import time
 
 from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.identity.builtin_roles import VIEWER
 from server.security.tokens import TokenService
 from tests.conftest import GraphQLClient, LiveServer, TenantHandle
-from tests.e2e.test_subscriptions import UPDATE, until_listening
+from tests.e2e.test_subscriptions import UPDATE, until_listening, until_published
 from tests.e2e.ws_client import TRANSPORT_WS, GraphQLWebSocket
 from tests.identity.test_access import GRANT, company, invite
 
@@ -92,8 +93,10 @@ async def test_a_deactivated_user_is_cut_off_their_open_subscription(
 
 async def test_an_expired_token_ends_the_subscription_at_the_next_event(
     live_server: LiveServer, gql: GraphQLClient, redis: Redis, tenant: TenantHandle,
+    engine: AsyncEngine,
 ) -> None:  # fmt: skip
     made = await company(gql, tenant.token, "Short Lived Sdn Bhd")
+    await until_published(engine, tenant.schema)  # its CompanyCreated must not arrive below
     server_tokens = live_server.services.tokens
     short = TokenService(
         server_tokens._key, issuer=server_tokens._issuer, audience=server_tokens._audience,
