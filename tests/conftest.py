@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -286,12 +285,11 @@ def sql_log(live_server: LiveServer) -> Iterator[StatementLog]:
     event.remove(target, "before_cursor_execute", log)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    endpoints: Endpoints, settings: Settings, run_id: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real Celery worker process consuming this run's queue."""
-    log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
+def start_worker(
+    endpoints: Endpoints, settings: Settings, log_path: Path, *, hostname: str
+) -> subprocess.Popen[bytes]:
+    """A real Celery worker process on this run's queue, started once its log says ready
+    (appending to `log_path`, so a worker started again writes after its predecessor)."""
     env = os.environ | {
         "DATABASE_URL": endpoints.database_url,
         "REDIS_URL": endpoints.redis_url,
@@ -300,18 +298,29 @@ def celery_worker(
         "BIGLEDGER_DATA_DIR": str(settings.data_dir),
         "LOG_LEVEL": "INFO",
     }
-    with log_path.open("wb") as log:
+    start = log_path.stat().st_size if log_path.exists() else 0
+    with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "worker", "--pool", "solo",
-             "--hostname", f"test-{run_id}@%h"],
+             "--hostname", hostname],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 60
-    while not re.search(rb"ready", log_path.read_bytes()):
+    while b"ready" not in log_path.read_bytes()[start:]:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             raise RuntimeError(f"celery worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.1)
+        time.sleep(0.1)  # polls the condition above
+    return proc
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    endpoints: Endpoints, settings: Settings, run_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process consuming this run's queue."""
+    log_path: Path = tmp_path_factory.mktemp("worker") / "worker.log"
+    proc = start_worker(endpoints, settings, log_path, hostname=f"test-{run_id}@%h")
     proc.log_path = log_path  # type: ignore[attr-defined]
     yield proc
     proc.terminate()

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -45,34 +44,16 @@ from tests.conftest import (
     start_server,
     stop_server,
 )
+from tests.conftest import start_worker as start_celery_worker
 from tests.e2e.test_event_pipeline import create_companies, task_results, usage_counter
 
 
 def start_worker(
     endpoints: Endpoints, settings: Settings, log_path: Path
 ) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": endpoints.database_url,
-        "REDIS_URL": endpoints.redis_url,
-        "CELERY_BROKER_URL": endpoints.broker_url,
-        "BIGLEDGER_CELERY_QUEUE": endpoints.celery_queue,
-        "BIGLEDGER_DATA_DIR": str(settings.data_dir),
-        "LOG_LEVEL": "INFO",
-    }
-    start = log_path.stat().st_size if log_path.exists() else 0
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker", "--pool", "solo",
-             "--hostname", f"handling-{uuid.uuid4().hex[:6]}@%h"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while b"ready" not in log_path.read_bytes()[start:]:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"worker did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.1)
-    return proc
+    return start_celery_worker(
+        endpoints, settings, log_path, hostname=f"handling-{uuid.uuid4().hex[:6]}@%h"
+    )
 
 
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
@@ -183,7 +164,7 @@ async def test_an_event_whose_worker_is_killed_mid_handler_is_handled_once(
                 await conn.execute(
                     text(
                         "SELECT event_id, dispatched_at, handled_at FROM"
-                        f' "{schema}".outbox WHERE event_type = \'CompanyCreated\' ORDER BY id'
+                        f" \"{schema}\".outbox WHERE event_type = 'CompanyCreated' ORDER BY id"
                     )
                 )
             ).all()[1]
