@@ -27,8 +27,11 @@ $(NODE_DEPS): tests/federation/package.json tests/federation/package-lock.json
 run: $(INSTALLED)
 	$(BIN)/bigledger serve --with-worker
 
+# One pytest worker per core (pytest-xdist): each starts its own embedded PostgreSQL, Redis and
+# Celery worker, so the workers share nothing but the machine. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
 test: $(INSTALLED) $(NODE_DEPS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
