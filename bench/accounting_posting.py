@@ -7,7 +7,7 @@
    seconds after `--warmup`. Entries spread over 40 leaf accounts and the 365 days of 2026.
 2. Raw ceiling, same run, same database: `--clients` tasks on an asyncpg pool, one transaction
    per entry with the statements the app's posting issues, their very text (`PostingSql` in
-   `db/repositories/accounting.py`), in its order: company currency, accounts and the period
+   `db/driver_path/posting.py`), in its order: company currency, accounts and the period
    share-locked (`posting_reads`); the header as a draft with its 2 `journal_lines` and the
    month and day balance upserts (`add_posted`); last the entry number drawn and the header
    posted with it (`number_entry`). The deferred balance-check trigger fires in both. Not in
@@ -51,8 +51,8 @@ from bench.harness import (
     today,
 )
 from bench.loadgen import HttpConnection, encode_request
-from db.repositories.accounting import PostingSql
-from domain.accounting.model import ENTRY_NUMBER_DIGITS, entry_number_prefix
+from db.driver_path.posting import PostingSql
+from domain.accounting.model import entry_number_prefix
 from server.settings import Settings
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -283,9 +283,9 @@ async def raw_load(
                 sql.add_posted,
                 entry_id, company_id, day, None, None, amount, "MYR", status, at, at, number,
                 year_id, None, None, actor, posted_at, actor if posted_at else None, 1,
-                [1, 2], [debit, credit], [None, None], ["MYR", "MYR"],
+                "standard", [1, 2], [debit, credit], [None, None], ["MYR", "MYR"],
                 [Decimal(1), Decimal(1)], [amount, zero], [zero, amount], [amount, zero],
-                [zero, amount], "standard",
+                [zero, amount],
                 accounts, day.replace(day=1), company_id,
                 [by_account[a][0] for a in accounts], [by_account[a][1] for a in accounts], day,
             )  # fmt: skip
@@ -293,8 +293,8 @@ async def raw_load(
                 await conn.fetchrow(
                     sql.number_entry,
                     entry_id, period["period_fiscal_year_id"], company_id,
-                    entry_number_prefix(period["period_year_end"]), 10**ENTRY_NUMBER_DIGITS,
-                    ENTRY_NUMBER_DIGITS, "posted", at, actor, at, None, 2,
+                    entry_number_prefix(period["period_year_end"]), "posted", at, actor, at,
+                    None, 2,
                 )  # fmt: skip
 
     async def client(k: int) -> None:
@@ -507,7 +507,7 @@ async def run(args: argparse.Namespace) -> None:
 one HTTP request = one posted entry (the schema's single-request way; `postJournalEntry` alone
 needs a draft first). (2) In the same run, the raw ceiling: {args.clients} clients on an asyncpg
 pool, one transaction per entry issuing the app's posting statements (their very text,
-`PostingSql` in `db/repositories/accounting.py`) in the app's order: company currency with the
+`PostingSql` in `db/driver_path/posting.py`) in the app's order: company currency with the
 2 accounts and the period row share-locked (one statement), the header (as a draft) with its 2
 `journal_lines` and the month and day balance upserts (one statement), and last the entry
 number drawn and written into the header, now posted (one statement); the deferred

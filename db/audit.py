@@ -45,8 +45,9 @@ import orjson
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.engine import SCHEMAS_CACHED, driver_connection
-from db.statement_parts import NumberFill, Preceding
+from db.driver_path.connection import driver_connection
+from db.driver_path.statement_parts import NumberFill, Preceding
+from db.engine import SCHEMAS_CACHED
 from db.tables.shared import audit_log, tenants
 from domain.audit.checkpoints import LaneHead
 from domain.audit.model import (

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from db.tables import TENANT_SCHEMA_PLACEHOLDER
 
@@ -40,24 +40,6 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> A
         json_deserializer=orjson.loads,
         connect_args={"server_settings": {"application_name": "bigledger"}},
     )
-
-
-async def driver_connection(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under `conn`, inside `conn`'s transaction.
-
-    The posting path issues its statements straight through asyncpg (prepared once per
-    connection, no SQLAlchemy compile or result machinery): at one posting per request that
-    machinery cost more CPU than everything else in the API. SQLAlchemy's adapter begins its
-    transaction lazily, on its first statement: begin it here if nothing ran yet.
-    """
-    sync = conn.sync_connection
-    fairy = sync._dbapi_connection if sync is not None else None
-    if fairy is None:  # not connected yet (or invalidated): SQLAlchemy's own way, with I/O
-        fairy = await conn.get_raw_connection()
-    adapted: Any = fairy.dbapi_connection
-    if adapted._transaction is None and conn.in_transaction():
-        await adapted._start_transaction()
-    return adapted.driver_connection
 
 
 # Per-schema objects kept in memory (engines, prepared statement texts): the busiest tenants'.

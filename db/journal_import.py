@@ -36,11 +36,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import audit
+from db.driver_path.columns import insert_columns
+from db.driver_path.posting import entry_number_sql
+from db.driver_path.statement_parts import Preceding
 from db.outbox import notify_relays, outbox_rows
-from db.statement_parts import Preceding
+from db.tables.accounting import journal_lines, transactions
 from db.tables.shared import tenants, users
 from db.tenant_plans import PostingCountSql
 from domain.accounting.events import COMPANY_BOOKS, JOURNAL_IMPORTED
+from domain.accounting.model import entry_number_prefix
 from domain.shared.clock import utcnow
 from domain.shared.events import DomainEvent, EventMetadata, EventOrigin, RecordedEvent
 
@@ -283,13 +287,38 @@ FROM (
 ) e
 """
 
+# The fiscal years' sequence rows, locked, with each year's end (its numbers' prefix).
 _LOCK_SEQUENCES = """
-SELECT fiscal_year_id FROM entry_number_sequences
-WHERE company_id = $1 AND fiscal_year_id IN (SELECT fiscal_year_id FROM import_entries)
-ORDER BY fiscal_year_id FOR UPDATE
+SELECT s.fiscal_year_id, e.year_end FROM entry_number_sequences s
+JOIN (SELECT DISTINCT fiscal_year_id, year_end FROM import_entries) e USING (fiscal_year_id)
+WHERE s.company_id = $1
+ORDER BY s.fiscal_year_id FOR UPDATE OF s
 """
 
-_HEADERS = """
+# Column lists from db/tables/accounting.py (`insert_columns`); the columns not named here
+# take their defaults. An entry's number is the domain's (`entry_number_sql`): each fiscal
+# year's prefix comes as a parameter ($4 years, $5 their prefixes).
+_HEADER_COLUMNS, _HEADER_VALUES = insert_columns(
+    transactions,
+    {
+        "id": "e.id",
+        "company_id": "$1",
+        "transaction_date": "e.tdate",
+        "reference": "e.reference",
+        "total_amount": "e.total",
+        "currency_code": "$2",
+        "status": "'posted'",
+        "created_at": "now()",
+        "updated_at": "now()",
+        "entry_number": entry_number_sql("y.prefix", "r.first + e.rn - 1"),
+        "fiscal_year_id": "e.fiscal_year_id",
+        "created_by": "$3",
+        "posted_at": "now()",
+        "posted_by": "$3",
+        "version": "2",
+    },
+)
+_HEADERS = f"""
 WITH wanted AS (
   SELECT fiscal_year_id, count(*) AS n FROM import_entries GROUP BY fiscal_year_id
 ), reserved AS (
@@ -298,25 +327,33 @@ WITH wanted AS (
   WHERE s.company_id = $1 AND s.fiscal_year_id = w.fiscal_year_id
   RETURNING s.fiscal_year_id, s.next_value - w.n AS first
 )
-INSERT INTO transactions (id, company_id, transaction_date, reference, total_amount,
-    currency_code, status, created_at, updated_at, entry_number, fiscal_year_id, created_by,
-    posted_at, posted_by, version)
-SELECT e.id, $1, e.tdate, e.reference, e.total, $2, 'posted', now(), now(),
-       'JE-' || extract(year FROM e.year_end)::int || '-'
-         || lpad((r.first + e.rn - 1)::text, greatest(6, length((r.first + e.rn - 1)::text)),
-                 '0'),
-       e.fiscal_year_id, $3, now(), $3, 2
+INSERT INTO transactions ({_HEADER_COLUMNS})
+SELECT {_HEADER_VALUES}
 FROM import_entries e JOIN reserved r USING (fiscal_year_id)
+JOIN unnest($4::uuid[], $5::text[]) AS y(fiscal_year_id, prefix) USING (fiscal_year_id)
 ORDER BY e.entry_seq
 """
 
-_LINES = """
-INSERT INTO journal_lines (transaction_id, line_number, transaction_date, company_id,
-    account_id, description, currency_code, exchange_rate, debit, credit, base_debit,
-    base_credit)
-SELECT e.id, row_number() OVER (PARTITION BY l.entry_seq ORDER BY l.line_no), l.tdate, $1,
-       l.account_id, l.description, l.currency, coalesce(l.rate, 1), l.debit, l.credit,
-       l.base_debit, l.base_credit
+_LINE_COLUMNS, _LINE_VALUES = insert_columns(
+    journal_lines,
+    {
+        "transaction_id": "e.id",
+        "line_number": "row_number() OVER (PARTITION BY l.entry_seq ORDER BY l.line_no)",
+        "transaction_date": "l.tdate",
+        "company_id": "$1",
+        "account_id": "l.account_id",
+        "description": "l.description",
+        "currency_code": "l.currency",
+        "exchange_rate": "coalesce(l.rate, 1)",
+        "debit": "l.debit",
+        "credit": "l.credit",
+        "base_debit": "l.base_debit",
+        "base_credit": "l.base_credit",
+    },
+)
+_LINES = f"""
+INSERT INTO journal_lines ({_LINE_COLUMNS})
+SELECT {_LINE_VALUES}
 FROM import_lines l JOIN import_entries e USING (entry_seq)
 """
 
@@ -505,8 +542,12 @@ async def import_journal(
                     await conn.execute(_DAILY, company_id)
                     await conn.execute(_CURRENCY_BALANCES, company_id, base)
                     t = report.timed("balances", t)
-                    await conn.execute(_LOCK_SEQUENCES, company_id)
-                    posted = await conn.execute(_HEADERS, company_id, base, user_id)
+                    years = await conn.fetch(_LOCK_SEQUENCES, company_id)
+                    posted = await conn.execute(
+                        _HEADERS, company_id, base, user_id,
+                        [y["fiscal_year_id"] for y in years],
+                        [entry_number_prefix(y["year_end"]) for y in years],
+                    )  # fmt: skip
                     # this month's postings (maxTransactions usage; an import is not refused)
                     await conn.execute(counting.add, int(posted.split()[-1]))
                     t = report.timed("headers", t)

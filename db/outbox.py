@@ -14,8 +14,8 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.driver_path.statement_parts import NumberFill
 from db.engine import SCHEMA_NAME, SCHEMAS_CACHED
-from db.statement_parts import NumberFill
 from db.tables.tenant import outbox, processed_events
 from domain.shared.events import DomainEvent
 
@@ -48,9 +48,10 @@ def _outbox_cte(schema: str, number_sql: str | None) -> str:
 def outbox_rows(
     schema: str, events: Sequence[DomainEvent], fill: NumberFill | None = None
 ) -> tuple[str, tuple[Any, ...]]:
-    """The insert of a command's events into its tenant's outbox: a CTE (db/statement_parts.py)
-    sent ahead of the command's audit row, one statement whatever the number of events. With
-    `fill`, the entry number drawn in the same statement replaces its token in the envelopes."""
+    """The insert of a command's events into its tenant's outbox: a CTE
+    (db/driver_path/statement_parts.py) sent ahead of the command's audit row, one statement
+    whatever the number of events. With `fill`, the entry number drawn in the same statement
+    replaces its token in the envelopes."""
     cte = _outbox_cte(schema, None if fill is None else fill.value_sql)
     args: tuple[Any, ...] = (
         [e.id for e in events],

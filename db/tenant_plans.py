@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnClause
 
 from db.crypto import tenant_schema
-from db.engine import SCHEMAS_CACHED, driver_connection
+from db.driver_path.connection import driver_connection
+from db.engine import SCHEMAS_CACHED
 from db.tables.shared import subscriptions, tenants, users
 from db.tables.tenant import companies
 from db.tenant_context import invalidate_tenant_context, load_tenant_context

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from db import audit
 from db.access import SqlAccessRepository
 from db.crypto import FieldCipher, tenant_schema
-from db.engine import driver_connection
+from db.driver_path.connection import driver_connection
+from db.driver_path.statement_parts import Preceding
 from db.outbox import notify_relays, outbox_rows
 from db.repositories.accounting import (
     SqlAccountRepository,
@@ -32,7 +33,6 @@ from db.repositories.sales import (
     SqlSalesDocumentRepository,
 )
 from db.repositories.tax import SqlTaxCodeRepository
-from db.statement_parts import Preceding
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent

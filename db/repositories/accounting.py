@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import exists, func, insert, select, text, update
@@ -15,9 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
-from db.engine import SCHEMAS_CACHED, driver_connection
+from db.driver_path.connection import driver_connection
+from db.driver_path.posting import (
+    balance_args,
+    entry_args,
+    numbering_args,
+    posting_sql,
+)
+from db.driver_path.statement_parts import NumberFill, Preceding
 from db.repositories.currency import add_currency_balances, add_currency_balances_many
-from db.statement_parts import NumberFill, Preceding, shifted
 from db.tables.accounting import (
     account_balances,
     account_daily_balances,
@@ -30,7 +35,6 @@ from db.tables.accounting import (
     transactions,
 )
 from domain.accounting.model import (
-    ENTRY_NUMBER_DIGITS,
     Account,
     AccountSubtype,
     AccountType,
@@ -42,120 +46,11 @@ from domain.accounting.model import (
     JournalLine,
     PeriodStatus,
     add_months,
-    entry_number_prefix,
     month_start,
 )
 from domain.accounting.ports import PostingReads, PriorRequest
 from domain.identity.plans import TenantLimits
 from domain.shared.errors import Conflict
-
-# `PostingSql.add_entry`'s: the header's 18 values, the lines' 9 arrays, the entry's kind
-ENTRY_PARAMETERS = 28
-
-
-class PostingSql:
-    """The posting path's statements for one tenant schema, built once (`driver_connection`).
-
-    Multi-row writes take one array per column (`unnest`), so a statement's text never depends
-    on how many rows it writes and asyncpg prepares it once per connection.
-    """
-
-    def __init__(self, schema: str) -> None:
-        t = f'"{schema}".'
-        self.company_currency = f"SELECT currency_code FROM {t}companies WHERE id = $1"
-        columns = (
-            "id, company_id, account_code, account_name, account_type, account_subtype,"
-            " parent_account_id, is_active, created_at, updated_at, created_by, updated_by,"
-            " version"
-        )
-        self.accounts = f"SELECT {columns} FROM {t}chart_of_accounts WHERE id = ANY($1::uuid[])"
-        period_fields = ("id", "fiscal_year_id", "company_id", "period_number", "start_date",
-                         "end_date", "status", "updated_at", "updated_by", "version")  # fmt: skip
-        period_columns = ", ".join(f"p.{c}" for c in period_fields) + ", y.end_date AS year_end"
-        period_on = (
-            f"SELECT {{columns}} FROM {t}fiscal_periods p JOIN {t}fiscal_years y"
-            " ON y.id = p.fiscal_year_id WHERE p.company_id = $1 AND p.start_date <= {day}"
-            " AND p.end_date >= {day} FOR SHARE OF p"
-        )
-        self.period_on = period_on.format(columns=period_columns, day="$2")
-        # What a posting reads, in one round trip: one row per account found (or one without
-        # an account), each with the company's currency and the period covering $3 (share-
-        # locked; none when $3 is null). No row: no such company.
-        prefixed = ", ".join(f"p.{c} AS period_{c}" for c in period_fields)
-        prefixed += ", y.end_date AS period_year_end"
-        self.posting_reads = (
-            f"SELECT c.currency_code, a.*, p.* FROM {t}companies c LEFT JOIN (SELECT {columns}"
-            f" FROM {t}chart_of_accounts WHERE id = ANY($2::uuid[])) a ON true"
-            f" LEFT JOIN ({period_on.format(columns=prefixed, day='$3')}) p ON true"
-            " WHERE c.id = $1"
-        )
-        # Header and lines in one round trip; the lines' foreign key to the header is checked
-        # at the end of the statement, when the header row exists.
-        header = (
-            f"header AS (INSERT INTO {t}transactions (id, company_id, transaction_date,"
-            " reference, description, total_amount, currency_code, status, created_at,"
-            " updated_at, entry_number, fiscal_year_id, reversal_of, reversed_by, created_by,"
-            " posted_at, posted_by, version, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-            " $10, $11, $12, $13, $14, $15, $16, $17, $18, $28) RETURNING id)"
-        )
-        lines = (
-            f"INSERT INTO {t}journal_lines (transaction_id, line_number, transaction_date,"
-            " company_id, account_id, description, currency_code, exchange_rate, debit, credit,"
-            " base_debit, base_credit)"
-            " SELECT header.id, l.n, $3, $2, l.a, l.d, l.c, l.r, l.dr, l.cr, l.bdr, l.bcr"
-            " FROM header, unnest($19::smallint[], $20::uuid[], $21::text[], $22::varchar[],"
-            " $23::numeric[], $24::numeric[], $25::numeric[], $26::numeric[], $27::numeric[])"
-            " AS l(n, a, d, c, r, dr, cr, bdr, bcr)"
-        )
-        self.add_entry = f"WITH {header} {lines}"
-        # Month rows, then day rows (every posting locks balance rows in this order; the day
-        # insert waits for the month CTE through its scalar subquery), in one statement.
-        months = (
-            f"months AS (INSERT INTO {t}account_balances AS b (account_id, period_month,"
-            " company_id, debit_total, credit_total) SELECT a, $2, $3, dr, cr"
-            " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
-            " ON CONFLICT (account_id, period_month) DO UPDATE SET"
-            " debit_total = b.debit_total + excluded.debit_total,"
-            " credit_total = b.credit_total + excluded.credit_total, updated_at = now()"
-            " RETURNING 1)"
-        )
-        days = (
-            f"INSERT INTO {t}account_daily_balances AS b (account_id, balance_date, company_id,"
-            " debit_total, credit_total) SELECT a, $6, $3, dr, cr"
-            " FROM unnest($1::uuid[], $4::numeric[], $5::numeric[]) AS x(a, dr, cr)"
-            " WHERE (SELECT count(*) FROM months) > 0"
-            " ON CONFLICT (account_id, balance_date) DO UPDATE SET"
-            " debit_total = b.debit_total + excluded.debit_total,"
-            " credit_total = b.credit_total + excluded.credit_total"
-        )
-        self.add_to_balances = f"WITH {months} {days}"
-        # A posted entry: header, lines and balances in one statement (the balances' parameters
-        # follow the entry's).
-        self.add_posted = (
-            f"WITH {header}, lines AS ({lines} RETURNING 1),"
-            f" {shifted(months, ENTRY_PARAMETERS)} {shifted(days, ENTRY_PARAMETERS)}"
-        )
-        # Draw the year's next number and post the (so far draft) header with it, in one
-        # statement: the sequence row is locked from here to the commit. As CTEs (`numbered`
-        # returns the number), also sent ahead of the commit's audit row (`numbering_part`).
-        self.number_ctes = (
-            f"drawn AS (UPDATE {t}entry_number_sequences SET next_value = next_value + 1"
-            " WHERE fiscal_year_id = $2 AND company_id = $3 RETURNING next_value - 1 AS n),"
-            f" numbered AS (UPDATE {t}transactions t SET entry_number = $4 || CASE"
-            " WHEN drawn.n < $5 THEN lpad(drawn.n::text, $6, '0') ELSE drawn.n::text END,"
-            " status = $7, fiscal_year_id = $2, posted_at = $8, posted_by = $9,"
-            " updated_at = $10, reversed_by = $11, version = $12"
-            " FROM drawn WHERE t.id = $1 RETURNING drawn.n, t.entry_number)"
-        )
-        self.number_entry = f"WITH {self.number_ctes} SELECT n, entry_number FROM numbered"
-
-
-_posting_sql = lru_cache(maxsize=SCHEMAS_CACHED)(PostingSql)
-
-
-def posting_sql(conn: AsyncConnection) -> PostingSql:
-    return _posting_sql(tenant_schema(conn))
-
 
 # Advisory-lock namespaces (hashed with the company id into one bigint key).
 _CHART_LOCK = "bigledger:chart:"
@@ -491,51 +386,8 @@ def _header_values(entry: JournalEntry) -> dict[str, Any]:
 
 
 def _entry_args(entry: JournalEntry) -> tuple[Any, ...]:
-    """`PostingSql.add_entry`'s parameters (`ENTRY_PARAMETERS`)."""
-    h = _header_values(entry)
-    lines = entry.lines
-    return (
-        h["id"], h["company_id"], h["transaction_date"], h["reference"], h["description"],
-        h["total_amount"], h["currency_code"], h["status"], h["created_at"],
-        h["updated_at"], h["entry_number"], h["fiscal_year_id"], h["reversal_of"],
-        h["reversed_by"], h["created_by"], h["posted_at"], h["posted_by"], h["version"],
-        [line.line_number for line in lines],
-        [line.account_id for line in lines],
-        [line.description for line in lines],
-        [line.currency_code for line in lines],
-        [line.exchange_rate for line in lines],
-        [line.debit for line in lines],
-        [line.credit for line in lines],
-        [line.base_debit for line in lines],
-        [line.base_credit for line in lines],
-        h["kind"],
-    )  # fmt: skip
-
-
-def _balance_args(entry: JournalEntry) -> tuple[Any, ...]:
-    """`PostingSql.add_to_balances`' parameters: the entry's base totals per account, in one
-    account order everywhere (concurrent postings never deadlock on balance rows)."""
-    totals: dict[uuid.UUID, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    for line in entry.lines:
-        totals[line.account_id][0] += line.base_debit
-        totals[line.account_id][1] += line.base_credit
-    accounts = sorted(totals, key=str)
-    return (
-        accounts, month_start(entry.transaction_date), entry.company_id,
-        [totals[a][0] for a in accounts], [totals[a][1] for a in accounts],
-        entry.transaction_date,
-    )  # fmt: skip
-
-
-def _numbering_args(entry: JournalEntry) -> tuple[Any, ...]:
-    """`PostingSql.number_ctes`' parameters for `entry`."""
-    assert entry.numbering_year_end is not None and entry.fiscal_year_id is not None
-    return (
-        entry.id, entry.fiscal_year_id, entry.company_id,
-        entry_number_prefix(entry.numbering_year_end), 10**ENTRY_NUMBER_DIGITS,
-        ENTRY_NUMBER_DIGITS, entry.status.value, entry.posted_at, entry.posted_by,
-        entry.updated_at, entry.reversed_by, entry.version,
-    )  # fmt: skip
+    """`PostingSql.add_entry`'s parameters for `entry`."""
+    return entry_args(_header_values(entry), entry.lines)
 
 
 class SqlJournalRepository:
@@ -620,7 +472,7 @@ class SqlJournalRepository:
     async def add_posted(self, entry: JournalEntry) -> None:
         raw = await driver_connection(self._conn)
         await raw.execute(
-            posting_sql(self._conn).add_posted, *_entry_args(entry), *_balance_args(entry)
+            posting_sql(self._conn).add_posted, *_entry_args(entry), *balance_args(entry)
         )
         if entry.awaits_number:
             self._unnumbered.setdefault(entry.id, entry)
@@ -641,7 +493,7 @@ class SqlJournalRepository:
         raw = await driver_connection(self._conn)
         pending, self._unnumbered = list(self._unnumbered.values()), {}
         for entry in pending:
-            row = await raw.fetchrow(sql.number_entry, *_numbering_args(entry))
+            row = await raw.fetchrow(sql.number_entry, *numbering_args(entry))
             if row is None:
                 raise RuntimeError(f"no number sequence for fiscal year {entry.fiscal_year_id}")
             number = entry.assign_number(int(row["n"]))
@@ -652,8 +504,9 @@ class SqlJournalRepository:
         """When exactly one entry awaits its number: the CTEs that draw it and post its
         header, for the unit of work to send ahead of its last statement (one round trip fewer
         with the sequence row locked). Where the number goes in the entry's events a token
-        stands until then; the statement writes the number in its place (db/statement_parts)
-        and `numbered` gives the entry its number. None otherwise (`number_pending`)."""
+        stands until then; the statement writes the number in its place
+        (db/driver_path/statement_parts.py) and `numbered` gives the entry its number. None
+        otherwise (`number_pending`)."""
         if len(self._unnumbered) != 1:
             return None
         entry = next(iter(self._unnumbered.values()))
@@ -661,7 +514,7 @@ class SqlJournalRepository:
         entry.hold_number_place(token)
         return Preceding(
             posting_sql(self._conn).number_ctes,
-            _numbering_args(entry),
+            numbering_args(entry),
             NumberFill(
                 token,
                 value_sql="(SELECT entry_number FROM numbered)",
@@ -711,7 +564,7 @@ class SqlJournalRepository:
 
     async def add_to_balances(self, entry: JournalEntry) -> None:
         raw = await driver_connection(self._conn)
-        await raw.execute(posting_sql(self._conn).add_to_balances, *_balance_args(entry))
+        await raw.execute(posting_sql(self._conn).add_to_balances, *balance_args(entry))
         await self._add_currency_balances(entry)
 
     async def _add_currency_balances(self, entry: JournalEntry) -> None:

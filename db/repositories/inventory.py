@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import tenant_schema
-from db.engine import driver_connection
+from db.driver_path.connection import driver_connection
 from db.tables.inventory import (
     product_categories,
     products,

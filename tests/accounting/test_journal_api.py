@@ -585,7 +585,8 @@ async def test_posting_emits_events_carrying_the_company(
     )
     assert rows[5].envelope["payload"]["entryNumber"] == "JE-2026-000002"
     # Each number is drawn in the statement that writes the events and the audit row, where a
-    # stand-in held its place (db/statement_parts.py): none may be left, and the chain holds.
+    # stand-in held its place (db/driver_path/statement_parts.py): none may be left, and the
+    # chain holds.
     async with engine.connect() as conn:
         audited = (
             await conn.execute(

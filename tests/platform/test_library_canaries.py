@@ -30,7 +30,7 @@ from graphql.execution import Executor
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import driver_connection
+from db.driver_path.connection import driver_connection
 from schema.fast_execution import FastLeafExecutionContext
 
 
@@ -325,9 +325,9 @@ async def test_strawberry_builds_input_values_through_from_input() -> None:
     )
 
 
-# -- db/engine.py::driver_connection --------------------------------------------------------
+# -- db/driver_path/connection.py ---------------------------------------------------------
 
-DRIVER = "db/engine.py::driver_connection (the posting path's raw asyncpg statements)"
+DRIVER = "db/driver_path/connection.py::driver_connection (the raw asyncpg statements)"
 
 
 async def test_driver_connection_is_asyncpg_inside_sqlalchemys_transaction(
