@@ -288,8 +288,8 @@ def _area(filename: str, name: str) -> str:
     if path.startswith(f"{ROOT}/") and "/site-packages/" not in path:
         if "/bench/" in path:
             return "bench patches (launch_api.py)"
-        if path.endswith("schema/fast_execution.py"):
-            return "bigledger fast path (schema/fast_execution.py)"
+        if path.endswith("schema/fast_paths/execution.py"):
+            return "bigledger fast path (schema/fast_paths/execution.py)"
         return "bigledger app code"
     if "/site-packages/" in path:
         return "other libraries"
@@ -316,7 +316,8 @@ STAGES = (
      "companies_page"),
     ("tax number decryption (EncryptedField.open_row)", "db/crypto.py", "open_row"),
     ("Company.from_row", "schema/company/types.py", "from_row"),
-    ("result building (schema/fast_execution.py)", "schema/fast_execution.py", "execute_fields"),
+    ("result building (schema/fast_paths/execution.py)", "schema/fast_paths/execution.py",
+     "execute_fields"),
     ("encode_json (orjson)", "server/graphql_view.py", "encode_json"),
     ("access-log line (middleware _log)", "server/middleware.py", "_log"),
 )  # fmt: skip

@@ -26,9 +26,10 @@ configurations keep running):
   instead of `EncryptedField.open_row` copying every `RowMapping` through `.items()`; and
   `Company.from_row` takes the plain-dict path without the ABC `isinstance(row, Mapping)`.
   Same SQL, same values.
-* `leaves`: the fast path (`schema/fast_execution.py`) completes leaves inline in `_run`, and a
-  `str` for String/ID, an `int` within 32 bits for Int and a `bool` for Boolean are used as
-  they are instead of calling graphql-core's `serialize_*` (which would return them unchanged).
+* `leaves`: the fast path (`schema/fast_paths/execution.py`) completes leaves inline in
+  `_run`, and a `str` for String/ID, an `int` within 32 bits for Int and a `bool` for Boolean
+  are used as they are instead of calling graphql-core's `serialize_*` (which would return them
+  unchanged).
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ def patch_leaves() -> None:
         serialize_string,
     )
 
-    from schema.fast_execution import _LEAF, _OBJECT, FastLeafExecutionContext, _Fallback
+    from schema.fast_paths.execution import _LEAF, _OBJECT, FastLeafExecutionContext, _Fallback
 
     as_is = {serialize_string: str, serialize_id: str, serialize_boolean: bool}
     low, high = -(2**31), 2**31 - 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -15,8 +14,9 @@ from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
-from schema.fast_execution import FastLeafExecutionContext
-from schema.input_builders import install_input_builders
+from schema.fast_paths.execution import FastLeafExecutionContext
+from schema.fast_paths.inputs import install_input_builders
+from schema.fast_paths.type_map import entity_key_fields
 from schema.limits import QueryLimits, is_unexpected
 from schema.public_errors import Classifier, PublicErrors, root_error
 from schema.request_rules import BAD_USER_INPUT, RequestRules
@@ -109,15 +109,7 @@ class BigLedgerSchema(Schema):
         """Entity type name -> the key fields its `resolve_reference` takes (built once)."""
         known: dict[str, frozenset[str]] | None = getattr(self, "_entity_key_cache", None)
         if known is None:
-            known = {}
-            for name, graphql_type in self.schema_converter.type_map.items():
-                origin = getattr(graphql_type.definition, "origin", None)
-                resolve = getattr(origin, "resolve_reference", None)
-                if resolve is None:
-                    continue
-                parameters = inspect.signature(resolve).parameters
-                known[name] = frozenset(p for p in parameters if p not in ("info", "cls"))
-            self._entity_key_cache = known
+            known = self._entity_key_cache = entity_key_fields(self)
         return known
 
 

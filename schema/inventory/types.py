@@ -207,7 +207,7 @@ class StockLevel:
 
 async def with_references(info: strawberry.Info, levels: list[StockLevel]) -> list[StockLevel]:
     """Fill in each level's product and warehouse: one batched load of each for the whole list,
-    so the levels are plain objects (schema/fast_execution.py completes them without per-field
+    so the levels are plain objects (schema/fast_paths/execution.py completes them without per-field
     resolvers) and a page costs the same statements whatever its size."""
     wanted = _selected_names(info.selected_fields)
     loaders = info.context.loaders

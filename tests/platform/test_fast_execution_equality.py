@@ -1,5 +1,5 @@
-"""The execution fast path (schema/fast_execution.py) answers byte for byte what graphql-core's
-own execution answers, over the query documents the test suite itself uses.
+"""The execution fast path (schema/fast_paths/execution.py) answers byte for byte what
+graphql-core's own execution answers, over the query documents the test suite itself uses.
 
 The corpus is every query document found in tests/ (module-level constants, f-strings included,
 and string literals in test bodies) plus a few written here for what the suite's documents may
@@ -29,7 +29,7 @@ from graphql import (
 from starlette.routing import Route
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.fast_execution import FastLeafExecutionContext
+from schema.fast_paths.execution import FastLeafExecutionContext
 from tests.conftest import GraphQLClient, LiveServer
 from tests.purchasing.api import Purchasing
 from tests.sales.api import Sales

@@ -1,4 +1,4 @@
-"""Every input type's planned `from_input` (schema/input_builders.py) builds exactly what
+"""Every input type's planned `from_input` (schema/fast_paths/inputs.py) builds exactly what
 Strawberry's own conversion builds, for values with every field, only the required ones, and
 explicit nulls."""
 
@@ -20,7 +20,7 @@ from strawberry.types.arguments import convert_argument
 from strawberry.types.base import StrawberryObjectDefinition
 
 from resolvers.root import build_schema
-from schema.input_builders import InputBuilder
+from schema.fast_paths.inputs import InputBuilder
 
 SCHEMA = build_schema()
 _counter = itertools.count()

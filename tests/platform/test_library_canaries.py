@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.driver_path.connection import driver_connection
-from schema.fast_execution import FastLeafExecutionContext
+from schema.fast_paths.execution import FastLeafExecutionContext
 
 
 def require(condition: object, distribution: str, internal: str, used_by: str) -> None:
@@ -51,9 +51,9 @@ def parameters(function: Any) -> list[str]:
     return list(inspect.signature(function).parameters)
 
 
-# -- schema/fast_execution.py ---------------------------------------------------------------
+# -- schema/fast_paths/execution.py ---------------------------------------------------------
 
-FAST = "schema/fast_execution.py"
+FAST = "schema/fast_paths/execution.py"
 
 
 @strawberry.type
@@ -215,9 +215,9 @@ async def test_fast_path_engages_and_answers_as_graphql_core_does() -> None:
     assert reference.data == plain_result.data
 
 
-# -- schema/input_builders.py ---------------------------------------------------------------
+# -- schema/fast_paths/inputs.py and type_map.py ---------------------------------------------
 
-INPUTS = "schema/input_builders.py"
+INPUTS = "schema/fast_paths/inputs.py"
 
 
 def test_strawberry_input_type_modules_still_export_what_the_planner_uses() -> None:
@@ -282,7 +282,7 @@ def test_schema_converter_type_map_and_definition_fields() -> None:
         isinstance(definition, StrawberryObjectDefinition),
         "strawberry-graphql",
         "Schema.schema_converter.type_map[name].definition",
-        INPUTS + " and schema/build.py",
+        "schema/fast_paths/type_map.py",
     )
     assert isinstance(definition, StrawberryObjectDefinition)
     require(

@@ -35,6 +35,8 @@ from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
+from schema.fast_paths.type_map import converted_types
+
 # A planned field's conversion: None (the value as graphql-core parsed it) or a function of it.
 _Convert = Callable[[Any], Any]
 
@@ -154,13 +156,14 @@ def _plannable(definition: StrawberryObjectDefinition) -> bool:
 def install_input_builders(schema: Any) -> int:
     """Give every plain input type of `schema` (a built Strawberry schema) its planned
     `from_input`; returns how many it planned."""
-    converter = schema.schema_converter
     definitions = [
-        concrete.definition
-        for concrete in converter.type_map.values()
-        if isinstance(concrete.definition, StrawberryObjectDefinition)
+        definition
+        for _, definition in converted_types(schema)
+        if isinstance(definition, StrawberryObjectDefinition)
     ]
-    planner = _Planner(converter.scalar_registry, schema.config.name_converter.from_field)
+    planner = _Planner(
+        schema.schema_converter.scalar_registry, schema.config.name_converter.from_field
+    )
     planner.plan(definitions)
     for builder in planner.builders.values():
         builder.definition.from_input = builder
