@@ -219,7 +219,7 @@ async def run(args: argparse.Namespace) -> None:
     import asyncpg
     from redis.asyncio import Redis
 
-    from resolvers.accounting.report_cache import version_key
+    from db.report_versions import version_key
 
     started = time.perf_counter()
     info = machine_info()

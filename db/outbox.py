@@ -72,6 +72,7 @@ class PendingEvent:
     envelope: bytes  # the stored JSON, published as it is (never decoded and re-encoded)
     needs_publish: bool
     needs_dispatch: bool
+    company_id: str | None = None  # the payload's companyId, for effects run on publish
 
 
 class RelayStatements:
@@ -86,6 +87,7 @@ class RelayStatements:
         self.claim = (
             "SELECT id, event_id::text, event_type, envelope->>'tenantId' AS tenant_id,"
             " envelope::text AS envelope, published_at IS NULL AS needs_publish,"
+            " envelope->'payload'->>'companyId' AS company_id,"
             f" dispatched_at IS NULL AS needs_dispatch FROM {table}"
             " WHERE published_at IS NULL OR dispatched_at IS NULL"
             " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
@@ -137,7 +139,7 @@ async def claim_pending(conn: Any, schema: str, limit: int) -> list[PendingEvent
     return [
         PendingEvent(
             r["id"], r["event_id"], r["event_type"], r["tenant_id"], r["envelope"].encode(),
-            r["needs_publish"], r["needs_dispatch"],
+            r["needs_publish"], r["needs_dispatch"], r["company_id"],
         )
         for r in rows
     ]  # fmt: skip

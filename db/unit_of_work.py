@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
@@ -53,8 +53,11 @@ class SqlUnitOfWork:
         cipher: FieldCipher | None = None,
         operation: str | None = None,
         wake: Callable[[str], None] | None = None,
+        after_commit: Callable[[list[DomainEvent]], Awaitable[None]] | None = None,
     ) -> None:
         self._engine = tenant_engine
+        # The AFTER_COMMIT effects of the committed events (domain/effects.py, db/effects.py).
+        self._after_commit = after_commit
         # Told the tenant schema after a commit that wrote events: the API process's own outbox
         # relay. Without it the commit notifies every relay through PostgreSQL (db/outbox.py).
         self._wake = wake
@@ -150,5 +153,7 @@ class SqlUnitOfWork:
         await self._tx.commit()
         self._pending.clear()
         self.committed_events = stamped
+        if stamped and self._after_commit is not None:
+            await self._after_commit(stamped)  # before the relay publishes them
         if stamped and self._wake is not None:
             self._wake(schema)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLError
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.access import AccessDirectory
 from db.api_keys import ApiKeyDirectory
 from db.crypto import FieldCipher
+from db.effects import run_after_commit
 from db.engine import TenantEngines
 from db.identity import SqlIdentityStore
 from db.rate_limit import RateLimiter, Verdict
@@ -156,6 +158,7 @@ class RequestContext:
             origin or self.origin(),
             cipher=self.services.cipher,
             wake=self.services.wake_relay,
+            after_commit=partial(run_after_commit, self.services.redis),
         )
 
     def origin(self, causation_id: str | None = None) -> EventOrigin:

@@ -343,20 +343,19 @@ def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
               f"{rate:,.0f} lines/s", file=sys.stderr, flush=True)  # fmt: skip
 
     async def run(engine: AsyncEngine) -> ImportReport:
-        try:
-            return await import_journal(
-                engine,
-                Path(args.file),
-                tenant_slug=args.tenant,
-                company_id=uuid.UUID(args.company),
-                chain_key=field_cipher(settings).audit_chain_key,  # seals its audit rows
-                batch_size=args.batch_size,
-                start_line=args.start_line,
-                user_email=args.user,
-                progress=progress,
-            )
-        finally:  # whatever was committed, reports must not serve figures from before it
-            await _invalidate_reports(settings, engine, args.tenant, uuid.UUID(args.company))
+        # Each committed batch records JournalImported: the relay bumps the company's report
+        # cache before publishing it (an ON_PUBLISH effect, domain/effects.py).
+        return await import_journal(
+            engine,
+            Path(args.file),
+            tenant_slug=args.tenant,
+            company_id=uuid.UUID(args.company),
+            chain_key=field_cipher(settings).audit_chain_key,  # seals its audit rows
+            batch_size=args.batch_size,
+            start_line=args.start_line,
+            user_email=args.user,
+            progress=progress,
+        )
 
     try:
         if not Path(args.file).is_file():
@@ -380,29 +379,6 @@ def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
     print(f"imported {report.lines} lines, {report.entries} entries in {report.seconds:.1f}s "
           f"({rate:,.0f} lines/s)")  # fmt: skip
     return 0
-
-
-async def _invalidate_reports(
-    settings: Settings, engine: AsyncEngine, tenant_slug: str, company_id: uuid.UUID
-) -> None:
-    from redis.asyncio import Redis
-    from sqlalchemy import select
-
-    from db.tables.shared import tenants
-    from resolvers.accounting.report_cache import version_key
-    from server.bootstrap import resolve_endpoints
-
-    async with engine.connect() as conn:
-        tenant_id = (
-            await conn.execute(select(tenants.c.id).where(tenants.c.slug == tenant_slug))
-        ).scalar_one_or_none()
-    if tenant_id is None:
-        return
-    redis = Redis.from_url(resolve_endpoints(settings).endpoints.redis_url)
-    try:
-        await redis.incr(version_key(str(tenant_id), company_id, "books"))
-    finally:
-        await redis.aclose()
 
 
 def _events_check(settings: Settings, args: argparse.Namespace) -> int:

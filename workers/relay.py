@@ -27,7 +27,7 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from db.access import access_version_key
+from db.effects import queue_on_publish
 from db.engine import plain_url
 from db.outbox import (
     NOTIFY_CHANNEL,
@@ -38,7 +38,6 @@ from db.outbox import (
     settle_unhandled,
 )
 from db.tenants import TenantDirectory
-from domain.identity.events import ACCESS_CHANGES
 from domain.shared.events import tenant_channel
 from workers.handlers import SUBSCRIBERS, handlers_for
 
@@ -256,8 +255,9 @@ class OutboxRelay:
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for event in todo:
-                    if event.event_type in ACCESS_CHANGES:  # subscribers re-check on receipt
-                        pipe.incr(access_version_key(event.tenant_id))
+                    # ON_PUBLISH effects (domain/effects.py) go first in the same pipeline: no
+                    # subscriber sees the event before, e.g., the grants it changed are stale.
+                    queue_on_publish(pipe, event.event_type, event.tenant_id, event.company_id)
                     pipe.publish(tenant_channel(event.tenant_id), event.envelope)
                 await pipe.execute()
         except (RedisError, OSError) as exc:

@@ -11,7 +11,6 @@ from db.repositories.currency import list_rates
 from domain.accounting import currency_handlers as handlers
 from domain.accounting.model import AMOUNT_QUANTUM
 from domain.shared.errors import DomainError
-from resolvers.accounting import report_cache
 from resolvers.commands import run_command
 from resolvers.company.scope import enterable_company
 from resolvers.ids import parse_id
@@ -63,7 +62,6 @@ async def revalue_foreign_balances(
             auto_reverse=input.auto_reverse,
         )
         done = await run_command(info, handlers.revalue_foreign_balances, command)
-        await report_cache.bump(info, command.company_id)  # reports see the revaluation at once
     except DomainError as exc:
         return RevaluationPayload(
             journal_entry=None,

@@ -13,10 +13,10 @@ from db.readmodels.accounting import (
     years_with_periods,
 )
 from domain.accounting.model import Side
-from resolvers.accounting.report_cache import cached_chart_totals
 from resolvers.accounting.trial_balance import trial_balance_report
 from resolvers.company.scope import enterable_company
 from resolvers.ids import argument_id
+from resolvers.report_cache import cached_chart_totals
 from schema.accounting.types import (
     Account,
     AccountConnection,

@@ -18,7 +18,7 @@ import strawberry
 
 from db.readmodels.accounting_reports import Books, books, general_ledger
 from domain.accounting.model import Account, AccountSubtype, AccountType
-from resolvers.accounting import report_cache
+from resolvers import report_cache
 from resolvers.company.scope import enterable_company
 from resolvers.errors import bad_input
 from resolvers.ids import argument_id

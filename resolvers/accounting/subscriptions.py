@@ -18,7 +18,7 @@ from domain.accounting.events import (
     JOURNAL_IMPORTED,
     TRANSACTION_POSTED,
 )
-from resolvers.accounting.report_cache import bump
+from domain.effects import BOOKS_CHANGED
 from resolvers.accounting.trial_balance import trial_balance_report
 from resolvers.company.scope import subscribed_company
 from resolvers.events.stream import event_company, tenant_events
@@ -36,7 +36,6 @@ ACCOUNTING_EVENTS = frozenset(
         JOURNAL_IMPORTED,
     }
 )
-BALANCE_CHANGES = frozenset({TRANSACTION_POSTED, JOURNAL_ENTRY_REVERSED, JOURNAL_IMPORTED})
 
 
 @strawberry.type
@@ -89,14 +88,12 @@ class AccountingSubscriptions:
 
         def accept(envelope: dict[str, Any]) -> bool:
             return (
-                envelope.get("eventType") in BALANCE_CHANGES and event_company(envelope) == company
+                envelope.get("eventType") in BOOKS_CHANGED and event_company(envelope) == company
             )
 
-        async for envelope in tenant_events(info, accept):
-            if envelope.get("eventType") == JOURNAL_IMPORTED:
-                # The import CLI bumps the report cache only when it ends; each batch's
-                # postings are committed (and must show) before that.
-                await bump(info, company)
+        async for _envelope in tenant_events(info, accept):
+            # The relay bumped the company's books version before publishing the event (an
+            # ON_PUBLISH effect, domain/effects.py): the report read now is computed afresh.
             # tenant_events gave this event fresh dataloaders; the read model is read now.
             balance = await trial_balance_report(info, company, as_of or date.today())
             if balance is not None:

@@ -1,4 +1,4 @@
-"""Event handlers, by name, and which event types each one receives.
+"""The ASYNC effects (`domain/effects.py`), by name, and which event types each one receives.
 
 A handler runs inside its tenant's transaction together with the (event, handler) claim, so a
 redelivered event finds the claim and does nothing: each handler acts once per event.
@@ -11,8 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.company.events import COMPANY_CREATED
-from domain.sales.events import BALANCE_EVENTS
+from domain.effects import EFFECTS_BY_EVENT, Stage, effects_of, names_at
 from workers.handlers.customer_balance import HANDLER as CUSTOMER_BALANCE
 from workers.handlers.customer_balance import apply_balance_change
 from workers.handlers.usage import count_company
@@ -24,12 +23,17 @@ HANDLERS: dict[str, Handler] = {
     CUSTOMER_BALANCE: apply_balance_change,
 }
 
-SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    COMPANY_CREATED: ("usage.count_company",),
-}
+if names_at(Stage.ASYNC) != set(HANDLERS):  # a declared effect nobody runs, or the reverse
+    raise RuntimeError(
+        f"ASYNC effects out of step with domain/effects.py: {names_at(Stage.ASYNC) ^ set(HANDLERS)}"
+    )
 
-for _event in BALANCE_EVENTS:  # sales: the customer balance read model
-    SUBSCRIBERS[_event] = (*SUBSCRIBERS.get(_event, ()), CUSTOMER_BALANCE)
+# event type -> the ASYNC effects it triggers (what the relay dispatches and `events check` reads)
+SUBSCRIBERS: dict[str, tuple[str, ...]] = {
+    event_type: names
+    for event_type in EFFECTS_BY_EVENT
+    if (names := effects_of(event_type, Stage.ASYNC))
+}
 
 
 def handlers_for(event_type: str) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from db.readmodels.accounting_reports import YearEndSqlReader
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting import year_end
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.ids import parse_id
 from schema.accounting.report_types import CloseFiscalYearInput, CloseFiscalYearPayload
 from schema.accounting.types import PeriodError
@@ -40,7 +39,6 @@ async def close_fiscal_year(
         return CloseFiscalYearPayload(
             closing_entry_id=None, closed_periods=0, errors=PeriodError.from_domain(exc.errors)
         )
-    await bump(info, year.company_id)  # a posting: cached reports are stale
     return CloseFiscalYearPayload(
         closing_entry_id=strawberry.ID(str(entry.id)) if entry is not None else None,
         closed_periods=len(year.period_ids),

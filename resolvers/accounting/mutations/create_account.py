@@ -5,7 +5,6 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import CreateAccount
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import Account, AccountError, AccountPayload, CreateAccountInput
@@ -26,5 +25,4 @@ async def create_account(info: strawberry.Info, input: CreateAccountInput) -> Ac
         account = await run_command(info, handlers.create_account, command)
     except DomainError as exc:
         return AccountPayload(account=None, errors=AccountError.from_domain(exc.errors))
-    await bump(info, account.company_id, "chart")  # AccountCreated/AccountUpdated
     return AccountPayload(account=Account.of(account), errors=[])

@@ -4,9 +4,8 @@ import strawberry
 
 from domain.accounting import handlers
 from domain.accounting.commands import CreateJournalEntry
-from domain.accounting.model import EntryStatus, LineInput
+from domain.accounting.model import LineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import (
@@ -47,6 +46,4 @@ async def create_journal_entry(
         return JournalEntryPayload(
             journal_entry=None, errors=JournalEntryError.from_domain(exc.errors)
         )
-    if entry.status is not EntryStatus.DRAFT:  # posted: cached reports are stale
-        await bump(info, entry.company_id)
     return JournalEntryPayload(journal_entry=JournalEntry.of(entry), errors=[])

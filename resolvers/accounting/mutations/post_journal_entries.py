@@ -10,7 +10,6 @@ import strawberry
 from domain.accounting.bulk import BulkEntry, PostJournalEntries, post_journal_entries
 from domain.accounting.model import LineInput
 from domain.shared.errors import DomainError, ErrorCode, FieldError
-from resolvers.accounting import report_cache
 from resolvers.ids import parse_id
 from schema.accounting.types import JournalEntry, JournalEntryError, JournalLineInput
 
@@ -98,7 +97,6 @@ async def post_journal_entries_resolver(
         return PostJournalEntriesPayload(
             journal_entries=[], errors=JournalEntryError.from_domain(exc.errors)
         )
-    await report_cache.bump(info, command.company_id)  # reports see the postings at once
     return PostJournalEntriesPayload(
         journal_entries=[JournalEntry.of(e) for e in posted], errors=[]
     )

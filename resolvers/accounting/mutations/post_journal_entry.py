@@ -5,7 +5,6 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import PostJournalEntry
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import (
@@ -31,5 +30,4 @@ async def post_journal_entry(
         return JournalEntryPayload(
             journal_entry=None, errors=JournalEntryError.from_domain(exc.errors)
         )
-    await bump(info, entry.company_id)  # TransactionPosted: cached reports are stale
     return JournalEntryPayload(journal_entry=JournalEntry.of(entry), errors=[])

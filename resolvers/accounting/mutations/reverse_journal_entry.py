@@ -5,7 +5,6 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import ReverseJournalEntry
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import (
@@ -30,7 +29,6 @@ async def reverse_journal_entry(
         return ReverseJournalEntryPayload(
             journal_entry=None, reversal=None, errors=JournalEntryError.from_domain(exc.errors)
         )
-    await bump(info, reversal.company_id)  # the reversal posted: cached reports are stale
     return ReverseJournalEntryPayload(
         journal_entry=JournalEntry.of(original), reversal=JournalEntry.of(reversal), errors=[]
     )

@@ -7,7 +7,6 @@ import strawberry
 from domain.accounting import handlers
 from domain.accounting.commands import UpdateAccount
 from domain.shared.errors import DomainError, ErrorCode
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import Account, AccountError, AccountPayload, UpdateAccountInput
@@ -44,5 +43,4 @@ async def update_account(info: strawberry.Info, input: UpdateAccountInput) -> Ac
         account = await run_command(info, handlers.update_account, command)
     except DomainError as exc:
         return AccountPayload(account=None, errors=AccountError.from_domain(exc.errors))
-    await bump(info, account.company_id, "chart")  # AccountCreated/AccountUpdated
     return AccountPayload(account=Account.of(account), errors=[])

@@ -5,7 +5,6 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import ReceiveTransfer
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
 from resolvers.inventory.mutations.retry import run_stock_command
@@ -22,6 +21,4 @@ async def receive_transfer(info: strawberry.Info, input: ReceiveTransferInput) -
         return StockPayload(
             levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)
         )
-    if change.transfer is not None:
-        await bump(info, change.transfer.company_id)
     return await stock_payload(info, change)

@@ -5,7 +5,6 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import TransferStock
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
 from resolvers.inventory.mutations.retry import run_stock_command
@@ -29,5 +28,4 @@ async def transfer_stock(info: strawberry.Info, input: TransferStockInput) -> St
         return StockPayload(
             levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)
         )
-    await bump(info, command.company_id)  # categories may book to different accounts
     return await stock_payload(info, change)

@@ -5,7 +5,6 @@ import strawberry
 from domain.purchasing import handlers
 from domain.purchasing.commands import ApplySupplierAdvance
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import (
@@ -28,5 +27,4 @@ async def apply_supplier_advance(
         return SupplierPaymentPayload(
             payment=None, errors=SupplierPaymentError.from_domain(exc.errors)
         )
-    await bump(info, applied.company_id)  # AP and advances booked: cached reports are stale
     return SupplierPaymentPayload(payment=SupplierPayment.of(applied), errors=[])

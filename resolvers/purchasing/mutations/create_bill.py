@@ -4,9 +4,8 @@ import strawberry
 
 from domain.purchasing import handlers
 from domain.purchasing.commands import CreateBill
-from domain.purchasing.model import BillLineInput, BillStatus
+from domain.purchasing.model import BillLineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import (
@@ -56,6 +55,4 @@ async def create_bill(info: strawberry.Info, input: CreateBillInput) -> BillPayl
         bill = await run_command(info, handlers.create_bill, command)
     except DomainError as exc:
         return BillPayload(bill=None, errors=BillError.from_domain(exc.errors))
-    if bill.status is not BillStatus.DRAFT:  # posted: cached reports are stale
-        await bump(info, bill.company_id)
     return BillPayload(bill=Bill.of(bill, business_today(info)), errors=[])

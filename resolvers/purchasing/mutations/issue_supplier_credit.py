@@ -6,7 +6,6 @@ from domain.purchasing import handlers
 from domain.purchasing.commands import IssueSupplierCredit
 from domain.purchasing.model import CreditLineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import (
@@ -39,5 +38,4 @@ async def issue_supplier_credit(
         return SupplierCreditPayload(
             credit=None, errors=SupplierCreditError.from_domain(exc.errors)
         )
-    await bump(info, credit.company_id)  # AP (and stock) booked: cached reports are stale
     return SupplierCreditPayload(credit=SupplierCredit.of(credit), errors=[])

@@ -6,7 +6,6 @@ from domain.purchasing import handlers
 from domain.purchasing.commands import MakeSupplierPayment
 from domain.purchasing.model import AllocationInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import (
@@ -46,5 +45,4 @@ async def make_supplier_payment(
         return SupplierPaymentPayload(
             payment=None, errors=SupplierPaymentError.from_domain(exc.errors)
         )
-    await bump(info, payment.company_id)  # cash and AP booked: cached reports are stale
     return SupplierPaymentPayload(payment=SupplierPayment.of(payment), errors=[])

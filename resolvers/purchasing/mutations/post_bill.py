@@ -5,7 +5,6 @@ import strawberry
 from domain.purchasing import handlers
 from domain.purchasing.commands import PostBill
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import Bill, BillError, BillPayload, PostBillInput, business_today
@@ -17,5 +16,4 @@ async def post_bill(info: strawberry.Info, input: PostBillInput) -> BillPayload:
         bill = await run_command(info, handlers.post_bill, command)
     except DomainError as exc:
         return BillPayload(bill=None, errors=BillError.from_domain(exc.errors))
-    await bump(info, bill.company_id)  # AP booked: cached reports are stale
     return BillPayload(bill=Bill.of(bill, business_today(info)), errors=[])

@@ -6,7 +6,6 @@ from domain.purchasing import handlers
 from domain.purchasing.commands import ReceiveGoods
 from domain.purchasing.model import ReceiptLineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.purchasing.types import (
@@ -43,5 +42,4 @@ async def receive_goods(info: strawberry.Info, input: ReceiveGoodsInput) -> Good
         return GoodsReceiptPayload(
             goods_receipt=None, errors=GoodsReceiptError.from_domain(exc.errors)
         )
-    await bump(info, receipt.company_id)  # stock in, GRNI booked: cached reports are stale
     return GoodsReceiptPayload(goods_receipt=GoodsReceipt.of(receipt), errors=[])

@@ -5,7 +5,6 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import AllocatePayment
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import allocations, tenant_today
@@ -22,5 +21,4 @@ async def allocate_payment(info: strawberry.Info, input: AllocatePaymentInput) -
         payment = await run_command(info, handlers.allocate_payment, command)
     except DomainError as exc:
         return PaymentPayload(payment=None, errors=PaymentError.from_domain(exc.errors))
-    await bump(info, payment.company_id)
     return PaymentPayload(payment=CustomerPayment.of(payment), errors=[])

@@ -5,7 +5,6 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import CreateCreditNote, CreditLineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of, tenant_today
@@ -29,5 +28,4 @@ async def create_credit_note(info: strawberry.Info, input: CreateCreditNoteInput
         note = await run_command(info, handlers.create_credit_note, command)
     except DomainError as exc:
         return InvoicePayload(invoice=None, errors=InvoiceError.from_domain(exc.errors))
-    await bump(info, note.company_id)
     return InvoicePayload(invoice=await invoice_of(info, note), errors=[])

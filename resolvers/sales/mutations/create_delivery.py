@@ -5,7 +5,6 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import CreateDelivery, DeliveryLineInput
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import document_of, tenant_today
@@ -34,5 +33,4 @@ async def create_delivery(
         return SalesDocumentPayload(
             document=None, errors=SalesDocumentError.from_domain(exc.errors)
         )
-    await bump(info, delivery.company_id)  # COGS posted: cached reports are stale
     return SalesDocumentPayload(document=await document_of(info, delivery), errors=[])

@@ -4,9 +4,7 @@ import strawberry
 
 from domain.sales import handlers
 from domain.sales.commands import CreateInvoice
-from domain.sales.model import DocumentStatus
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of, items, tenant_today
@@ -35,6 +33,4 @@ async def create_invoice(info: strawberry.Info, input: CreateInvoiceInput) -> In
         invoice = await run_command(info, handlers.create_invoice, command)
     except DomainError as exc:
         return InvoicePayload(invoice=None, errors=InvoiceError.from_domain(exc.errors))
-    if invoice.status is not DocumentStatus.DRAFT:  # posted: cached reports are stale
-        await bump(info, invoice.company_id)
     return InvoicePayload(invoice=await invoice_of(info, invoice), errors=[])

@@ -5,7 +5,6 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import PostInvoice
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import invoice_of
@@ -18,5 +17,4 @@ async def post_invoice(info: strawberry.Info, input: InvoiceIdInput) -> InvoiceP
         invoice = await run_command(info, handlers.post_invoice, command)
     except DomainError as exc:
         return InvoicePayload(invoice=None, errors=InvoiceError.from_domain(exc.errors))
-    await bump(info, invoice.company_id)  # InvoicePosted booked an entry: reports are stale
     return InvoicePayload(invoice=await invoice_of(info, invoice), errors=[])

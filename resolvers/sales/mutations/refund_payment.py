@@ -5,7 +5,6 @@ import strawberry
 from domain.sales import handlers
 from domain.sales.commands import RefundPayment
 from domain.shared.errors import DomainError
-from resolvers.accounting.report_cache import bump
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.sales.mutations.common import tenant_today
@@ -26,5 +25,4 @@ async def refund_payment(info: strawberry.Info, input: RefundPaymentInput) -> Pa
         refund = await run_command(info, handlers.refund_payment, command)
     except DomainError as exc:
         return PaymentPayload(payment=None, errors=PaymentError.from_domain(exc.errors))
-    await bump(info, refund.company_id)
     return PaymentPayload(payment=CustomerPayment.of(refund), errors=[])

@@ -1,10 +1,12 @@
-"""Report caching in Redis, invalidated in O(1) by per-company version counters.
+"""Report caching in Redis, invalidated in O(1) by per-company version counters; every
+context's reports may use it.
 
 Keys: `report:<tenant>:<company>:<type>:<version>:<hash of the arguments>`, where `version` is
-the company's books version (bumped after every committed posting or reversal: the spec's
-`TransactionPosted`) for reports, or its chart version (bumped after AccountCreated /
-AccountUpdated) for the account hierarchy. A bump makes every older entry unreachable; they
-expire on their own (reports 15 minutes, the hierarchy 1 hour).
+the company's books version (`db/report_versions.py`, bumped by the effects of every committed
+posting or reversal, `TransactionPosted`, and of the CSV import's batches) for reports, or its
+chart version (AccountCreated / AccountUpdated) for the account hierarchy. The bumps are
+registered effects (`domain/effects.py`): no resolver bumps by hand. A bump makes every older
+entry unreachable; they expire on their own (reports 15 minutes, the hierarchy 1 hour).
 
 A bump happens after the transaction commits, so a report computed before the commit can only
 be stored under the old version, which no later reader asks for. If Redis is down the reports
@@ -26,6 +28,7 @@ import strawberry
 from redis.exceptions import RedisError
 
 from db.readmodels.accounting import AccountTotals, chart_with_totals
+from db.report_versions import version_key
 from domain.accounting.model import Account, AccountSubtype, AccountType
 
 logger = logging.getLogger(__name__)
@@ -37,20 +40,6 @@ HIERARCHY_TTL_SECONDS = 60 * 60
 def _tenant(info: strawberry.Info) -> str:
     tenant = info.context.tenant
     return str(tenant.id) if tenant is not None else "-"
-
-
-def version_key(tenant: str, company_id: uuid.UUID, kind: str) -> str:
-    return f"{kind}-version:{tenant}:{company_id}"
-
-
-async def bump(info: strawberry.Info, company_id: uuid.UUID | str, kind: str = "books") -> None:
-    """After a committed change: `books` (postings, reversals) or `chart` (accounts)."""
-    try:
-        await info.context.services.redis.incr(
-            version_key(_tenant(info), uuid.UUID(str(company_id)), kind)
-        )
-    except RedisError:  # the next report may be up to 15 minutes stale; say so loudly
-        logger.exception("report cache version bump failed", extra={"company": str(company_id)})
 
 
 def report_key(

@@ -1,0 +1,65 @@
+"""The one registry of effects (domain/effects.py): what follows each event, pinned here so that
+adding, moving or dropping an effect is a visible diff, and every declared effect has a runner."""
+
+from __future__ import annotations
+
+from db.effects import IMPLEMENTATIONS, keys_to_bump
+from domain.effects import EFFECTS_BY_EVENT, Stage
+from workers.handlers import HANDLERS, handlers_for
+
+ACCESS = ("access.version",)
+
+PINNED: dict[str, tuple[str, ...]] = {
+    "AccountCreated": ("reports.chart_changed",),
+    "AccountUpdated": ("reports.chart_changed",),
+    "TransactionPosted": ("reports.books_changed",),
+    "JournalEntryReversed": ("reports.books_changed",),
+    "JournalImported": ("reports.books_imported",),
+    "RoleUpdated": ACCESS,
+    "RoleAssigned": ACCESS,
+    "RoleUnassigned": ACCESS,
+    "CompanyAccessGranted": ACCESS,
+    "CompanyAccessRevoked": ACCESS,
+    "UserDeactivated": ACCESS,
+    "ApiKeyRevoked": ACCESS,
+    "CompanyCreated": ("usage.count_company",),
+    "InvoiceCreated": ("sales.customer_balance",),
+    "InvoicePosted": ("sales.customer_balance",),
+    "InvoiceVoided": ("sales.customer_balance",),
+    "CreditNoteIssued": ("sales.customer_balance",),
+    "DebitNoteIssued": ("sales.customer_balance",),
+    "PaymentReceived": ("sales.customer_balance",),
+    "PaymentAllocated": ("sales.customer_balance",),
+    "PaymentRefunded": ("sales.customer_balance",),
+    "ReceivableRevalued": ("sales.customer_balance",),
+}
+
+
+def test_the_effects_of_every_event_are_pinned() -> None:
+    registered = {
+        event: tuple(e.name for e in effects) for event, effects in EFFECTS_BY_EVENT.items()
+    }
+    assert registered == PINNED
+
+
+def test_every_effect_has_one_runner_for_its_stage() -> None:
+    for effects in EFFECTS_BY_EVENT.values():
+        for effect in effects:
+            runner = HANDLERS if effect.stage is Stage.ASYNC else IMPLEMENTATIONS
+            assert effect.name in runner, effect
+
+
+def test_the_relay_dispatches_exactly_the_async_effects() -> None:
+    assert handlers_for("InvoicePosted") == ("sales.customer_balance",)
+    assert handlers_for("TransactionPosted") == ()  # its effects are Redis bumps, not tasks
+
+
+def test_redis_effects_name_the_tenant_and_the_company() -> None:
+    tenant, company = "0b7d3f0e-0000-4000-8000-000000000001", "0b7d3f0e-0000-4000-8000-0000000000aa"
+    assert keys_to_bump(Stage.AFTER_COMMIT, "TransactionPosted", tenant, company) == (
+        f"books-version:{tenant}:{company}",
+    )
+    assert keys_to_bump(Stage.ON_PUBLISH, "RoleAssigned", tenant, None) == (
+        f"access-version:{tenant}",
+    )
+    assert keys_to_bump(Stage.AFTER_COMMIT, "RoleAssigned", tenant, None) == ()
