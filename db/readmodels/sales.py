@@ -33,6 +33,7 @@ from db.tables.sales import (
     sales_documents,
 )
 from domain.sales.model import Customer, SalesAccounts
+from domain.shared.aging import BUCKET_DAYS
 from domain.tax.model import TaxCode, TaxRounding
 
 Row = dict[str, Any]
@@ -362,19 +363,21 @@ async def ar_aging(
     )
     late, open_ = receivables.c.late, receivables.c.open
 
-    def bucket(condition: ColumnElement[bool]) -> Any:
-        return func.coalesce(func.sum(case((condition, open_), else_=0)), 0)
+    def within(first: int, last: int | None) -> ColumnElement[bool]:
+        # The first bucket also holds what is not yet due (`late` below 0: overdue_days is 0).
+        since = late >= first if first > 0 else None
+        until = late <= last if last is not None else None
+        return and_(*(c for c in (since, until) if c is not None))
+
+    def bucket_sum(first: int, last: int | None) -> Any:
+        return func.coalesce(func.sum(case((within(first, last), open_), else_=0)), 0)
 
     query = (
         select(
             _c.id,
             _c.code,
             _c.name,
-            bucket(late <= 0).label("current"),
-            bucket(and_(late >= 1, late <= 30)).label("d1"),
-            bucket(and_(late >= 31, late <= 60)).label("d31"),
-            bucket(and_(late >= 61, late <= 90)).label("d61"),
-            bucket(late > 90).label("d90"),
+            *(bucket_sum(*days).label(name.value) for name, days in BUCKET_DAYS.items()),
         )
         .select_from(receivables.join(customers, _c.id == receivables.c.customer_id))
         .where(open_ != 0)
@@ -385,7 +388,7 @@ async def ar_aging(
         query = query.where(_c.id.in_(list(customer_ids)))
     async with engine.connect() as conn:
         return [
-            AgingRow(r.id, r.code, r.name, r.current, r.d1, r.d31, r.d61, r.d90)
+            AgingRow(r.id, r.code, r.name, *(r._mapping[name.value] for name in BUCKET_DAYS))
             for r in await conn.execute(query)
         ]
 

@@ -6,8 +6,10 @@ caller's business date — the tenant's local date, not the server's (see `today
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 
@@ -27,17 +29,23 @@ def overdue_days(due: date, today: date) -> int:
     return max(0, (today - due).days)
 
 
+# The days past due each bucket holds (first, last; None: no end), in bucket order. The one
+# definition of the buckets: payables are bucketed here (`bucket`), receivables in SQL from the
+# same table (`db/readmodels/sales.py::ar_aging`).
+BUCKET_DAYS: Mapping[AgingBucket, tuple[int, int | None]] = MappingProxyType(
+    {
+        AgingBucket.CURRENT: (0, 0),
+        AgingBucket.DAYS_1_30: (1, 30),
+        AgingBucket.DAYS_31_60: (31, 60),
+        AgingBucket.DAYS_61_90: (61, 90),
+        AgingBucket.OVER_90: (91, None),
+    }
+)
+
+
 def bucket(due: date, today: date) -> AgingBucket:
     days = overdue_days(due, today)
-    if days == 0:
-        return AgingBucket.CURRENT
-    if days <= 30:
-        return AgingBucket.DAYS_1_30
-    if days <= 60:
-        return AgingBucket.DAYS_31_60
-    if days <= 90:
-        return AgingBucket.DAYS_61_90
-    return AgingBucket.OVER_90
+    return next(name for name, (_, last) in BUCKET_DAYS.items() if last is None or days <= last)
 
 
 def today_in(timezone: str | None, now: datetime | None = None) -> date:
