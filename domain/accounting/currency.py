@@ -26,11 +26,11 @@ from domain.accounting.model import (
     RATE_QUANTUM,
     ZERO,
     LineInput,
-    _places_ok,
     base_amount,
 )
 from domain.shared.currency import is_currency_code
 from domain.shared.errors import DomainError, ErrorCode, FieldError
+from domain.shared.money import has_places
 
 REVALUATION_REFERENCE = "FX-REVALUATION"
 
@@ -59,7 +59,7 @@ def check_rate_input(currency: str, base_currency: str, rate: Decimal) -> str:
                 ErrorCode.INVALID, f"A rate is greater than 0 and at most {RATE_MAX}.", "rate"
             )
         )
-    elif not _places_ok(rate, RATE_QUANTUM):
+    elif not has_places(rate, RATE_QUANTUM):
         errors.append(
             FieldError(
                 ErrorCode.INVALID, f"A rate has at most {RATE_PLACES} decimal places.", "rate"

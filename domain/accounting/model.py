@@ -44,6 +44,7 @@ from domain.shared.errors import (
     ValidationErrors,
 )
 from domain.shared.events import RecordedEvent
+from domain.shared.money import STORAGE_MAX, STORAGE_QUANTUM, has_places, money_text
 
 ACCOUNT = "Account"
 FISCAL_YEAR = "FiscalYear"
@@ -53,8 +54,8 @@ JOURNAL_ENTRY = "JournalEntry"
 ZERO = Decimal(0)
 ONE = Decimal(1)
 AMOUNT_PLACES = 4
-AMOUNT_QUANTUM = Decimal("0.0001")
-AMOUNT_MAX = Decimal("999999999999999.9999")  # NUMERIC(19,4)
+AMOUNT_QUANTUM = STORAGE_QUANTUM
+AMOUNT_MAX = STORAGE_MAX  # NUMERIC(19,4)
 RATE_PLACES = 10
 RATE_QUANTUM = Decimal("1E-10")
 RATE_MAX = Decimal("999999999.9999999999")  # NUMERIC(19,10)
@@ -653,29 +654,19 @@ class JournalLine:
         return {
             "lineNumber": self.line_number,
             "accountId": str(self.account_id),
-            "debit": _money(self.debit),
-            "credit": _money(self.credit),
+            "debit": money_text(self.debit),
+            "credit": money_text(self.credit),
             "currencyCode": self.currency_code,
             "exchangeRate": format(self.exchange_rate, "f"),
-            "baseDebit": _money(self.base_debit),
-            "baseCredit": _money(self.base_credit),
+            "baseDebit": money_text(self.base_debit),
+            "baseCredit": money_text(self.base_credit),
             "description": self.description,
         }
-
-
-def _money(value: Decimal) -> str:
-    return format(value.quantize(AMOUNT_QUANTUM), "f")
 
 
 def base_amount(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
     """`amount x rate` in base currency, rounded half-up to its minor unit (`conversion`)."""
     return to_base(amount, rate, base_currency)
-
-
-def _places_ok(value: Decimal, quantum: Decimal) -> bool:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value.quantize(quantum) == value
 
 
 def entry_number(fiscal_year_end: date, sequence: int) -> str:
@@ -814,8 +805,9 @@ class JournalEntry:
                 errors.append(
                     FieldError(
                         ErrorCode.UNBALANCED,
-                        f"Debits ({_money(debits)}) and credits ({_money(credits)}) differ by "
-                        f"{_money(abs(debits - credits))} {base_currency}; an entry must "
+                        f"Debits ({money_text(debits)}) and credits ({money_text(credits)}) "
+                        "differ by "
+                        f"{money_text(abs(debits - credits))} {base_currency}; an entry must "
                         "balance exactly in base currency.",
                         "lines",
                     )
@@ -903,12 +895,12 @@ class JournalEntry:
             "postingDate": self.transaction_date.isoformat(),
             "fiscalYearId": str(self.fiscal_year_id),
             "currencyCode": self.currency_code,
-            "totalAmount": _money(self.total_amount),
+            "totalAmount": money_text(self.total_amount),
             "lines": [
                 {
                     "accountId": str(line.account_id),
-                    "baseDebit": _money(line.base_debit),
-                    "baseCredit": _money(line.base_credit),
+                    "baseDebit": money_text(line.base_debit),
+                    "baseCredit": money_text(line.base_credit),
                 }
                 for line in self.lines
             ],
@@ -989,7 +981,7 @@ class JournalEntry:
             "reference": self.reference,
             "description": self.description,
             "currencyCode": self.currency_code,
-            "totalAmount": _money(self.total_amount),
+            "totalAmount": money_text(self.total_amount),
             "reversalOf": str(self.reversal_of) if self.reversal_of else None,
             "lines": [line.to_json() for line in self.lines],
         }
@@ -1024,7 +1016,7 @@ def _amount_problem(value: Decimal, where: str) -> FieldError | None:
         )
     if value > AMOUNT_MAX:
         return FieldError(ErrorCode.INVALID, f"At most {AMOUNT_MAX}.", where)
-    if not _places_ok(value, AMOUNT_QUANTUM):
+    if not has_places(value, AMOUNT_QUANTUM):
         return FieldError(
             ErrorCode.INVALID,
             f"At most {AMOUNT_PLACES} decimal places ({value} would need rounding).",
@@ -1105,7 +1097,7 @@ def _build_line(
                 f"An exchange rate is greater than 0 and at most {RATE_MAX}.",
                 f"{at}.exchangeRate",
             )
-        elif not _places_ok(rate, RATE_QUANTUM):
+        elif not has_places(rate, RATE_QUANTUM):
             rate_problem = FieldError(
                 ErrorCode.INVALID,
                 f"An exchange rate has at most {RATE_PLACES} decimal places.",
@@ -1126,7 +1118,7 @@ def _build_line(
         return None, problems
     side, amount = ("debit", debit) if debit > 0 else ("credit", credit)
     booked = given.booked_base if currency != base_currency else None
-    if booked is not None and (booked <= 0 or not _places_ok(booked, AMOUNT_QUANTUM)):
+    if booked is not None and (booked <= 0 or not has_places(booked, AMOUNT_QUANTUM)):
         return None, [FieldError(ErrorCode.INVALID, "Not a bookable base amount.", f"{at}.{side}")]
     if booked is not None:
         base = booked

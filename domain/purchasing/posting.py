@@ -37,8 +37,8 @@ from domain.purchasing.model import (
     ReceiptLine,
     SupplierCredit,
     SupplierPayment,
-    q4,
 )
+from domain.shared.money import round4
 
 
 def _in_currency(
@@ -88,7 +88,7 @@ def clear_goods_received(
         if billed_after >= received.quantity:
             value = received.value - received.billed_value  # the last bill takes what is left
         else:
-            value = q4(received.value * line.quantity / received.quantity)
+            value = round4(received.value * line.quantity / received.quantity)
         received.billed_quantity = billed_after
         received.billed_value += value
         cleared[line.id] = value

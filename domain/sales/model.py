@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -38,9 +38,10 @@ from domain.sales.events import (
     QUOTATION_CREATED,
     SALES_ORDER_CREATED,
 )
-from domain.shared.currency import MINOR_UNITS, is_currency_code
+from domain.shared.currency import is_currency_code
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import STORAGE_MAX, has_places, round_to_minor_unit
 from domain.tax.model import TaxCode, TaxRounding, line_tax
 
 ZERO = Decimal(0)
@@ -61,7 +62,7 @@ DESCRIPTION_MAX = 500
 MAX_ITEMS = 500
 MAX_ALLOCATIONS = 200
 QUANTITY_QUANTUM = Decimal("0.0001")
-AMOUNT_MAX = Decimal("999999999999999.9999")
+AMOUNT_MAX = STORAGE_MAX
 PAYMENT_TERMS_MAX = 3650
 
 
@@ -117,18 +118,6 @@ class PaymentKind(StrEnum):
 
 def format_number(prefix: str, value: int) -> str:
     return f"{prefix}-{value:06d}"
-
-
-def currency_quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))
-
-
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(currency_quantum(currency), rounding=ROUND_HALF_UP)
-
-
-def _places_ok(value: Decimal, quantum: Decimal) -> bool:
-    return value == value.quantize(quantum) if value.is_finite() else False
 
 
 class Problems(ValidationErrors):
@@ -386,7 +375,7 @@ class Customer:
         if self.credit_limit is not None and (
             self.credit_limit < 0
             or self.credit_limit > AMOUNT_MAX
-            or not _places_ok(self.credit_limit, AMOUNT_QUANTUM)
+            or not has_places(self.credit_limit, AMOUNT_QUANTUM)
         ):
             errors.add("creditLimit", "A credit limit is a non-negative amount (4 places).")
         errors.raise_if_any()
@@ -489,7 +478,7 @@ def price_line(
     source_line_number: int | None = None,
 ) -> SalesLine:
     gross = quantity * unit_price
-    net = round_money(gross - gross * discount_percent / HUNDRED, currency)
+    net = round_to_minor_unit(gross - gross * discount_percent / HUNDRED, currency)
     tax_amount = line_tax(net, tax, rounding) if tax is not None else ZERO
     return SalesLine(
         line_number=line_number,
@@ -551,7 +540,7 @@ def build_lines(
             errors.add(f"{at}.description", f"At most {DESCRIPTION_MAX} characters.")
         if not item.quantity.is_finite() or item.quantity <= 0:
             errors.add(f"{at}.quantity", "The quantity must be greater than zero.")
-        elif not _places_ok(item.quantity, QUANTITY_QUANTUM) or item.quantity > AMOUNT_MAX:
+        elif not has_places(item.quantity, QUANTITY_QUANTUM) or item.quantity > AMOUNT_MAX:
             errors.add(f"{at}.quantity", "A quantity has at most 4 decimal places.")
         price = item.unit_price
         if price is None:
@@ -560,7 +549,7 @@ def build_lines(
                 errors.add(f"{at}.unitPrice", "A unit price is required.", ErrorCode.REQUIRED)
         elif price < 0:
             errors.add(f"{at}.unitPrice", "The unit price cannot be negative.")
-        elif not _places_ok(price, AMOUNT_QUANTUM) or price > AMOUNT_MAX:
+        elif not has_places(price, AMOUNT_QUANTUM) or price > AMOUNT_MAX:
             errors.add(f"{at}.unitPrice", "A unit price has at most 4 decimal places.")
         if not ZERO <= item.discount_percent <= HUNDRED:
             errors.add(f"{at}.discountPercent", "A discount is 0 to 100 percent.")
@@ -963,7 +952,7 @@ def check_amount(value: Decimal, field_name: str, *, positive: bool = True) -> N
         raise DomainError.single(
             ErrorCode.INVALID, "The amount must be greater than zero.", field_name
         )
-    if not _places_ok(value, AMOUNT_QUANTUM) or value > AMOUNT_MAX:
+    if not has_places(value, AMOUNT_QUANTUM) or value > AMOUNT_MAX:
         raise DomainError.single(
             ErrorCode.INVALID, "An amount has at most 4 decimal places.", field_name
         )

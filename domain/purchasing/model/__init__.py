@@ -58,7 +58,6 @@ from domain.purchasing.model.common import (
     check_price,
     check_quantity,
     line_amount,
-    q4,
 )
 from domain.purchasing.model.credits import CreditLine, CreditLineInput, SupplierCredit
 from domain.purchasing.model.orders import OrderLine, OrderLineInput, OrderStatus, PurchaseOrder
@@ -137,6 +136,5 @@ __all__ = [
     "check_quantity",
     "check_tolerance",
     "line_amount",
-    "q4",
     "require_supplier",
 ]

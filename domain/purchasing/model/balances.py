@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from domain.purchasing.model.common import TOLERANCE_MAX, ZERO, _fits
+from domain.purchasing.model.common import TOLERANCE_MAX, ZERO
 from domain.shared.errors import ValidationErrors
+from domain.shared.money import fits_storage
 
 
 @dataclass(frozen=True)
@@ -47,5 +48,5 @@ DEFAULT_ACCOUNT_CODES = {
 
 
 def check_tolerance(errors: ValidationErrors, value: Decimal | None, path: str) -> None:
-    if value is not None and (not _fits(value) or not ZERO <= value <= TOLERANCE_MAX):
+    if value is not None and (not fits_storage(value) or not ZERO <= value <= TOLERANCE_MAX):
         errors.add(path, "A percentage between 0 and 100.")

@@ -23,7 +23,6 @@ from domain.purchasing.model.common import (
     REFERENCE_MAX,
     TEXT_MAX,
     ZERO,
-    _money,
     _text,
     check_price,
     check_quantity,
@@ -34,6 +33,7 @@ from domain.purchasing.model.receipts import GoodsReceipt, ReceiptLine
 from domain.purchasing.model.suppliers import Supplier
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import money_text
 from domain.tax.model import TaxCode, TaxRounding, line_tax
 
 
@@ -343,7 +343,7 @@ class Bill:
                     "supplierId": str(self.supplier_id),
                     "number": self.number,
                     "status": self.status.value,
-                    "total": _money(self.total),
+                    "total": money_text(self.total),
                     "currencyCode": self.currency_code,
                     "dueDate": self.due_date.isoformat(),
                 },

@@ -1,13 +1,14 @@
-"""Purchasing model: what every purchasing document shares — amount rounding and range checks,
-text and id helpers, the settings' tolerances."""
+"""Purchasing model: what every purchasing document shares — line amounts, quantity and price
+checks, text and id helpers, the settings' tolerances."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 
 from domain.shared.errors import ErrorCode, ValidationErrors
+from domain.shared.money import STORAGE_MAX, STORAGE_QUANTUM, fits_storage, round4
 
 SUPPLIER = "Supplier"
 
@@ -36,10 +37,10 @@ HUNDRED = Decimal(100)
 RATE_QUANTUM = Decimal("1E-10")  # NUMERIC(19,10), as the books keep rates
 
 
-QUANTUM = Decimal("0.0001")  # NUMERIC(19,4) for amounts and quantities alike
+QUANTUM = STORAGE_QUANTUM  # NUMERIC(19,4) for amounts and quantities alike
 
 
-AMOUNT_MAX = Decimal("999999999999999.9999")
+AMOUNT_MAX = STORAGE_MAX
 
 
 CODE_MAX = 30
@@ -78,31 +79,19 @@ PAYMENT_TERMS_MAX = 3650
 TOLERANCE_MAX = Decimal(100)
 
 
-def q4(value: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
-
-
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
-    return q4(quantity * unit_price)
-
-
-def _fits(value: Decimal) -> bool:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return value.is_finite() and value.quantize(QUANTUM) == value and abs(value) <= AMOUNT_MAX
+    return round4(quantity * unit_price)
 
 
 def check_quantity(errors: ValidationErrors, value: Decimal, path: str) -> None:
-    if not _fits(value):
+    if not fits_storage(value):
         errors.add(path, "Quantities have at most 4 decimal places.")
     elif value <= 0:
         errors.add(path, "The quantity must be greater than zero.")
 
 
 def check_price(errors: ValidationErrors, value: Decimal, path: str) -> None:
-    if not _fits(value):
+    if not fits_storage(value):
         errors.add(path, "Prices have at most 4 decimal places.")
     elif value < 0:
         errors.add(path, "The price cannot be negative.")
@@ -123,7 +112,3 @@ def _text(
 
 def _id(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
-
-
-def _money(value: Decimal) -> str:
-    return format(q4(value), "f")

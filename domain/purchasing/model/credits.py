@@ -16,14 +16,13 @@ from domain.purchasing.model.common import (
     SUPPLIER_CREDIT,
     TEXT_MAX,
     ZERO,
-    _money,
     _text,
     check_quantity,
     line_amount,
-    q4,
 )
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import money_text, round4
 
 
 @dataclass(frozen=True)
@@ -144,8 +143,8 @@ class SupplierCredit:
         if total > bill.outstanding:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,
-                f"The credit ({_money(total)}) is more than the bill's outstanding "
-                f"{_money(bill.outstanding)}.",
+                f"The credit ({money_text(total)}) is more than the bill's outstanding "
+                f"{money_text(bill.outstanding)}.",
                 "lines",
             )
         assert bill.exchange_rate is not None
@@ -177,7 +176,7 @@ class SupplierCredit:
                     "supplierId": str(credit.supplier_id),
                     "billId": str(bill.id),
                     "number": number,
-                    "total": _money(total),
+                    "total": money_text(total),
                     "currencyCode": credit.currency_code,
                 },
                 now,
@@ -190,4 +189,4 @@ def _credit_tax(amount: Decimal, billed: BillLine) -> Decimal:
     """The tax the bill line charged on this part of it (the whole line: exactly its tax)."""
     if amount == billed.amount:
         return billed.tax_amount
-    return q4(billed.tax_amount * amount / billed.amount) if billed.amount else ZERO
+    return round4(billed.tax_amount * amount / billed.amount) if billed.amount else ZERO

@@ -18,7 +18,6 @@ from domain.purchasing.model.common import (
     PURCHASE_ORDER,
     TEXT_MAX,
     ZERO,
-    _money,
     _text,
     check_price,
     check_quantity,
@@ -28,6 +27,7 @@ from domain.purchasing.model.products import ProductFacts, check_product
 from domain.purchasing.model.suppliers import Supplier
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import money_text
 
 
 class OrderStatus(StrEnum):
@@ -152,7 +152,7 @@ class PurchaseOrder:
                     "companyId": str(order.company_id),
                     "supplierId": str(order.supplier_id),
                     "number": number,
-                    "total": _money(order.total),
+                    "total": money_text(order.total),
                     "currencyCode": order.currency_code,
                 },
                 now,

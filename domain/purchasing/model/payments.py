@@ -20,13 +20,12 @@ from domain.purchasing.model.common import (
     REFERENCE_MAX,
     SUPPLIER_PAYMENT,
     ZERO,
-    _fits,
-    _money,
     _text,
 )
 from domain.purchasing.model.suppliers import Supplier
 from domain.shared.errors import DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import fits_storage, money_text
 
 PAYMENT_KIND = "payment"
 
@@ -94,7 +93,7 @@ class SupplierPayment:
         revalued: Mapping[uuid.UUID, Decimal] | None = None,
     ) -> SupplierPayment:
         errors = ValidationErrors()
-        if not _fits(amount) or amount <= 0:
+        if not fits_storage(amount) or amount <= 0:
             errors.add("amount", "A payment is an amount greater than zero (4 places at most).")
         reference = _text(errors, reference, "reference", REFERENCE_MAX)
         allocated = ZERO
@@ -103,7 +102,7 @@ class SupplierPayment:
         for i, a in enumerate(allocations):
             path = f"allocations.{i}"
             bill = bills.get(a.bill_id)
-            if not _fits(a.amount) or a.amount <= 0:
+            if not fits_storage(a.amount) or a.amount <= 0:
                 errors.add(f"{path}.amount", "An allocation is an amount greater than zero.")
                 continue
             if bill is None or bill.company_id != supplier.company_id:
@@ -126,7 +125,7 @@ class SupplierPayment:
             if a.amount > bill.outstanding:
                 errors.add(
                     f"{path}.amount",
-                    f"Bill {bill.number} has only {_money(bill.outstanding)} "
+                    f"Bill {bill.number} has only {money_text(bill.outstanding)} "
                     f"{bill.currency_code} outstanding.",
                     ErrorCode.LIMIT_EXCEEDED,
                 )
@@ -144,10 +143,11 @@ class SupplierPayment:
                     base_paid=base_amount(a.amount, exchange_rate, base_currency),
                 )
             )
-        if _fits(amount) and allocated > amount:
+        if fits_storage(amount) and allocated > amount:
             errors.add(
                 "allocations",
-                f"Allocations total {_money(allocated)}, more than the payment's {_money(amount)}.",
+                f"Allocations total {money_text(allocated)}, "
+                f"more than the payment's {money_text(amount)}.",
                 ErrorCode.LIMIT_EXCEEDED,
             )
         errors.raise_if_any()
@@ -182,12 +182,12 @@ class SupplierPayment:
                     "companyId": str(payment.company_id),
                     "supplierId": str(payment.supplier_id),
                     "number": number,
-                    "amount": _money(amount),
+                    "amount": money_text(amount),
                     "currencyCode": payment.currency_code,
                     "allocations": [
-                        {"billId": str(a.bill_id), "amount": _money(a.amount)} for a in built
+                        {"billId": str(a.bill_id), "amount": money_text(a.amount)} for a in built
                     ],
-                    "unallocated": _money(payment.unallocated),
+                    "unallocated": money_text(payment.unallocated),
                 },
                 now,
             )
@@ -213,7 +213,7 @@ class SupplierPayment:
         """Money paid ahead (the supplier's advance) settles `amount` of a bill. It leaves
         the advances account at the advance's average booked rate; the bill's AP is cleared at
         the bill's rate; the difference is realized FX."""
-        if not _fits(amount) or amount <= 0:
+        if not fits_storage(amount) or amount <= 0:
             raise DomainError.single(
                 ErrorCode.INVALID, "An amount greater than zero (4 places at most).", "amount"
             )
@@ -230,13 +230,13 @@ class SupplierPayment:
         if amount > bill.outstanding:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,
-                f"Bill {bill.number} has only {_money(bill.outstanding)} outstanding.",
+                f"Bill {bill.number} has only {money_text(bill.outstanding)} outstanding.",
                 "amount",
             )
         if amount > available.advance:
             raise DomainError.single(
                 ErrorCode.LIMIT_EXCEEDED,
-                f"The supplier's advance is only {_money(available.advance)} "
+                f"The supplier's advance is only {money_text(available.advance)} "
                 f"{supplier.currency_code}.",
                 "amount",
             )

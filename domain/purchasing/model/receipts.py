@@ -16,14 +16,13 @@ from domain.purchasing.model.common import (
     GOODS_RECEIPT,
     TEXT_MAX,
     ZERO,
-    _money,
     _text,
     check_quantity,
-    q4,
 )
 from domain.purchasing.model.orders import PurchaseOrder
 from domain.shared.errors import ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import money_text, round4
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class GoodsReceipt:
                     quantity=line.quantity,
                     unit_price=ordered.unit_price,
                     unit_cost=unit_cost,
-                    value=q4(line.quantity * unit_cost),
+                    value=round4(line.quantity * unit_cost),
                 )
             )
         receipt = cls(
@@ -153,7 +152,7 @@ class GoodsReceipt:
                             "productId": str(line.product_id),
                             "warehouseId": str(line.warehouse_id),
                             "quantity": format(line.quantity, "f"),
-                            "value": _money(line.value),
+                            "value": money_text(line.value),
                         }
                         for line in self.lines
                     ],

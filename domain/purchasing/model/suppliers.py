@@ -23,12 +23,12 @@ from domain.purchasing.model.common import (
     REGISTRATION_MAX,
     SUPPLIER,
     TAX_ID_MAX,
-    _fits,
     _text,
 )
 from domain.shared.currency import is_currency_code
 from domain.shared.errors import Conflict, DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
+from domain.shared.money import fits_storage
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _check_supplier(errors: ValidationErrors, values: Mapping[str, Any]) -> dict
         out["payment_terms_days"] = days
     if "credit_limit" in values:
         limit = values["credit_limit"]
-        if limit is not None and (not _fits(limit) or limit < 0):
+        if limit is not None and (not fits_storage(limit) or limit < 0):
             errors.add("creditLimit", "A non-negative amount with at most 4 decimal places.")
         out["credit_limit"] = limit
     if "is_active" in values:
