@@ -50,7 +50,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from domain.accounting.model import LineInput
@@ -65,13 +65,13 @@ from domain.inventory.model import (
     Product,
     StockLevel,
     check_quantity,
-    round4,
 )
 from domain.inventory.ports import DailyChange, InventoryUnitOfWork, NewMovement, StockKey
 from domain.inventory.valuation import CostState, Layer, replay
 from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError, ErrorCode, FieldError, ValidationErrors
-from domain.shared.events import EventOrigin
+from domain.shared.events import EventOrigin, RecordedEvent
+from domain.shared.money import round4
 
 REFERENCE_MAX = 100
 
@@ -340,6 +340,37 @@ class _KeyState:
         row[2] += issued
 
 
+@dataclass
+class _Call:
+    """What one `move_within` call shares across its moves: the products and locked levels,
+    each key's state, and the journal amounts gathered for the entries posted at the end."""
+
+    uow: InventoryUnitOfWork
+    origin: EventOrigin
+    company_id: uuid.UUID
+    occurred_on: date
+    reason: str
+    reference_type: str
+    reference_id: uuid.UUID
+    products: dict[uuid.UUID, Product]
+    levels: dict[StockKey, StockLevel]
+    accounts: dict[uuid.UUID, PostingAccounts]
+    moves_per_key: dict[StockKey, int]
+    now: datetime
+    states: dict[StockKey, _KeyState] = field(default_factory=dict)
+    # account -> net debit of the entry
+    net: dict[uuid.UUID, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    # day -> account -> net debit of that day's revaluation entry (back-dated moves)
+    revaluations: dict[date, dict[uuid.UUID, Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+    done: list[Moved] = field(default_factory=list)
+
+
+# a new layer's sequence number until its movement is stored and numbered
+_UNSAVED_SEQ = -1
+
+
 async def move_within(
     uow: InventoryUnitOfWork,
     origin: EventOrigin,
@@ -357,6 +388,30 @@ async def move_within(
     """Make the moves in order, inside `uow`'s open transaction. `move_fields[i]`: the input
     path a move's errors name (default `{field_prefix}.{i}`)."""
     paths = list(move_fields or [f"{field_prefix}.{i}" for i in range(len(moves))])
+    _check_moves(paths, moves, reason, field_prefix)
+    products = await _active_products_and_warehouses(uow, company_id, paths, moves)
+    call = await _start_call(
+        uow,
+        origin,
+        company_id=company_id,
+        occurred_on=occurred_on,
+        reason=reason,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        moves=moves,
+        products=products,
+    )
+    for path, move in zip(paths, moves, strict=True):
+        await _make_move(call, path, move)
+    await _save_stock(call)
+    await _post_entries(call, date_field)
+    return call.done
+
+
+def _check_moves(
+    paths: Sequence[str], moves: Sequence[Move], reason: str, field_prefix: str
+) -> None:
+    """The input alone: quantities, unit costs, a reason and at least one move."""
     errors = ValidationErrors()
     for path, move in zip(paths, moves, strict=True):
         check_quantity(errors, _at(path, "quantity"), move.quantity, positive=False)
@@ -368,6 +423,12 @@ async def move_within(
         errors.add(field_prefix, "At least one line is required.", ErrorCode.REQUIRED)
     errors.raise_if_any()
 
+
+async def _active_products_and_warehouses(
+    uow: InventoryUnitOfWork, company_id: uuid.UUID, paths: Sequence[str], moves: Sequence[Move]
+) -> dict[uuid.UUID, Product]:
+    """Every move's product and warehouse is the company's and active; returns the products."""
+    errors = ValidationErrors()
     products = await uow.products.get_many({m.product_id for m in moves})
     warehouses = await uow.warehouses.get_many({m.warehouse_id for m in moves})
     for path, move in zip(paths, moves, strict=True):
@@ -382,192 +443,282 @@ async def move_within(
         elif not warehouse.is_active:
             errors.add(_at(path, "warehouseId"), f"Warehouse {warehouse.code} is inactive.")
     errors.raise_if_any()
+    return products
 
+
+async def _start_call(
+    uow: InventoryUnitOfWork,
+    origin: EventOrigin,
+    *,
+    company_id: uuid.UUID,
+    occurred_on: date,
+    reason: str,
+    reference_type: str,
+    reference_id: uuid.UUID,
+    moves: Sequence[Move],
+    products: dict[uuid.UUID, Product],
+) -> _Call:
+    """Lock the stocked keys' levels (in the one global order) and find their accounts."""
     stocked_keys = sorted(
         {(m.product_id, m.warehouse_id) for m in moves if products[m.product_id].is_stocked}
     )
     levels = await uow.stock.lock_levels(company_id, stocked_keys) if stocked_keys else {}
     accounts = await _posting_accounts(uow, company_id, [products[k[0]] for k in stocked_keys])
-    states: dict[StockKey, _KeyState] = {}
     moves_per_key: dict[StockKey, int] = defaultdict(int)
     for move in moves:
         moves_per_key[(move.product_id, move.warehouse_id)] += 1
-    net: dict[uuid.UUID, Decimal] = defaultdict(Decimal)  # account -> net debit of the entry
-    revaluations: dict[date, dict[uuid.UUID, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    done: list[Moved] = []
-    now = utcnow()
+    return _Call(
+        uow=uow,
+        origin=origin,
+        company_id=company_id,
+        occurred_on=occurred_on,
+        reason=reason,
+        reference_type=reference_type,
+        reference_id=reference_id,
+        products=products,
+        levels=levels,
+        accounts=accounts,
+        moves_per_key=moves_per_key,
+        now=utcnow(),
+    )
 
-    for path, move in zip(paths, moves, strict=True):
-        product = products[move.product_id]
-        if not product.is_stocked:
-            done.append(Moved(move, None, ZERO, None))
-            continue
-        key = (move.product_id, move.warehouse_id)
-        state = states.get(key)
-        if state is None:
-            level = levels[key]
-            loaded = await _layers_for(uow, key, product, move, moves_per_key[key])
-            cost = CostState(
-                product.cost_method,
-                level.on_hand,
-                level.value,
-                level.last_unit_cost,
-                list(loaded),
-            )
-            state = states[key] = _KeyState(level, cost, loaded)
-        posting = accounts[product.id]
-        inventory_account = posting.inventory
-        counter = move.counter_account_id or getattr(posting, move.counter_role)
 
-        nominal: Decimal | None = None
-        if move.quantity > 0:
-            if move.value is not None:
-                nominal = move.value
-            elif move.value_of_previous and done:
-                nominal = -done[-1].value
-            else:
-                unit = move.unit_cost if move.unit_cost is not None else state.cost.last_unit_cost
-                nominal = round4(move.quantity * unit)
+async def _make_move(call: _Call, path: str, move: Move) -> None:
+    """One move: value it, store its movement, re-value later history if it is back-dated,
+    gather its journal amounts, advance the level and record StockLevelChanged."""
+    product = call.products[move.product_id]
+    if not product.is_stocked:
+        call.done.append(Moved(move, None, ZERO, None))
+        return
+    key = (move.product_id, move.warehouse_id)
+    state = await _state_of(call, key, product, move)
+    posting = call.accounts[product.id]
+    inventory_account = posting.inventory
+    counter = move.counter_account_id or getattr(posting, move.counter_role)
+    nominal = _nominal_value(move, state, call.done)
 
-        movement_id = uuid.uuid4()
-        back_dated = (
-            state.level.last_movement_on is not None and occurred_on < state.level.last_movement_on
+    movement_id = uuid.uuid4()
+    back_dated = (
+        state.level.last_movement_on is not None and call.occurred_on < state.level.last_movement_on
+    )
+    before = state.cost.copy()
+    value = _apply_to_cost(state, move, nominal, movement_id, call.occurred_on)
+    if (
+        not back_dated
+        and state.cost.on_hand < 0
+        and state.cost.on_hand < before.on_hand
+        and not product.allow_negative_stock
+    ):
+        raise _negative(path, product, before.on_hand)
+    if (value != 0 or (nominal or ZERO) != 0) and (inventory_account is None or counter is None):
+        raise _no_accounts(path, product)
+
+    seq = await call.uow.stock.add_movement(
+        _new_movement(call, move, movement_id, nominal, value, inventory_account, counter)
+    )
+    _number_unsaved_layers(state, seq)
+    issued = -move.quantity if move.movement_type is MovementType.ISSUE else ZERO
+    state.add_daily(call.occurred_on, move.quantity, value, issued)
+
+    if back_dated:
+        provisional = value
+        value = await _replay(
+            call.uow, key, state, product, movement_id, path, call.revaluations, posting
         )
-        placeholder = -1
-        before = state.cost.copy()
-        if move.quantity > 0:
-            assert nominal is not None
-            value = state.cost.inbound(
-                move.quantity, nominal, seq=placeholder, movement_id=movement_id, day=occurred_on
-            )
-        else:
-            value = state.cost.outbound(
-                -move.quantity, seq=placeholder, movement_id=movement_id, day=occurred_on
-            )
-        if (
-            not back_dated
-            and state.cost.on_hand < 0
-            and state.cost.on_hand < before.on_hand
-            and not product.allow_negative_stock
-        ):
-            raise _negative(path, product, before.on_hand)
-        if (value != 0 or (nominal or ZERO) != 0) and (
-            inventory_account is None or counter is None
-        ):
-            raise _no_accounts(path, product)
+        state.add_daily(call.occurred_on, ZERO, value - provisional, ZERO)
+    if inventory_account is not None and counter is not None:
+        _book(call.net, posting, inventory_account, counter, move, value, nominal)
+    snapshot = _advance_level(state, call.occurred_on)
+    call.done.append(Moved(move, movement_id, value, snapshot))
+    call.uow.record([_level_changed(call, snapshot, move, movement_id, value)])
 
-        seq = await uow.stock.add_movement(
-            NewMovement(
-                id=movement_id,
-                company_id=company_id,
-                product_id=move.product_id,
-                warehouse_id=move.warehouse_id,
-                movement_type=move.movement_type,
-                occurred_on=occurred_on,
-                quantity=move.quantity,
-                nominal_value=nominal,
-                value=value,
-                reason=reason.strip(),
-                reference_type=reference_type,
-                reference_id=reference_id,
-                inventory_account_id=inventory_account,
-                counter_account_id=counter,
-                actor=origin.user_id,
-                transfer_id=move.transfer_id,
-                location_id=move.location_id,
-            )
+
+async def _state_of(call: _Call, key: StockKey, product: Product, move: Move) -> _KeyState:
+    """The key's state in this call, loaded (level, cost state, FIFO layers) on its first move."""
+    state = call.states.get(key)
+    if state is None:
+        level = call.levels[key]
+        loaded = await _layers_for(call.uow, key, product, move, call.moves_per_key[key])
+        cost = CostState(
+            product.cost_method,
+            level.on_hand,
+            level.value,
+            level.last_unit_cost,
+            list(loaded),
         )
-        state.cost.layers = [
-            replace(layer, seq=seq) if layer.seq == placeholder else layer
-            for layer in state.cost.layers
-        ]
-        issued = -move.quantity if move.movement_type is MovementType.ISSUE else ZERO
-        state.add_daily(occurred_on, move.quantity, value, issued)
+        state = call.states[key] = _KeyState(level, cost, loaded)
+    return state
 
-        if back_dated:
-            provisional = value
-            value = await _replay(
-                uow, key, state, product, movement_id, path, revaluations, posting
-            )
-            state.add_daily(occurred_on, ZERO, value - provisional, ZERO)
-        # the entry: inventory takes the value change; the counter the nominal cost (inbound)
-        # or the value (outbound); any difference of an inbound is an adjustment
-        if inventory_account is not None and counter is not None:
-            net[inventory_account] += value
-            if move.quantity > 0:
-                assert nominal is not None
-                net[counter] -= nominal
-                if value != nominal and posting.adjustment is not None:
-                    net[posting.adjustment] -= value - nominal
-            else:
-                net[counter] -= value
-        level = state.level
-        level.on_hand, level.value = state.cost.on_hand, state.cost.value
-        level.last_unit_cost = state.cost.last_unit_cost
-        if level.last_movement_on is None or occurred_on > level.last_movement_on:
-            level.last_movement_on = occurred_on
-        snapshot = replace(level)
-        done.append(Moved(move, movement_id, value, snapshot))
-        uow.record(
-            [
-                snapshot.changed_event(
-                    now,
-                    movement={
-                        "id": str(movement_id),
-                        "type": move.movement_type.value,
-                        "quantity": str(move.quantity),
-                        "value": str(value),
-                        "occurredOn": occurred_on.isoformat(),
-                        "referenceType": reference_type,
-                        "referenceId": str(reference_id),
-                    },
-                )
-            ]
+
+def _nominal_value(move: Move, state: _KeyState, done: Sequence[Moved]) -> Decimal | None:
+    """What an inbound move is bought in at (None for an outbound one): its given value, what
+    the previous move took out (a transfer's second leg), or quantity * unit cost (the current
+    one when none is given)."""
+    if move.quantity <= 0:
+        return None
+    if move.value is not None:
+        return move.value
+    if move.value_of_previous and done:
+        return -done[-1].value
+    unit = move.unit_cost if move.unit_cost is not None else state.cost.last_unit_cost
+    return round4(move.quantity * unit)
+
+
+def _apply_to_cost(
+    state: _KeyState,
+    move: Move,
+    nominal: Decimal | None,
+    movement_id: uuid.UUID,
+    occurred_on: date,
+) -> Decimal:
+    """Move the key's cost state; returns the movement's (signed) value. New layers carry
+    `_UNSAVED_SEQ` until the movement is stored."""
+    if move.quantity > 0:
+        assert nominal is not None
+        return state.cost.inbound(
+            move.quantity, nominal, seq=_UNSAVED_SEQ, movement_id=movement_id, day=occurred_on
         )
+    return state.cost.outbound(
+        -move.quantity, seq=_UNSAVED_SEQ, movement_id=movement_id, day=occurred_on
+    )
 
-    for key, state in states.items():
-        await uow.stock.replace_layers(key, state.loaded_layers, state.cost.layers)
-    if states:
-        await uow.stock.save_levels([s.level for s in states.values()])
-        await uow.stock.add_daily(
+
+def _new_movement(
+    call: _Call,
+    move: Move,
+    movement_id: uuid.UUID,
+    nominal: Decimal | None,
+    value: Decimal,
+    inventory_account: uuid.UUID | None,
+    counter: uuid.UUID | None,
+) -> NewMovement:
+    return NewMovement(
+        id=movement_id,
+        company_id=call.company_id,
+        product_id=move.product_id,
+        warehouse_id=move.warehouse_id,
+        movement_type=move.movement_type,
+        occurred_on=call.occurred_on,
+        quantity=move.quantity,
+        nominal_value=nominal,
+        value=value,
+        reason=call.reason.strip(),
+        reference_type=call.reference_type,
+        reference_id=call.reference_id,
+        inventory_account_id=inventory_account,
+        counter_account_id=counter,
+        actor=call.origin.user_id,
+        transfer_id=move.transfer_id,
+        location_id=move.location_id,
+    )
+
+
+def _number_unsaved_layers(state: _KeyState, seq: int) -> None:
+    """The layers the move just made take its stored movement's sequence number."""
+    state.cost.layers = [
+        replace(layer, seq=seq) if layer.seq == _UNSAVED_SEQ else layer
+        for layer in state.cost.layers
+    ]
+
+
+def _book(
+    net: dict[uuid.UUID, Decimal],
+    posting: PostingAccounts,
+    inventory_account: uuid.UUID,
+    counter: uuid.UUID,
+    move: Move,
+    value: Decimal,
+    nominal: Decimal | None,
+) -> None:
+    """The entry: inventory takes the value change; the counter the nominal cost (inbound) or
+    the value (outbound); any difference of an inbound is an adjustment."""
+    net[inventory_account] += value
+    if move.quantity > 0:
+        assert nominal is not None
+        net[counter] -= nominal
+        if value != nominal and posting.adjustment is not None:
+            net[posting.adjustment] -= value - nominal
+    else:
+        net[counter] -= value
+
+
+def _advance_level(state: _KeyState, occurred_on: date) -> StockLevel:
+    """The level takes the cost state's quantity, value and unit cost; returns a snapshot."""
+    level = state.level
+    level.on_hand, level.value = state.cost.on_hand, state.cost.value
+    level.last_unit_cost = state.cost.last_unit_cost
+    if level.last_movement_on is None or occurred_on > level.last_movement_on:
+        level.last_movement_on = occurred_on
+    return replace(level)
+
+
+def _level_changed(
+    call: _Call, snapshot: StockLevel, move: Move, movement_id: uuid.UUID, value: Decimal
+) -> RecordedEvent:
+    return snapshot.changed_event(
+        call.now,
+        movement={
+            "id": str(movement_id),
+            "type": move.movement_type.value,
+            "quantity": str(move.quantity),
+            "value": str(value),
+            "occurredOn": call.occurred_on.isoformat(),
+            "referenceType": call.reference_type,
+            "referenceId": str(call.reference_id),
+        },
+    )
+
+
+async def _save_stock(call: _Call) -> None:
+    """Write what the call changed: each key's layers (the difference), levels, daily rows."""
+    for key, state in call.states.items():
+        await call.uow.stock.replace_layers(key, state.loaded_layers, state.cost.layers)
+    if call.states:
+        await call.uow.stock.save_levels([s.level for s in call.states.values()])
+        await call.uow.stock.add_daily(
             {
-                (key, day): DailyChange(company_id, row[0], row[1], row[2])
-                for key, state in states.items()
+                (key, day): DailyChange(call.company_id, row[0], row[1], row[2])
+                for key, state in call.states.items()
                 for day, row in state.daily.items()
                 if any(row)
             }
         )
 
-    reference = f"{reference_type}:{reference_id}"[:REFERENCE_MAX]
-    entry_lines = _lines(net)
+
+async def _post_entries(call: _Call, date_field: str) -> None:
+    """The call's journal entry (its movements point at it), then one revaluation entry per
+    day a back-dated move re-valued."""
+    reference = f"{call.reference_type}:{call.reference_id}"[:REFERENCE_MAX]
+    entry_lines = _lines(call.net)
     if entry_lines:
         entry = await post_entry_within(
-            uow,
-            origin,
-            company_id=company_id,
-            transaction_date=occurred_on,
+            call.uow,
+            call.origin,
+            company_id=call.company_id,
+            transaction_date=call.occurred_on,
             lines=entry_lines,
             reference=reference,
-            description=reason.strip()[:500],
+            description=call.reason.strip()[:500],
             date_field=date_field,
         )
-        await uow.stock.set_transaction(
-            [m.movement_id for m in done if m.movement_id is not None], entry.id
+        await call.uow.stock.set_transaction(
+            [m.movement_id for m in call.done if m.movement_id is not None], entry.id
         )
-    for day in sorted(revaluations):
-        reval_lines = _lines(revaluations[day])
+    for day in sorted(call.revaluations):
+        reval_lines = _lines(call.revaluations[day])
         if reval_lines:
             await post_entry_within(
-                uow,
-                origin,
-                company_id=company_id,
+                call.uow,
+                call.origin,
+                company_id=call.company_id,
                 transaction_date=day,
                 lines=reval_lines,
                 reference=reference,
-                description=f"Stock revaluation after a movement dated {occurred_on.isoformat()}",
+                description=(
+                    f"Stock revaluation after a movement dated {call.occurred_on.isoformat()}"
+                ),
                 date_field=date_field,
             )
-    return done
 
 
 async def _layers_for(
