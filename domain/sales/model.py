@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from domain.accounting.carrying import relieved_base
 from domain.accounting.conversion import allocate
 from domain.accounting.model import AMOUNT_QUANTUM, LineInput, base_amount
+from domain.party import CODE_MAX, CODE_PATTERN, NAME_MAX, PAYMENT_TERMS_MAX
 from domain.sales.events import (
     CREDIT_NOTE_ISSUED,
     CUSTOMER_CREATED,
@@ -50,9 +51,6 @@ CUSTOMER = "Customer"
 SALES_DOCUMENT = "SalesDocument"
 PAYMENT = "CustomerPayment"
 
-CODE_MAX = 30
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-NAME_MAX = 255
 TAX_ID_MAX = 30
 TAX_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]+$")
 REGISTRATION_MAX = 50
@@ -63,7 +61,6 @@ MAX_ITEMS = 500
 MAX_ALLOCATIONS = 200
 QUANTITY_QUANTUM = Decimal("0.0001")
 AMOUNT_MAX = STORAGE_MAX
-PAYMENT_TERMS_MAX = 3650
 
 
 class DocumentKind(StrEnum):

@@ -17,6 +17,7 @@ line's quantity (lines are numbered from 0, as the client's list is).
 
 from __future__ import annotations
 
+from domain.party import CODE_MAX, CODE_PATTERN, NAME_MAX, PAYMENT_TERMS_MAX
 from domain.purchasing.model.balances import (
     DEFAULT_ACCOUNT_CODES,
     BalanceChange,
@@ -34,15 +35,11 @@ from domain.purchasing.model.bills import (
 from domain.purchasing.model.common import (
     AMOUNT_MAX,
     BILL,
-    CODE_MAX,
-    CODE_PATTERN,
     GOODS_RECEIPT,
     HUNDRED,
     MAX_ADDRESSES,
     MAX_CONTACTS,
     MAX_LINES,
-    NAME_MAX,
-    PAYMENT_TERMS_MAX,
     PURCHASE_ORDER,
     QUANTUM,
     RATE_QUANTUM,

@@ -3,7 +3,6 @@ checks, text and id helpers, the settings' tolerances."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from decimal import Decimal
 
@@ -43,15 +42,6 @@ QUANTUM = STORAGE_QUANTUM  # NUMERIC(19,4) for amounts and quantities alike
 AMOUNT_MAX = STORAGE_MAX
 
 
-CODE_MAX = 30
-
-
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
-
-
-NAME_MAX = 255
-
-
 TAX_ID_MAX = 50
 
 
@@ -71,9 +61,6 @@ MAX_ADDRESSES = 10
 
 
 MAX_CONTACTS = 20
-
-
-PAYMENT_TERMS_MAX = 3650
 
 
 TOLERANCE_MAX = Decimal(100)

@@ -1,4 +1,4 @@
-"""Purchasing model: suppliers, their addresses and contacts."""
+"""Purchasing model: suppliers (their addresses and contacts are the party's: `domain.party`)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.party import CODE_MAX, CODE_PATTERN, NAME_MAX, PAYMENT_TERMS_MAX, Address, Contact
 from domain.purchasing.events import (
     SUPPLIER_CREATED,
     SUPPLIER_UPDATED,
 )
 from domain.purchasing.model.common import (
-    CODE_MAX,
-    CODE_PATTERN,
     MAX_ADDRESSES,
     MAX_CONTACTS,
-    NAME_MAX,
-    PAYMENT_TERMS_MAX,
     REGISTRATION_MAX,
     SUPPLIER,
     TAX_ID_MAX,
@@ -29,61 +26,6 @@ from domain.shared.currency import is_currency_code
 from domain.shared.errors import Conflict, DomainError, ErrorCode, ValidationErrors
 from domain.shared.events import RecordedEvent
 from domain.shared.money import fits_storage
-
-
-@dataclass(frozen=True)
-class Address:
-    kind: str  # "billing", "shipping", "office", ... free text
-    line1: str
-    line2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postcode: str | None = None
-    country: str | None = None  # ISO 3166 alpha-2
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "line1": self.line1,
-            "line2": self.line2,
-            "city": self.city,
-            "state": self.state,
-            "postcode": self.postcode,
-            "country": self.country,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Address:
-        return cls(
-            kind=data.get("kind") or "billing",
-            line1=data.get("line1") or "",
-            line2=data.get("line2"),
-            city=data.get("city"),
-            state=data.get("state"),
-            postcode=data.get("postcode"),
-            country=data.get("country"),
-        )
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    role: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "email": self.email, "phone": self.phone, "role": self.role}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Contact:
-        return cls(
-            name=data.get("name") or "",
-            email=data.get("email"),
-            phone=data.get("phone"),
-            role=data.get("role"),
-        )
-
 
 # Domain attribute -> the input field name a GraphQL client sends.
 SUPPLIER_FIELDS = {
