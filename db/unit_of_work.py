@@ -1,10 +1,16 @@
-"""The SQL unit of work: one tenant, one transaction, state and outbox rows together."""
+"""The SQL unit of work: one tenant, one transaction, state and outbox rows together.
+
+It knows no context: repositories are built on first use (a command pays only for those it
+touches), and a repository that must act at the commit (accounting's journal: the posting count
+and the entry numbers) joins it through the `CommitPart` protocol.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -14,6 +20,7 @@ from db.crypto import FieldCipher, tenant_schema
 from db.driver_path.connection import driver_connection
 from db.driver_path.statement_parts import Preceding
 from db.outbox import notify_relays, outbox_rows
+from db.projections import run_in_transaction
 from db.repositories.accounting import (
     SqlAccountRepository,
     SqlJournalRepository,
@@ -36,6 +43,23 @@ from db.repositories.tax import SqlTaxCodeRepository
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
+
+
+class CommitPart(Protocol):
+    """A repository's share of the commit (it joins when the unit of work builds it).
+
+    `before_commit` runs after the command's work and its IN_TRANSACTION effects: it may run
+    statements, and may return a `Preceding` part for the commit's one final statement (with
+    the outbox rows and the audit row); `after_final` then receives what that part's statement
+    returned. At most one part per commit may contribute to the final statement.
+    """
+
+    async def before_commit(self) -> Preceding | None: ...
+
+    def after_final(self, returned: tuple[Any, ...] | None) -> None: ...
+
+
+_Part = TypeVar("_Part", bound=CommitPart)
 
 
 class SqlUnitOfWork:
@@ -67,6 +91,7 @@ class SqlUnitOfWork:
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
         self._pending: list[RecordedEvent] = []
+        self._commit_parts: list[CommitPart] = []  # the repositories built that join the commit
         self.committed_events: list[DomainEvent] = []
 
     @property
@@ -78,23 +103,6 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
-        self.companies = SqlCompanyRepository(self._conn, self.cipher)
-        self.access = SqlAccessRepository(self._conn)
-        self.users = SqlTenantUsers(self._conn, self._origin.tenant_id, self.cipher)
-        self.limits = SqlLimitCounter(self._conn, self._origin.tenant_id)
-        self.accounts = SqlAccountRepository(self._conn)
-        self.periods = SqlPeriodRepository(self._conn)
-        self.journals = SqlJournalRepository(self._conn)
-        self.rates = SqlRateRepository(self._conn)
-        self.products = SqlProductRepository(self._conn)
-        self.warehouses = SqlWarehouseRepository(self._conn)
-        self.stock = SqlStockRepository(self._conn)
-        self.tax_codes = SqlTaxCodeRepository(self._conn)
-        self.customers = SqlCustomerRepository(self._conn, self.cipher)
-        self.sales_documents = SqlSalesDocumentRepository(self._conn)
-        self.customer_payments = SqlCustomerPaymentRepository(self._conn)
-        self.suppliers = SqlSupplierRepository(self._conn, self.cipher)
-        self.purchasing = SqlPurchasingDocuments(self._conn)
         return self
 
     async def __aexit__(
@@ -111,23 +119,99 @@ class SqlUnitOfWork:
                 await self._conn.close()
             self._conn = self._tx = None
 
+    # -- repositories, built on first use and bound to this transaction's connection ----------
+
+    @cached_property
+    def companies(self) -> SqlCompanyRepository:
+        return SqlCompanyRepository(self.connection, self.cipher)
+
+    @cached_property
+    def access(self) -> SqlAccessRepository:
+        return SqlAccessRepository(self.connection)
+
+    @cached_property
+    def users(self) -> SqlTenantUsers:
+        return SqlTenantUsers(self.connection, self._origin.tenant_id, self.cipher)
+
+    @cached_property
+    def limits(self) -> SqlLimitCounter:
+        return SqlLimitCounter(self.connection, self._origin.tenant_id)
+
+    @cached_property
+    def accounts(self) -> SqlAccountRepository:
+        return SqlAccountRepository(self.connection)
+
+    @cached_property
+    def periods(self) -> SqlPeriodRepository:
+        return SqlPeriodRepository(self.connection)
+
+    @cached_property
+    def journals(self) -> SqlJournalRepository:
+        return self._joining_the_commit(
+            SqlJournalRepository(self.connection, posting_counter=self.limits)
+        )
+
+    @cached_property
+    def rates(self) -> SqlRateRepository:
+        return SqlRateRepository(self.connection)
+
+    @cached_property
+    def products(self) -> SqlProductRepository:
+        return SqlProductRepository(self.connection)
+
+    @cached_property
+    def warehouses(self) -> SqlWarehouseRepository:
+        return SqlWarehouseRepository(self.connection)
+
+    @cached_property
+    def stock(self) -> SqlStockRepository:
+        return SqlStockRepository(self.connection)
+
+    @cached_property
+    def tax_codes(self) -> SqlTaxCodeRepository:
+        return SqlTaxCodeRepository(self.connection)
+
+    @cached_property
+    def customers(self) -> SqlCustomerRepository:
+        return SqlCustomerRepository(self.connection, self.cipher)
+
+    @cached_property
+    def sales_documents(self) -> SqlSalesDocumentRepository:
+        return SqlSalesDocumentRepository(self.connection)
+
+    @cached_property
+    def customer_payments(self) -> SqlCustomerPaymentRepository:
+        return SqlCustomerPaymentRepository(self.connection)
+
+    @cached_property
+    def suppliers(self) -> SqlSupplierRepository:
+        return SqlSupplierRepository(self.connection, self.cipher)
+
+    @cached_property
+    def purchasing(self) -> SqlPurchasingDocuments:
+        return SqlPurchasingDocuments(self.connection)
+
+    def _joining_the_commit(self, part: _Part) -> _Part:
+        self._commit_parts.append(part)
+        return part
+
     def record(self, events: list[RecordedEvent]) -> None:
         self._pending.extend(events)
         events.clear()  # an aggregate's events are handed over exactly once
 
     async def commit(self) -> None:
-        # The month's count of postings first (maxTransactions; it needs no number), then the
-        # entry numbers: each locks its fiscal year's sequence until the commit and every
-        # posting of the company queues there, so what follows is kept to one statement (the
-        # number with the events that carry it and the audit row) and the COMMIT.
-        await self.limits.count_postings(
-            self.journals.awaiting_numbers, self.journals.posting_limits
-        )
-        # One entry posted (the usual command): its number is drawn in that last statement.
-        numbering = self.journals.numbering_part()
-        if numbering is None:
-            await self.journals.number_pending()
         stamped = [DomainEvent.stamp(e, self._origin) for e in self._pending]
+        # The IN_TRANSACTION effects first: every command then takes its read models' rows
+        # before the posting count and the number sequence, one lock order for all.
+        await run_in_transaction(self.connection, stamped)
+        # Each part may run statements now and may hand one part to the final statement
+        # (accounting: the month's posting count, then the entry numbers; see CommitPart).
+        finals = [
+            (part, share) for part in self._commit_parts if (share := await part.before_commit())
+        ]
+        if len(finals) > 1:
+            raise RuntimeError("more than one commit part for the final statement")
+        numbering = finals[0][1] if finals else None
         schema = tenant_schema(self.connection)
         if stamped and self._wake is None:
             await notify_relays(await driver_connection(self.connection), schema)
@@ -147,8 +231,8 @@ class SqlUnitOfWork:
             key=self.cipher.audit_chain_key,
             preceding=preceding,
         )
-        if numbering is not None:
-            self.journals.numbered(drawn)
+        if finals:
+            finals[0][0].after_final(drawn)
         assert self._tx is not None
         await self._tx.commit()
         self._pending.clear()

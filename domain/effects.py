@@ -11,6 +11,8 @@ This module declares; it implements nothing (the domain imports no database or R
 stage's runner binds names to implementations in its own room and refuses to start when a
 declared name has none:
 
+- `IN_TRANSACTION`: in the command's transaction, before its COMMIT (a read model a command's
+  rule reads). Implemented in `db/projections/`.
 - `AFTER_COMMIT`: in the committing process right after its COMMIT; best effort (a crash in
   between skips it). Implemented in `db/effects.py`.
 - `ON_PUBLISH`: in the outbox relay, in the Redis pipeline that publishes the event; at least
@@ -18,12 +20,13 @@ declared name has none:
 - `ASYNC`: in a Celery worker, from the outbox; exactly once per (event id, effect) through the
   claim in `processed_events`. Implemented in `workers/handlers/`.
 
-In-transaction work (the books' balances, the supplier's balance, stock levels) is done by the
-command handlers through their repositories, inside the unit of work, and is not an effect: it
-is part of the command (see "Sub-ledger balances" in `docs/architecture.md`).
+Sub-ledger balances follow one rule: a balance a command's rule reads is exact, so it is
+written in that command's transaction — the books' balances and the supplier's balance by the
+command handlers through their repositories, the customer's balance as the IN_TRANSACTION effect
+of the sales events that carry a `balanceChange`.
 
-An `ASYNC` effect's name is stored in `processed_events` and `outbox`-handling rows: never rename
-one that has run in production.
+An effect's name is stored in `processed_events` (every stage that writes the database claims
+by it): never rename one that has run in production.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from domain.sales.events import BALANCE_EVENTS
 
 
 class Stage(StrEnum):
+    IN_TRANSACTION = "in_transaction"
     AFTER_COMMIT = "after_commit"
     ON_PUBLISH = "on_publish"
     ASYNC = "async"
@@ -96,8 +100,9 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         "sales.customer_balance",
-        Stage.ASYNC,
-        "add the event's balanceChange to the customer's balance read model",
+        Stage.IN_TRANSACTION,
+        "add the event's balanceChange to the customer's balance read model (the next posting's"
+        " credit-limit check reads it: a sub-ledger balance a rule reads is exact)",
         BALANCE_EVENTS,
     ),
 )

@@ -12,7 +12,7 @@ from db.engine import TenantEngines
 from db.outbox import claim_for_handler, envelope_by_event_id
 from db.tenants import TenantDirectory
 from workers.celery_app import app
-from workers.handlers import HANDLERS
+from workers.handlers import RUNNABLE
 from workers.runtime import WorkerRuntime
 
 logger = logging.getLogger("bigledger.workers")
@@ -44,7 +44,7 @@ async def run_handler(
     if tenant is None:
         logger.warning("event for unknown tenant", extra={"tenantId": tenant_id})
         return "gone"
-    run = HANDLERS[handler]
+    run = RUNNABLE[handler]
     async with engines.for_schema(tenant.schema_name).begin() as conn:
         envelope = await envelope_by_event_id(conn, uuid.UUID(event_id))
         if envelope is None:

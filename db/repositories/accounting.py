@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -390,9 +390,20 @@ def _entry_args(entry: JournalEntry) -> tuple[Any, ...]:
     return entry_args(_header_values(entry), entry.lines)
 
 
+class PostingCounter(Protocol):
+    async def count_postings(self, entries: int, limits: TenantLimits | None = None) -> None: ...
+
+
 class SqlJournalRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    """Journal entries. A commit part of the unit of work (`db/unit_of_work.py::CommitPart`):
+    at the commit it counts the month's postings, then numbers the entries posted."""
+
+    def __init__(
+        self, conn: AsyncConnection, posting_counter: PostingCounter | None = None
+    ) -> None:
         self._conn = conn
+        self._posting_counter = posting_counter
+        self._numbering_in_final = False
         self._unnumbered: dict[uuid.UUID, JournalEntry] = {}  # in posting order
         self.posting_limits: TenantLimits | None = None  # see count_against
 
@@ -521,6 +532,24 @@ class SqlJournalRepository:
                 returning_sql="(SELECT n FROM numbered), (SELECT entry_number FROM numbered)",
             ),
         )
+
+    async def before_commit(self) -> Preceding | None:
+        """The month's count of postings first (maxTransactions; it needs no number), then the
+        entry numbers: each locks its fiscal year's sequence until the commit and every posting
+        of the company queues there, so with one entry its number is drawn in the commit's
+        final statement (the number with the events that carry it and the audit row)."""
+        if self._posting_counter is not None:
+            await self._posting_counter.count_postings(self.awaiting_numbers, self.posting_limits)
+        part = self.numbering_part()
+        self._numbering_in_final = part is not None
+        if part is None:
+            await self.number_pending()
+        return part
+
+    def after_final(self, returned: tuple[Any, ...] | None) -> None:
+        if self._numbering_in_final:
+            self._numbering_in_final = False
+            self.numbered(returned)
 
     def numbered(self, returned: tuple[Any, ...] | None) -> None:
         """The number `numbering_part`'s statement drew (what it returned) for its entry."""

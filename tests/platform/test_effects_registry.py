@@ -4,6 +4,7 @@ adding, moving or dropping an effect is a visible diff, and every declared effec
 from __future__ import annotations
 
 from db.effects import IMPLEMENTATIONS, keys_to_bump
+from db.projections import IN_TRANSACTION
 from domain.effects import EFFECTS_BY_EVENT, Stage
 from workers.handlers import HANDLERS, handlers_for
 
@@ -45,13 +46,17 @@ def test_the_effects_of_every_event_are_pinned() -> None:
 def test_every_effect_has_one_runner_for_its_stage() -> None:
     for effects in EFFECTS_BY_EVENT.values():
         for effect in effects:
-            runner = HANDLERS if effect.stage is Stage.ASYNC else IMPLEMENTATIONS
+            runner = {
+                Stage.IN_TRANSACTION: IN_TRANSACTION,
+                Stage.ASYNC: HANDLERS,
+            }.get(effect.stage, IMPLEMENTATIONS)
             assert effect.name in runner, effect
 
 
 def test_the_relay_dispatches_exactly_the_async_effects() -> None:
-    assert handlers_for("InvoicePosted") == ("sales.customer_balance",)
+    assert handlers_for("CompanyCreated") == ("usage.count_company",)
     assert handlers_for("TransactionPosted") == ()  # its effects are Redis bumps, not tasks
+    assert handlers_for("InvoicePosted") == ()  # the customer balance is written with the posting
 
 
 def test_redis_effects_name_the_tenant_and_the_company() -> None:

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.projections.customer_balance import HANDLER
 from domain.sales.events import BALANCE_EVENTS
 from tests.conftest import LiveServer, TenantHandle, eventually
 from tests.sales.api import CREATE_CREDIT_NOTE, REFUND_PAYMENT, Sales
-from workers.handlers.customer_balance import HANDLER
 from workers.tasks import run_handler
 
 ZERO = Decimal(0)

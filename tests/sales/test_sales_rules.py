@@ -178,6 +178,31 @@ async def test_posting_twice_over_allocation_and_credit_limit(
     assert small["errors"] == [] and small["invoice"]["invoiceNumber"] == "INV-000002"
 
 
+async def test_the_credit_limit_holds_for_postings_back_to_back(gql, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    """The customer balance is written with each posting (an IN_TRANSACTION effect), so the next
+    posting's credit-limit check sees it at once, with no event handler to wait for."""
+    tenant = await make_tenant()
+    sales = await Sales.open(gql, tenant)
+    customer = await sales.customer(creditLimit="1000")
+    for n in range(3):  # 300, 600, 900 owed
+        posted = await sales.invoice(
+            customer["id"],
+            [{"description": f"Part {n}", "quantity": "1", "unitPrice": "300"}],
+            issueDate="2026-04-01",
+            post=True,
+        )
+        assert posted["errors"] == [], posted
+    over = await sales.invoice(
+        customer["id"],
+        [{"description": "One too many", "quantity": "1", "unitPrice": "300"}],
+        issueDate="2026-04-01",
+        post=True,
+    )
+    assert _fields(over) == {("LIMIT_EXCEEDED", "customerId")}
+    data = await gql.data(CUSTOMER_QUERY, {"id": customer["id"]}, sales.token)
+    assert data["customer"]["balance"]["receivable"] == "900.0000"
+
+
 async def test_credit_note_returns_stock_and_cannot_exceed_the_invoice(gql, make_tenant) -> None:  # type: ignore[no-untyped-def]
     tenant = await make_tenant()
     sales = await Sales.open(gql, tenant)

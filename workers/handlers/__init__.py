@@ -11,22 +11,25 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.projections import IN_TRANSACTION
 from domain.effects import EFFECTS_BY_EVENT, Stage, effects_of, names_at
-from workers.handlers.customer_balance import HANDLER as CUSTOMER_BALANCE
-from workers.handlers.customer_balance import apply_balance_change
 from workers.handlers.usage import count_company
 
 Handler = Callable[[AsyncConnection, dict[str, Any]], Awaitable[None]]
 
 HANDLERS: dict[str, Handler] = {
     "usage.count_company": count_company,
-    CUSTOMER_BALANCE: apply_balance_change,
 }
 
 if names_at(Stage.ASYNC) != set(HANDLERS):  # a declared effect nobody runs, or the reverse
     raise RuntimeError(
         f"ASYNC effects out of step with domain/effects.py: {names_at(Stage.ASYNC) ^ set(HANDLERS)}"
     )
+
+# What a task may run: the ASYNC effects, and the IN_TRANSACTION ones for a task of that name
+# still in the broker from when it was ASYNC (it finds the claim its command wrote, or applies
+# an event committed before the change, once).
+RUNNABLE: dict[str, Handler] = {**HANDLERS, **IN_TRANSACTION}
 
 # event type -> the ASYNC effects it triggers (what the relay dispatches and `events check` reads)
 SUBSCRIBERS: dict[str, tuple[str, ...]] = {

@@ -1,9 +1,10 @@
 """The customer balance read model: each sales event's `balanceChange` (base currency) added to
 its customer's receivable, advance and draft totals.
 
-Runs in the same transaction as the (event, handler) claim in `processed_events`, so a
-redelivered event finds the claim and changes nothing: exactly once per event. The credit-limit
-check on posting reads `receivable` from here.
+An IN_TRANSACTION effect (domain/effects.py): it runs in the command's transaction, with the
+(event, effect) claim in `processed_events`, so the credit-limit check of the next posting reads
+`receivable` exact, and a task of this name redelivered from before (when it was ASYNC) finds the
+claim and changes nothing.
 """
 
 from __future__ import annotations
