@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import SUPPLIER_TAX_ID, FieldCipher, tenant_schema
+from db.repositories.party import TaxIdSealing, party_fields, party_values
 from db.tables.accounting import chart_of_accounts
 from db.tables.purchasing import (
     bill_lines,
@@ -69,67 +70,28 @@ SETTING_COLUMNS = {
 
 def supplier_from_row(row: Mapping[Any, Any], cipher: FieldCipher, *, tenant: str) -> Supplier:
     """A supplier from its stored row, the tax id (encrypted at rest) opened (db/crypto.py)."""
-    row = SUPPLIER_TAX_ID.open_row(cipher, row, tenant=tenant)
     return Supplier(
-        id=row["id"],
-        company_id=row["company_id"],
-        code=row["code"],
-        name=row["name"],
-        tax_id=row["tax_id"],
-        registration_number=row["registration_number"],
+        **party_fields(row, SUPPLIER_TAX_ID, cipher, tenant=tenant),
         addresses=tuple(Address.from_json(a) for a in row["addresses"] or ()),
         contacts=tuple(Contact.from_json(c) for c in row["contacts"] or ()),
-        currency_code=row["currency_code"],
-        payment_terms_days=row["payment_terms_days"],
-        credit_limit=row["credit_limit"],
-        is_active=row["is_active"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        created_by=row["created_by"],
-        updated_by=row["updated_by"],
-        version=row["version"],
     )
 
 
 def _supplier_values(s: Supplier) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "company_id": s.company_id,
-        "code": s.code,
-        "name": s.name,
-        "registration_number": s.registration_number,
+    return party_values(s) | {
         "addresses": [a.to_json() for a in s.addresses],
         "contacts": [c.to_json() for c in s.contacts],
-        "currency_code": s.currency_code,
-        "payment_terms_days": s.payment_terms_days,
-        "credit_limit": s.credit_limit,
-        "is_active": s.is_active,
-        "created_at": s.created_at,
-        "created_by": s.created_by,
-        "updated_at": s.updated_at,
-        "updated_by": s.updated_by,
-        "version": s.version,
     }
 
 
-class SqlSupplierRepository:
+class SqlSupplierRepository(TaxIdSealing):
     """`tax_id` is sealed on write and opened on read (db/crypto.py): the domain sees plaintext."""
 
     def __init__(self, conn: AsyncConnection, cipher: FieldCipher | None) -> None:
-        self._conn = conn
-        self._given_cipher = cipher
-
-    @property
-    def _cipher(self) -> FieldCipher:
-        if self._given_cipher is None:  # fail closed: never write a tax id in plaintext
-            raise RuntimeError("this unit of work has no FieldCipher; pass `cipher=`")
-        return self._given_cipher
+        super().__init__(conn, cipher, SUPPLIER_TAX_ID)
 
     def _values(self, supplier: Supplier) -> dict[str, Any]:
-        sealed = SUPPLIER_TAX_ID.seal(
-            self._cipher, supplier.tax_id, tenant=tenant_schema(self._conn), row_id=supplier.id
-        )
-        return _supplier_values(supplier) | sealed
+        return _supplier_values(supplier) | self._sealed_tax_id(supplier)
 
     async def get(self, supplier_id: uuid.UUID, *, for_update: bool = False) -> Supplier | None:
         query = select(suppliers).where(suppliers.c.id == supplier_id)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import CUSTOMER_TAX_ID, FieldCipher, tenant_schema
+from db.repositories.party import TaxIdSealing, party_fields, party_values
 from db.tables.accounting import chart_of_accounts
 from db.tables.sales import (
     customer_balances,
@@ -51,71 +52,32 @@ CUSTOMER_COLUMNS = tuple(c for c in customers.c if c.name != CUSTOMER_TAX_ID.ind
 def customer_from_row(row: Mapping[Any, Any], cipher: FieldCipher, *, tenant: str) -> Customer:
     """A customer from its stored row: the tax id (encrypted at rest) is opened here, so the
     domain and the API see plaintext; a row copied from elsewhere fails with DecryptionError."""
-    row = CUSTOMER_TAX_ID.open_row(cipher, row, tenant=tenant)
     return Customer(
-        id=row["id"],
-        company_id=row["company_id"],
-        code=row["code"],
-        name=row["name"],
-        tax_id=row["tax_id"],
-        registration_number=row["registration_number"],
+        **party_fields(row, CUSTOMER_TAX_ID, cipher, tenant=tenant),
         email=row["email"],
         phone=row["phone"],
         addresses=list(row["addresses"] or []),
         contacts=list(row["contacts"] or []),
-        currency_code=row["currency_code"],
-        payment_terms_days=row["payment_terms_days"],
-        credit_limit=row["credit_limit"],
-        is_active=row["is_active"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        created_by=row["created_by"],
-        updated_by=row["updated_by"],
-        version=row["version"],
     )
 
 
 def _customer_values(customer: Customer) -> dict[str, Any]:
-    return {
-        "id": customer.id,
-        "company_id": customer.company_id,
-        "code": customer.code,
-        "name": customer.name,
-        "registration_number": customer.registration_number,
+    return party_values(customer) | {
         "email": customer.email,
         "phone": customer.phone,
         "addresses": customer.addresses,
         "contacts": customer.contacts,
-        "currency_code": customer.currency_code,
-        "payment_terms_days": customer.payment_terms_days,
-        "credit_limit": customer.credit_limit,
-        "is_active": customer.is_active,
-        "created_at": customer.created_at,
-        "updated_at": customer.updated_at,
-        "created_by": customer.created_by,
-        "updated_by": customer.updated_by,
-        "version": customer.version,
     }
 
 
-class SqlCustomerRepository:
+class SqlCustomerRepository(TaxIdSealing):
     """`tax_id` is sealed on write and opened on read (db/crypto.py): the domain sees plaintext."""
 
     def __init__(self, conn: AsyncConnection, cipher: FieldCipher | None) -> None:
-        self._conn = conn
-        self._given_cipher = cipher
-
-    @property
-    def _cipher(self) -> FieldCipher:
-        if self._given_cipher is None:  # fail closed: never write a tax id in plaintext
-            raise RuntimeError("this unit of work has no FieldCipher; pass `cipher=`")
-        return self._given_cipher
+        super().__init__(conn, cipher, CUSTOMER_TAX_ID)
 
     def _values(self, customer: Customer) -> dict[str, Any]:
-        sealed = CUSTOMER_TAX_ID.seal(
-            self._cipher, customer.tax_id, tenant=tenant_schema(self._conn), row_id=customer.id
-        )
-        return _customer_values(customer) | sealed
+        return _customer_values(customer) | self._sealed_tax_id(customer)
 
     async def add(self, customer: Customer) -> bool:
         result = await self._conn.execute(
