@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from db.readmodels import purchasing as reads
+from domain.party.statements import statement
 from domain.shared.aging import AgingBucket, bucket
 from resolvers.company.scope import enterable_company
 from resolvers.errors import bad_input
@@ -365,16 +366,20 @@ class PurchasingQueries:
         row = await info.context.loaders.supplier_by_id.load(key)
         if row is None or not _visible(info, row):
             return None
-        opening = ZERO
-        lines: list[StatementLine] = []
-        running = ZERO
-        for r in await reads.statement_lines(info.context.tenant_engine, key, date_to):
-            if r["day"] < date_from:
-                opening += r["amount"]
-                running = opening
-                continue
-            running += r["amount"]
-            lines.append(
+        account = statement(
+            await reads.statement_lines(info.context.tenant_engine, key, date_to),
+            date_from=date_from,
+            day=lambda r: r["day"],
+            change=lambda r: r["amount"],
+        )
+        return SupplierStatement(
+            supplier=Supplier.from_row(row),
+            date_from=date_from,
+            date_to=date_to,
+            currency_code=row["currency_code"],
+            opening_balance=money(account.opening),
+            closing_balance=money(account.closing),
+            lines=[
                 StatementLine(
                     date=r["day"],
                     kind=r["kind"],
@@ -382,15 +387,8 @@ class PurchasingQueries:
                     number=r["number"],
                     reference=r["reference"],
                     amount=money(r["amount"]),
-                    balance=money(running),
+                    balance=money(balance),
                 )
-            )
-        return SupplierStatement(
-            supplier=Supplier.from_row(row),
-            date_from=date_from,
-            date_to=date_to,
-            currency_code=row["currency_code"],
-            opening_balance=money(opening),
-            closing_balance=money(running),
-            lines=lines,
+                for r, balance in account.lines
+            ],
         )

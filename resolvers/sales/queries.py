@@ -26,6 +26,7 @@ from db.readmodels.sales import (
     tax_codes_of,
     tax_rounding_of,
 )
+from domain.party.statements import statement
 from domain.sales.model import DocumentKind
 from domain.shared.aging import today_in
 from domain.tax.model import TaxRounding
@@ -488,39 +489,33 @@ class SalesQueries:
         if until < date_from:
             raise bad_input("`dateTo` is before `dateFrom`.", "dateTo")
         rows = await statement_lines(info.context.tenant_engine, found.id, until)
-        opening = ZERO
-        lines: list[CustomerStatementLine] = []
-        balance = ZERO
-        for r in rows:
-            if r["currency_code"] != found.currency_code:
-                continue  # a document in another currency is not part of this account
-            change = r["debit"] - r["credit"]
-            if r["day"] < date_from:
-                opening += change
-                balance = opening
-                continue
-            balance += change
-            lines.append(
-                CustomerStatementLine(
-                    date=r["day"],
-                    kind=r["kind"],
-                    number=r["number"],
-                    reference=r["reference"],
-                    debit=money(r["debit"]),
-                    credit=money(r["credit"]),
-                    balance=money(balance),
-                )
+        account = statement(
+            # a document in another currency is not part of this account
+            (r for r in rows if r["currency_code"] == found.currency_code),
+            date_from=date_from,
+            day=lambda r: r["day"],
+            change=lambda r: r["debit"] - r["credit"],
+        )
+        lines = [
+            CustomerStatementLine(
+                date=r["day"],
+                kind=r["kind"],
+                number=r["number"],
+                reference=r["reference"],
+                debit=money(r["debit"]),
+                credit=money(r["credit"]),
+                balance=money(balance),
             )
-        if not lines:
-            balance = opening
+            for r, balance in account.lines
+        ]
         aging = await ar_aging(info.context.tenant_engine, found.company_id, until, [found.id])
         return CustomerStatement(
             customer=Customer.of(found),
             currency_code=found.currency_code,
             date_from=date_from,
             date_to=until,
-            opening_balance=money(opening),
+            opening_balance=money(account.opening),
             lines=lines,
-            closing_balance=money(balance),
+            closing_balance=money(account.closing),
             aging=_buckets(aging),
         )

@@ -11,6 +11,7 @@ import pytest
 from db.crypto import CUSTOMER_TAX_ID, SUPPLIER_TAX_ID, FieldCipher, KeyRing
 from db.repositories.party import PARTY_COLUMNS, party_fields, party_values
 from domain.party import Address, Contact
+from domain.party.statements import statement
 from domain.purchasing.model import Supplier
 from domain.sales.model import Customer
 from domain.shared.aging import BUCKET_DAYS, AgingBucket, bucket
@@ -90,3 +91,24 @@ def test_customers_and_suppliers_have_every_party_column() -> None:
         fields = aggregate.__dataclass_fields__
         assert set(PARTY_COLUMNS) | {"tax_id"} <= set(fields), aggregate
     assert CUSTOMER_TAX_ID.column == SUPPLIER_TAX_ID.column == "tax_id"
+
+
+def test_statement_brings_forward_and_runs_the_balance() -> None:
+    entries = [
+        (date(2026, 1, 5), Decimal("100")),
+        (date(2026, 1, 20), Decimal("-40")),
+        (date(2026, 2, 1), Decimal("25.5")),
+        (date(2026, 2, 3), Decimal("-10")),
+    ]
+    run = statement(entries, date_from=date(2026, 2, 1), day=lambda e: e[0], change=lambda e: e[1])
+    assert run.opening == Decimal("60")
+    assert [balance for _, balance in run.lines] == [Decimal("85.5"), Decimal("75.5")]
+    assert run.closing == Decimal("75.5")
+
+
+@pytest.mark.parametrize("date_from", [date(2026, 3, 1), date(2025, 1, 1)])
+def test_statement_without_entries_in_the_period(date_from: date) -> None:
+    entries = [(date(2026, 1, 5), Decimal("100"))] if date_from.year == 2026 else []
+    run = statement(entries, date_from=date_from, day=lambda e: e[0], change=lambda e: e[1])
+    assert run.lines == []
+    assert run.closing == run.opening == (Decimal("100") if entries else Decimal(0))
