@@ -1,5 +1,6 @@
 """What customers (sales) and suppliers (purchasing) share: the rules for a party's code, name
-and payment terms (`rules`), and addresses and contacts as value objects (`contacts`).
+and payment terms (`rules`), addresses and contacts as value objects (`contacts`) and the
+statement's running balance (`statements`). Aging buckets are `domain.shared.aging`'s.
 
 The Customer and Supplier aggregates stay in their contexts (a customer has a credit limit
 checked against its receivable and an email; a supplier's balance is kept in the posting
