@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import uuid
-from datetime import date
-from decimal import Decimal
-
 import strawberry
 
-from db.readmodels.accounting_reports import YearEndSqlReader
-from db.unit_of_work import SqlUnitOfWork
 from domain.accounting import year_end
 from domain.shared.errors import DomainError
+from resolvers.command_ports import YEAR_END_READER
+from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.report_types import CloseFiscalYearInput, CloseFiscalYearPayload
 from schema.accounting.types import PeriodError
@@ -25,15 +21,8 @@ async def close_fiscal_year(
                 input.retained_earnings_account_id, "retainedEarningsAccountId", "account"
             ),
         )
-        context = info.context
-        origin = context.origin()
-        uow = context.unit_of_work(origin)
-        year, entry = await year_end.close_fiscal_year(
-            command,
-            uow,
-            origin,
-            context.grants,
-            reader=_LazyReader(uow),
+        year, entry = await run_command(
+            info, year_end.close_fiscal_year, command, reader=YEAR_END_READER
         )
     except DomainError as exc:
         return CloseFiscalYearPayload(
@@ -44,18 +33,3 @@ async def close_fiscal_year(
         closed_periods=len(year.period_ids),
         errors=[],
     )
-
-
-class _LazyReader:
-    """The reader on the unit of work's connection (open only inside `async with uow`)."""
-
-    def __init__(self, uow: SqlUnitOfWork) -> None:
-        self._uow = uow
-
-    async def year(self, fiscal_year_id: uuid.UUID) -> year_end.YearFacts | None:
-        return await YearEndSqlReader(self._uow.connection).year(fiscal_year_id)
-
-    async def profit_and_loss(
-        self, company_id: uuid.UUID, start: date, end: date
-    ) -> dict[uuid.UUID, Decimal]:
-        return await YearEndSqlReader(self._uow.connection).profit_and_loss(company_id, start, end)

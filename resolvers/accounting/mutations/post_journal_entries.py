@@ -10,6 +10,7 @@ import strawberry
 from domain.accounting.bulk import BulkEntry, PostJournalEntries, post_journal_entries
 from domain.accounting.model import LineInput
 from domain.shared.errors import DomainError, ErrorCode, FieldError
+from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from schema.accounting.types import JournalEntry, JournalEntryError, JournalLineInput
 
@@ -89,10 +90,7 @@ async def post_journal_entries_resolver(
                 ErrorCode.INVALID, f"Send at most 1000 entries; got {len(entries)}.", "entries"
             )
         command = _command(company_id, entries, idempotency_key)
-        origin = context.origin()
-        posted = await post_journal_entries(
-            command, context.unit_of_work(origin), origin, context.grants, context.limits
-        )
+        posted = await run_command(info, post_journal_entries, command, limits=context.limits)
     except DomainError as exc:
         return PostJournalEntriesPayload(
             journal_entries=[], errors=JournalEntryError.from_domain(exc.errors)

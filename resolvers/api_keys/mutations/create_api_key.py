@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import strawberry
 
-from db.api_keys import SqlApiKeyRepository
 from domain.identity import api_keys
 from domain.shared.errors import DomainError
+from resolvers.command_ports import API_KEYS
+from resolvers.commands import run_command
 from schema.identity.api_key_types import (
     ApiKeyError,
     ApiKeyType,
@@ -14,16 +15,11 @@ from schema.identity.api_key_types import (
 
 
 async def create_api_key(info: strawberry.Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
-    context = info.context
     try:
         command = api_keys.CreateApiKey(
             name=input.name, permissions=tuple(p.to_domain() for p in input.permissions)
         )
-        origin = context.origin()
-        uow = context.unit_of_work(origin)
-        key, secret = await api_keys.create_api_key(
-            command, uow, origin, context.grants, keys=SqlApiKeyRepository(uow, origin.tenant_id)
-        )
+        key, secret = await run_command(info, api_keys.create_api_key, command, keys=API_KEYS)
     except DomainError as exc:
         return CreateApiKeyPayload(
             api_key=None, secret=None, errors=ApiKeyError.from_domain(exc.errors)

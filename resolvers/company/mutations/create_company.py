@@ -5,6 +5,7 @@ import strawberry
 from domain.company import handlers
 from domain.company.commands import CreateCompany
 from domain.shared.errors import DomainError
+from resolvers.commands import run_command
 from schema.company.types import (
     Company,
     CreateCompanyError,
@@ -23,15 +24,8 @@ async def create_company(info: strawberry.Info, input: CreateCompanyInput) -> Cr
         timezone=input.timezone,
         chart_of_accounts=input.chart_of_accounts,
     )
-    origin = context.origin()
     try:
-        company = await handlers.create_company(
-            command,
-            context.unit_of_work(origin),
-            origin,
-            context.grants,
-            context.limits,
-        )
+        company = await run_command(info, handlers.create_company, command, limits=context.limits)
     except DomainError as exc:
         return CreateCompanyPayload(company=None, errors=CreateCompanyError.from_domain(exc.errors))
     return CreateCompanyPayload(company=Company.from_row(company), errors=[])

@@ -6,6 +6,7 @@ from domain.company import handlers
 from domain.company.commands import UpdateCompany
 from domain.company.model import INPUT_FIELD
 from domain.shared.errors import DomainError, NotFound
+from resolvers.commands import run_command
 from resolvers.ids import uuid_of
 from schema.company.types import (
     Company,
@@ -16,7 +17,6 @@ from schema.company.types import (
 
 
 async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> UpdateCompanyPayload:
-    context = info.context
     company_id = uuid_of(input.id)
     if company_id is None:  # names no company: the same answer as an unknown one
         return UpdateCompanyPayload(
@@ -28,14 +28,8 @@ async def update_company(info: strawberry.Info, input: UpdateCompanyInput) -> Up
         if getattr(input, attribute) is not strawberry.UNSET
     }
     command = UpdateCompany(company_id=company_id, expected_version=input.version, changes=changes)
-    origin = context.origin()
     try:
-        company = await handlers.update_company(
-            command,
-            context.unit_of_work(origin),
-            origin,
-            context.grants,
-        )
+        company = await run_command(info, handlers.update_company, command)
     except DomainError as exc:
         return UpdateCompanyPayload(company=None, errors=UpdateCompanyError.from_domain(exc.errors))
     return UpdateCompanyPayload(company=Company.from_row(company), errors=[])

@@ -5,9 +5,9 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import AdjustStock
 from domain.shared.errors import DomainError
+from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
-from resolvers.inventory.mutations.retry import run_stock_command
 from schema.inventory.types import AdjustStockInput, StockError, StockPayload
 
 
@@ -26,7 +26,7 @@ async def adjust_stock(info: strawberry.Info, input: AdjustStockInput) -> StockP
                 parse_id(input.location_id, "locationId", "location") if input.location_id else None
             ),
         )
-        change = await run_stock_command(info, handlers.adjust_stock, command)
+        change = await run_command(info, handlers.adjust_stock, command)
     except DomainError as exc:
         return StockPayload(
             levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)

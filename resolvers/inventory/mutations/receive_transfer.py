@@ -5,9 +5,9 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import ReceiveTransfer
 from domain.shared.errors import DomainError
+from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
-from resolvers.inventory.mutations.retry import run_stock_command
 from schema.inventory.types import ReceiveTransferInput, StockError, StockPayload
 
 
@@ -16,7 +16,7 @@ async def receive_transfer(info: strawberry.Info, input: ReceiveTransferInput) -
         command = ReceiveTransfer(
             transfer_id=parse_id(input.id, "id", "transfer"), occurred_on=input.occurred_on
         )
-        change = await run_stock_command(info, handlers.receive_transfer, command)
+        change = await run_command(info, handlers.receive_transfer, command)
     except DomainError as exc:
         return StockPayload(
             levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)

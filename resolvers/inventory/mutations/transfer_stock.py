@@ -5,9 +5,9 @@ import strawberry
 from domain.inventory import handlers
 from domain.inventory.commands import TransferStock
 from domain.shared.errors import DomainError
+from resolvers.commands import run_command
 from resolvers.ids import parse_id
 from resolvers.inventory.mutations.payload import stock_payload
-from resolvers.inventory.mutations.retry import run_stock_command
 from schema.inventory.types import StockError, StockPayload, TransferStockInput
 
 
@@ -23,7 +23,7 @@ async def transfer_stock(info: strawberry.Info, input: TransferStockInput) -> St
             in_transit=input.in_transit,
             occurred_on=input.occurred_on,
         )
-        change = await run_stock_command(info, handlers.transfer_stock, command)
+        change = await run_command(info, handlers.transfer_stock, command)
     except DomainError as exc:
         return StockPayload(
             levels=[], movement_ids=[], transfer=None, errors=StockError.from_domain(exc.errors)
