@@ -99,7 +99,11 @@ class SqlApiKeyRepository:
 
 
 class ApiKeyDirectory:
-    """Process-wide: authenticate tokens, list a tenant's keys, note when keys are used."""
+    """Process-wide: authenticate tokens, list a tenant's keys, note when keys are used.
+
+    Its transactions are its own, not a unit of work's: authenticating runs before there is a
+    principal, and noting a use is a best-effort background write that is not a command (no
+    event, no audit row). Creating and revoking keys are commands (SqlApiKeyRepository)."""
 
     def __init__(self, engine: AsyncEngine, redis: Redis) -> None:
         self._engine = engine

@@ -16,6 +16,10 @@ from domain.shared.errors import Unauthenticated
 
 
 class SqlIdentityStore:
+    """Each method opens its own short transaction, not a unit of work: it runs before the
+    caller is a tenant's principal (sign-in, token refresh, accepting an invitation by tenant
+    slug), so there is no tenant transaction to join and no command origin to record."""
+
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher) -> None:
         self._engine = engine
         self._cipher = cipher  # `full_name` is personal data, stored encrypted

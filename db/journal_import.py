@@ -494,6 +494,8 @@ async def import_journal(
     counting = PostingCountSql(schema)
     started = time.perf_counter()
     committed_through = 0
+    # Not a unit of work: a transaction per batch of COPYed rows on the raw driver, posted
+    # set-based and written with its own event and audit row (see the module's docstring).
     async with engine.connect() as sa_conn:
         raw = await sa_conn.get_raw_connection()
         conn: Any = raw.driver_connection  # asyncpg

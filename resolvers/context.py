@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.access import AccessDirectory
 from db.api_keys import ApiKeyDirectory
+from db.audit import SqlSignInAudit
 from db.crypto import FieldCipher
 from db.effects import run_after_commit
 from db.engine import TenantEngines
@@ -159,6 +160,17 @@ class RequestContext:
             cipher=self.services.cipher,
             wake=self.services.wake_relay,
             after_commit=partial(run_after_commit, self.services.redis),
+        )
+
+    def sign_in_audit(self) -> SqlSignInAudit:
+        """This request's sign-in attempts, each audited in its own transaction (no tenant,
+        hence no unit of work, before the sign-in succeeds)."""
+        return SqlSignInAudit(
+            self.services.engines.root,
+            key=self.services.cipher.audit_chain_key,
+            ip_address=self.ip_address,
+            user_agent=self.user_agent,
+            request_id=self.request_id,
         )
 
     def origin(self, causation_id: str | None = None) -> EventOrigin:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from db.repositories.currency import list_rates
+from db.readmodels.currency import exchange_rates_of
 from domain.accounting import currency_handlers as handlers
 from domain.accounting.model import AMOUNT_QUANTUM
 from domain.shared.errors import DomainError
@@ -106,10 +106,9 @@ class CurrencyQueries:
         company = enterable_company(info, company_id)
         if company is None:
             return []
-        async with info.context.tenant_engine.connect() as conn:
-            rows = await list_rates(
-                conn, company, (currency or "").strip().upper() or None, from_, to
-            )
+        rows = await exchange_rates_of(
+            info.context.tenant_engine, company, (currency or "").strip().upper() or None, from_, to
+        )
         return [
             ExchangeRate.build(
                 r.company_id, r.from_currency, r.to_currency, r.effective_date, r.rate

@@ -120,6 +120,8 @@ async def _record(info: Info, kwargs: Mapping[str, Any], scope: AuditScope, outc
         correlation_id=context.request_id,
     )
     try:
+        # Its own transaction: the command wrote nothing (refused, or rolled back), so there is
+        # no unit of work whose commit could carry this row.
         await append_alone(
             context.services.engines.root, entry, key=context.services.cipher.audit_chain_key
         )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.audit import SqlSignInAudit
 from domain.identity import handlers
 from domain.shared.errors import DomainError
 from schema.identity.types import AuthPayload
@@ -25,13 +24,7 @@ class IdentityMutations:
                 tokens=services.tokens,
                 refresh_ttl=services.refresh_ttl,
                 dummy_hash=services.dummy_password_hash,
-                audit=SqlSignInAudit(
-                    services.engines.root,
-                    key=services.cipher.audit_chain_key,
-                    ip_address=info.context.ip_address,
-                    user_agent=info.context.user_agent,
-                    request_id=info.context.request_id,
-                ),
+                audit=info.context.sign_in_audit(),
                 throttle=services.sign_in.for_client(info.context.ip_address),
             )
         except DomainError as exc:
