@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tuple_, union_all
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
 
 from db.crypto import CUSTOMER_TAX_ID, FieldCipher, normalise, tenant_schema
@@ -23,7 +23,7 @@ from db.repositories.sales import (
     SqlSalesDocumentRepository,
     customer_from_row,
 )
-from db.repositories.tax import SqlTaxCodeRepository
+from db.repositories.tax import SqlTaxCodeRepository, company_tax_codes
 from db.tables.sales import (
     customer_balances,
     customer_payments,
@@ -32,9 +32,10 @@ from db.tables.sales import (
     sales_document_lines,
     sales_documents,
 )
+from db.tables.tenant import companies
 from domain.sales.model import Customer, SalesAccounts
 from domain.shared.aging import BUCKET_DAYS
-from domain.tax.model import TaxCode, TaxRounding
+from domain.tax.model import TaxCode, TaxRounding, default_codes_for
 
 Row = dict[str, Any]
 ZERO = Decimal(0)
@@ -100,10 +101,18 @@ async def balances_by_customer(
 
 
 async def tax_codes_of(engine: AsyncEngine, company_id: uuid.UUID) -> list[TaxCode]:
-    """The company's tax codes (seeding the default SST set on first use)."""
-    async with engine.begin() as conn:
-        codes = await SqlTaxCodeRepository(conn).for_company(company_id)
+    """The company's tax codes: until a command stores the default SST set (on its first use
+    of the codes), the set it will store (same ids). A query never writes."""
+    async with engine.connect() as conn:
+        codes = await company_tax_codes(conn, company_id)
+        if not codes and await _company_exists(conn, company_id):
+            codes = {c.code: c for c in default_codes_for(company_id)}
     return sorted(codes.values(), key=lambda c: c.code)
+
+
+async def _company_exists(conn: AsyncConnection, company_id: uuid.UUID) -> bool:
+    found = await conn.execute(select(companies.c.id).where(companies.c.id == company_id))
+    return found.first() is not None
 
 
 async def sales_accounts_of(engine: AsyncEngine, company_id: uuid.UUID) -> SalesAccounts:

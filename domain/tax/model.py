@@ -2,8 +2,10 @@
 
 A tax code belongs to a company: a code ("SST10"), a name, a rate in percent and, optionally,
 the liability account its tax is booked to (None: the context's default, 2200 SST Payable).
-Every company starts with the Malaysian SST set (`DEFAULT_CODES`), seeded the first time its
-codes are read (`TaxCodeRepository.for_company`).
+Every company starts with the Malaysian SST set (`DEFAULT_CODES`), stored by the first command
+that reads its codes (`TaxCodeRepository.for_company`); until then the taxCodes query shows the
+same set unstored (a default code's id is derived from the company and the code, so it is the
+id the command will store).
 
 Rounding: tax is computed per line, `net x rate / 100`, and rounded to 2 decimal places (sen)
 with one of the `TaxRounding` modes — HALF_UP (the default, what SST returns use), HALF_EVEN
@@ -82,7 +84,7 @@ DEFAULT_CODE_NAMES = frozenset(d.code for d in DEFAULT_CODES)
 def default_codes_for(company_id: uuid.UUID) -> list[TaxCode]:
     return [
         TaxCode(
-            id=uuid.uuid4(),
+            id=uuid.uuid5(company_id, d.code),
             company_id=company_id,
             code=d.code,
             name=d.name,
