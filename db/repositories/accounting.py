@@ -22,6 +22,7 @@ from db.driver_path.posting import (
     posting_sql,
 )
 from db.driver_path.statement_parts import NumberFill, Preceding
+from db.idempotency import RequestTable
 from db.repositories.currency import add_currency_balances, add_currency_balances_many
 from db.tables.accounting import (
     account_balances,
@@ -55,6 +56,7 @@ from domain.shared.errors import Conflict
 # Advisory-lock namespaces (hashed with the company id into one bigint key).
 _CHART_LOCK = "bigledger:chart:"
 _CALENDAR_LOCK = "bigledger:calendar:"
+_REQUESTS = RequestTable(journal_requests, result_column="transaction_id")
 
 
 async def _advisory_lock(conn: AsyncConnection, name: str) -> None:
@@ -413,35 +415,12 @@ class SqlJournalRepository:
     async def claim_request(
         self, company_id: uuid.UUID, key: str, fingerprint: str
     ) -> PriorRequest | None:
-        claimed = (
-            await self._conn.execute(
-                pg_insert(journal_requests)
-                .values(company_id=company_id, idempotency_key=key, request_hash=fingerprint)
-                .on_conflict_do_nothing()
-                .returning(journal_requests.c.company_id)
-            )
-        ).first()
-        if claimed is not None:
-            return None
-        row = (
-            await self._conn.execute(
-                select(journal_requests.c.request_hash, journal_requests.c.transaction_id).where(
-                    journal_requests.c.company_id == company_id,
-                    journal_requests.c.idempotency_key == key,
-                )
-            )
-        ).one()
-        return PriorRequest(fingerprint=row.request_hash, entry_id=row.transaction_id)
+        scope = {"company_id": company_id, "idempotency_key": key}
+        return await _REQUESTS.claim(self._conn, scope, fingerprint)
 
     async def complete_request(self, company_id: uuid.UUID, key: str, entry_id: uuid.UUID) -> None:
-        await self._conn.execute(
-            update(journal_requests)
-            .where(
-                journal_requests.c.company_id == company_id,
-                journal_requests.c.idempotency_key == key,
-            )
-            .values(transaction_id=entry_id)
-        )
+        scope = {"company_id": company_id, "idempotency_key": key}
+        await _REQUESTS.complete(self._conn, scope, entry_id)
 
     async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> JournalEntry | None:
         query = select(transactions).where(transactions.c.id == entry_id)

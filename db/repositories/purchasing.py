@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import SUPPLIER_TAX_ID, FieldCipher, tenant_schema
+from db.idempotency import RequestTable
 from db.repositories.party import TaxIdSealing, party_fields, party_values
 from db.tables.accounting import chart_of_accounts
 from db.tables.purchasing import (
@@ -52,8 +53,10 @@ from domain.purchasing.model import (
 )
 from domain.shared.clock import utcnow
 from domain.shared.errors import Conflict
+from domain.shared.idempotency import PriorRequest
 
 ZERO = Decimal(0)
+_REQUESTS = RequestTable(purchasing_requests, result_column="document_id")
 SETTING_COLUMNS = {
     "payable": "payable_account_id",
     "goods_received": "goods_received_account_id",
@@ -603,36 +606,15 @@ class SqlPurchasingDocuments:
 
     async def claim_request(
         self, company_id: uuid.UUID, key: str, fingerprint: str
-    ) -> tuple[str, uuid.UUID | None] | None:
-        r = purchasing_requests.c
-        claimed = (
-            await self._conn.execute(
-                pg_insert(purchasing_requests)
-                .values(company_id=company_id, idempotency_key=key, request_hash=fingerprint)
-                .on_conflict_do_nothing()
-                .returning(r.company_id)
-            )
-        ).first()
-        if claimed is not None:
-            return None
-        row = (
-            await self._conn.execute(
-                select(r.request_hash, r.document_id).where(
-                    r.company_id == company_id, r.idempotency_key == key
-                )
-            )
-        ).one()
-        return row.request_hash, row.document_id
+    ) -> PriorRequest | None:
+        scope = {"company_id": company_id, "idempotency_key": key}
+        return await _REQUESTS.claim(self._conn, scope, fingerprint)
 
     async def complete_request(
         self, company_id: uuid.UUID, key: str, document_id: uuid.UUID
     ) -> None:
-        r = purchasing_requests.c
-        await self._conn.execute(
-            update(purchasing_requests)
-            .where(r.company_id == company_id, r.idempotency_key == key)
-            .values(document_id=document_id)
-        )
+        scope = {"company_id": company_id, "idempotency_key": key}
+        await _REQUESTS.complete(self._conn, scope, document_id)
 
     async def payment(self, payment_id: uuid.UUID) -> SupplierPayment | None:
         row = (

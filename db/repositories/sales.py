@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import CUSTOMER_TAX_ID, FieldCipher, tenant_schema
+from db.idempotency import RequestTable
 from db.repositories.party import TaxIdSealing, party_fields, party_values
 from db.tables.accounting import chart_of_accounts
 from db.tables.sales import (
@@ -33,15 +34,16 @@ from domain.sales.model import (
     DocumentKind,
     DocumentStatus,
     PaymentKind,
-    PriorRequest,
     SalesAccounts,
     SalesDocument,
     SalesLine,
     resolve_accounts,
 )
 from domain.shared.errors import Conflict
+from domain.shared.idempotency import PriorRequest
 
 ZERO = Decimal(0)
+_REQUESTS = RequestTable(sales_requests, result_column="result_id")
 
 # -- customers -----------------------------------------------------------------------------------
 
@@ -329,40 +331,14 @@ class SqlSalesDocumentRepository:
     async def claim_request(
         self, company_id: uuid.UUID, operation: str, key: str, fingerprint: str
     ) -> PriorRequest | None:
-        r = sales_requests.c
-        claimed = (
-            await self._conn.execute(
-                pg_insert(sales_requests)
-                .values(
-                    company_id=company_id,
-                    operation=operation,
-                    idempotency_key=key,
-                    request_hash=fingerprint,
-                )
-                .on_conflict_do_nothing()
-                .returning(r.company_id)
-            )
-        ).first()
-        if claimed is not None:
-            return None
-        row = (
-            await self._conn.execute(
-                select(r.request_hash, r.result_id).where(
-                    r.company_id == company_id, r.operation == operation, r.idempotency_key == key
-                )
-            )
-        ).one()
-        return PriorRequest(fingerprint=row.request_hash, result_id=row.result_id)
+        scope = {"company_id": company_id, "operation": operation, "idempotency_key": key}
+        return await _REQUESTS.claim(self._conn, scope, fingerprint)
 
     async def complete_request(
         self, company_id: uuid.UUID, operation: str, key: str, result_id: uuid.UUID
     ) -> None:
-        r = sales_requests.c
-        await self._conn.execute(
-            update(sales_requests)
-            .where(r.company_id == company_id, r.operation == operation, r.idempotency_key == key)
-            .values(result_id=result_id)
-        )
+        scope = {"company_id": company_id, "operation": operation, "idempotency_key": key}
+        await _REQUESTS.complete(self._conn, scope, result_id)
 
     async def map_account(
         self, company_id: uuid.UUID, role: str, account_id: uuid.UUID | None

@@ -247,7 +247,7 @@ async def _replay(uow: AccountingUnitOfWork, prior: PriorRequest, fingerprint: s
             "use a new key for a new request.",
             "idempotencyKey",
         )
-    entry = await uow.journals.get(prior.entry_id) if prior.entry_id else None
+    entry = await uow.journals.get(prior.result_id) if prior.result_id else None
     if entry is None:  # unreachable: a key is only ever committed with its entry
         raise Conflict("This idempotency key's request left no entry.", "idempotencyKey")
     return entry

@@ -11,6 +11,7 @@ from domain.accounting.carrying import ItemShare, OpenItem
 from domain.accounting.currency import Adjustment, ForeignBalance
 from domain.accounting.model import Account, FiscalPeriod, FiscalYear, JournalEntry
 from domain.identity.plans import TenantLimits
+from domain.shared.idempotency import PriorRequest
 from domain.shared.unit_of_work import UnitOfWork
 
 
@@ -62,12 +63,6 @@ class PeriodRepository(Protocol):
         """The period covering `day`, share-locked: it cannot close until this commits."""
 
     async def save_period(self, period: FiscalPeriod, *, previous_version: int) -> None: ...
-
-
-@dataclass(frozen=True)
-class PriorRequest:
-    fingerprint: str
-    entry_id: uuid.UUID | None
 
 
 class JournalRepository(Protocol):

@@ -17,6 +17,7 @@ from domain.purchasing.model import (
     SupplierPayment,
     Tolerance,
 )
+from domain.shared.idempotency import PriorRequest
 from domain.tax.ports import TaxCodeRepository
 
 
@@ -95,9 +96,9 @@ class PurchasingDocuments(Protocol):
 
     async def claim_request(
         self, company_id: uuid.UUID, key: str, fingerprint: str
-    ) -> tuple[str, uuid.UUID | None] | None:
+    ) -> PriorRequest | None:
         """None: the idempotency key is new and ours until commit (a concurrent request with
-        the same key waits). Otherwise the first request's (fingerprint, document id)."""
+        the same key waits). Otherwise the first request (its fingerprint, the payment's id)."""
 
     async def complete_request(
         self, company_id: uuid.UUID, key: str, document_id: uuid.UUID

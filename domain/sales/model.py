@@ -136,14 +136,6 @@ def _text(value: str | None) -> str | None:
 IDEMPOTENCY_KEY_MAX = 200
 
 
-@dataclass(frozen=True)
-class PriorRequest:
-    """The first request that used an idempotency key: its fingerprint and what it made."""
-
-    fingerprint: str
-    result_id: uuid.UUID | None
-
-
 def fingerprint(content: Any) -> str:
     """What makes two requests with one idempotency key "the same request"."""
     return hashlib.sha256(

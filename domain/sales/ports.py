@@ -9,10 +9,10 @@ from domain.inventory.ports import InventoryUnitOfWork
 from domain.sales.model import (
     Customer,
     CustomerPayment,
-    PriorRequest,
     SalesAccounts,
     SalesDocument,
 )
+from domain.shared.idempotency import PriorRequest
 from domain.tax.ports import TaxCodeRepository
 
 

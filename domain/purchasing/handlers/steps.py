@@ -21,6 +21,7 @@ from domain.purchasing.model import (
 )
 from domain.purchasing.ports import PurchasingUnitOfWork
 from domain.shared.errors import DomainError, ErrorCode, NotFound
+from domain.shared.idempotency import PriorRequest
 
 ONE = Decimal(1)
 
@@ -121,11 +122,11 @@ async def _check_accounts(
 
 
 async def _replay(
-    uow: PurchasingUnitOfWork, prior: tuple[str, uuid.UUID | None], fingerprint: str
+    uow: PurchasingUnitOfWork, prior: PriorRequest, fingerprint: str
 ) -> SupplierPayment:
     """A retry of a payment already made: the first payment, nothing new."""
-    first_fingerprint, payment_id = prior
-    if first_fingerprint != fingerprint or payment_id is None:
+    payment_id = prior.result_id
+    if prior.fingerprint != fingerprint or payment_id is None:
         raise DomainError.single(
             ErrorCode.CONFLICT,
             "This idempotency key was used for a different payment.",

@@ -20,7 +20,6 @@ from domain.sales.model import (
     CustomerPayment,
     DocumentKind,
     ItemInput,
-    PriorRequest,
     SalesAccounts,
     SalesDocument,
     SalesLine,
@@ -37,6 +36,7 @@ from domain.shared.errors import (
     NotFound,
 )
 from domain.shared.events import EventOrigin
+from domain.shared.idempotency import PriorRequest
 from domain.tax.model import TaxCode, TaxRounding
 
 ONE = Decimal(1)
