@@ -19,12 +19,12 @@ import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from domain.accounting.conversion import to_base
-from domain.shared.currency import minor_unit
 from domain.shared.errors import DomainError, ErrorCode, FieldError
+from domain.shared.money import round_to_minor_unit
 
 if TYPE_CHECKING:  # the port module names this one's types
     from domain.accounting.ports import RateRepository
@@ -93,7 +93,7 @@ def relieved_base(
     with localcontext() as ctx:
         ctx.prec = 60
         part = carrying * amount / amount_due
-    return part.quantize(minor_unit(base_currency), rounding=ROUND_HALF_UP)
+    return round_to_minor_unit(part, base_currency)
 
 
 async def shares_in_force(

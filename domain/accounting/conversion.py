@@ -15,12 +15,11 @@ keeps them at 4 places.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_DOWN, Decimal, localcontext
 from typing import TypeVar
 
 from domain.shared.currency import minor_unit
-
-PRICE_QUANTUM = Decimal("0.0001")  # NUMERIC(19,4)
+from domain.shared.money import round4, round_to_minor_unit
 
 Key = TypeVar("Key", bound=Hashable)
 
@@ -33,13 +32,12 @@ def _exact(amount: Decimal, rate: Decimal) -> Decimal:
 
 def to_base(amount: Decimal, rate: Decimal, base_currency: str) -> Decimal:
     """`amount x rate`, rounded half-up to a minor unit of `base_currency`."""
-    quantum = minor_unit(base_currency)
-    return _exact(amount, rate).quantize(quantum, rounding=ROUND_HALF_UP)
+    return round_to_minor_unit(_exact(amount, rate), base_currency)
 
 
 def price_in_base(price: Decimal, rate: Decimal) -> Decimal:
     """A unit price converted at `rate`, to 4 places (a price, never a booked amount)."""
-    return _exact(price, rate).quantize(PRICE_QUANTUM, rounding=ROUND_HALF_UP)
+    return round4(_exact(price, rate))
 
 
 def allocate(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -26,10 +26,6 @@ UOM_MAX = 20
 BARCODE_MAX = 64
 WAREHOUSE_CODE_MAX = 20
 CATEGORY_NAME_MAX = 100
-
-
-def round4(amount: Decimal) -> Decimal:
-    return amount.quantize(PLACES, rounding=ROUND_HALF_UP)
 
 
 def places_of(amount: Decimal) -> int:

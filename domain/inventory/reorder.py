@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from domain.inventory.model import ZERO, Product, round4
+from domain.inventory.model import ZERO, Product
+from domain.shared.money import round4
 
 
 @dataclass(frozen=True)

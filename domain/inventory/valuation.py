@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from domain.inventory.model import ZERO, CostMethod, round4
+from domain.inventory.model import ZERO, CostMethod
+from domain.shared.money import round4
 
 
 @dataclass(frozen=True)
