@@ -22,6 +22,8 @@ class AuditMutations:
     )
     async def audit_checkpoint(self, info: strawberry.Info) -> AuditCheckpointPayload:
         context = info.context
+        # Not a command on the unit of work: a checkpoint signs the audit log itself (the same
+        # transaction as the periodic run's), and a unit of work's commit would add a row to it.
         checkpoint = await audit_checkpoints.issue(
             context.services.engines.root, context.tenant_id, signer_of(context)
         )
