@@ -8,9 +8,11 @@
    same JSON (`json_agg`) in the same run, on the same data, with the same number of clients.
 2. `createInvoice` + `postInvoice` (two requests per invoice), 5 lines of stocked products
    (random of 50 products, one warehouse), `--clients` clients: invoices posted per second.
-3. Event lag, invoice posted -> customer balance updated (outbox -> relay -> Celery handler),
-   p50/p99 over 200 invoices posted one at a time: from the postInvoice response to the moment
-   the balance row shows the invoice (polled every 2 ms).
+3. Balance lag, invoice posted -> customer balance updated, p50/p99 over 200 invoices posted
+   one at a time: from the postInvoice response to the moment the balance row shows the invoice
+   (polled every 2 ms). Since issue 13 the balance is written in the posting's transaction (an
+   IN_TRANSACTION effect), so this is the first poll's round trip; it went through the outbox,
+   the relay and a Celery handler before.
 
 Writes its section of bench/RESULTS.md between `<!-- bench:sales -->` markers.
 """
@@ -544,8 +546,9 @@ to the API's `data`: **{identical}**). (2) `createInvoice` then `postInvoice` (t
 invoice; 5 lines of stocked products drawn from {args.products}, one warehouse, SST 10 %): each post
 draws the gapless number, issues the stock FIFO with its COGS entry and books AR / revenue /
 tax, one transaction. (3) Event lag: an invoice posted (response received) until the customer
-balance read model shows it (outbox -> relay -> Celery `sales.customer_balance`), invoices
-posted one at a time, polled every 2 ms.
+balance read model shows it (`sales.customer_balance`, written in the posting's transaction
+since issue 13; through outbox -> relay -> Celery before), invoices posted one at a time,
+polled every 2 ms.
 
 **Method.** `bench.harness.Harness` (embedded PostgreSQL + Redis), enterprise tenant with bench
 limits, `bigledger serve --with-worker`. {args.invoices} posted invoices (3 lines each, half with
