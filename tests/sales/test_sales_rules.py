@@ -203,6 +203,29 @@ async def test_the_credit_limit_holds_for_postings_back_to_back(gql, make_tenant
     assert data["customer"]["balance"]["receivable"] == "900.0000"
 
 
+async def test_the_credit_limit_holds_for_postings_at_the_same_moment(gql, make_tenant) -> None:  # type: ignore[no-untyped-def]
+    """Four postings for one customer at once, room for two under its limit: exactly two pass."""
+    tenant = await make_tenant()
+    sales = await Sales.open(gql, tenant)
+    customer = await sales.customer(creditLimit="1000")
+
+    async def post(n: int) -> dict[str, Any]:
+        return await sales.invoice(
+            customer["id"],
+            [{"description": f"Rush {n}", "quantity": "1", "unitPrice": "400"}],
+            issueDate="2026-04-01",
+            post=True,
+        )
+
+    results = await asyncio.gather(*(post(n) for n in range(4)))
+    passed = [r for r in results if r["errors"] == []]
+    refused = [r for r in results if r["errors"]]
+    assert len(passed) == 2, results
+    assert all(_fields(r) == {("LIMIT_EXCEEDED", "customerId")} for r in refused), refused
+    data = await gql.data(CUSTOMER_QUERY, {"id": customer["id"]}, sales.token)
+    assert data["customer"]["balance"]["receivable"] == "800.0000"
+
+
 async def test_credit_note_returns_stock_and_cannot_exceed_the_invoice(gql, make_tenant) -> None:  # type: ignore[no-untyped-def]
     tenant = await make_tenant()
     sales = await Sales.open(gql, tenant)

@@ -57,6 +57,10 @@ async def _post_invoice(
     invoice.check_postable()
     _active(customer)
     if customer.credit_limit is not None:
+        # Postings for one customer with a limit take turns on its row: the balance read next
+        # includes every posting committed before (an IN_TRANSACTION effect writes it), so two
+        # at the same moment cannot both pass the limit.
+        await uow.customers.get(customer.id, for_update=True)
         owing = await uow.customers.receivable_balance(customer.id)
         if owing + invoice.base_total > customer.credit_limit:
             raise DomainError.single(
