@@ -111,10 +111,10 @@ def run_one(tree: Path, bench: Benchmark) -> tuple[str, float]:
     return results_table(tree / "bench" / "RESULTS.md", bench.section), took
 
 
-def write_section(body: str) -> None:
+def write_section(body: str, section: str = SECTION) -> None:
     text = RESULTS.read_text()
-    block = f"<!-- bench:{SECTION} -->\n{body}\n<!-- /bench:{SECTION} -->\n"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->\n?", re.S)
+    block = f"<!-- bench:{section} -->\n{body}\n<!-- /bench:{section} -->\n"
+    pattern = re.compile(rf"<!-- bench:{section} -->.*?<!-- /bench:{section} -->\n?", re.S)
     text = pattern.sub(lambda _m: block, text) if pattern.search(text) else f"{text}\n{block}"
     RESULTS.write_text(text)
 
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="old/new pairs per benchmark")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset")
     parser.add_argument("--why", default="", help="a sentence on what changed between the two")
+    parser.add_argument("--section", default=SECTION, help="the RESULTS.md section to write")
     args = parser.parse_args(argv)
     chosen = [BENCHMARKS[name] for name in args.only.split(",")]
     scratch = Path(tempfile.mkdtemp(prefix="bigledger-compare-"))
@@ -157,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\n\n" + "\n".join(parts) + f"\n{machine_markdown(info)}\n\n**Reproduce:**"
         f" `.venv/bin/python -m bench.compare_revisions --base {base_sha} --head {head_sha}`"
     )
-    write_section(body)
-    log(f"wrote the `{SECTION}` section of {RESULTS}")
+    write_section(body, args.section)
+    log(f"wrote the `{args.section}` section of {RESULTS}")
     return 0
 
 
