@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import time
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from resolvers import commands
-from tests.conftest import GraphQLClient, TenantHandle
+from tests.conftest import GraphQLClient, TenantHandle, eventually
 from tests.sales.api import CREATE_DELIVERY, CREATE_ORDER, Sales
 
 RESOLVERS = Path(__file__).resolve().parents[2] / "resolvers"
@@ -103,20 +102,17 @@ async def test_ports_are_built_on_each_attempts_unit_of_work() -> None:
 
 async def _waiting_on_a_lock(engine: AsyncEngine, besides: int) -> None:
     """Until another backend than `besides` waits for a row lock (at most a few seconds)."""
-    deadline = time.monotonic() + 5
     async with engine.connect() as conn:
-        while time.monotonic() < deadline:
-            waiting = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND pid <> :pid"
-                ),
-                {"pid": besides},
+
+        async def waiting() -> int:
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND pid <> :pid"
             )
-            if waiting:
-                return
-            await asyncio.sleep(0.02)
-    raise AssertionError("the delivery never waited for the stock row")
+            return int(await conn.scalar(query, {"pid": besides}) or 0)
+
+        if not await eventually(waiting, timeout=5, interval=0.02):
+            raise AssertionError("the delivery never waited for the stock row")
 
 
 async def test_a_delivery_deadlocked_on_its_stock_rows_is_retried_and_delivers_once(
