@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from domain.accounting import events as accounting
 from domain.company.events import COMPANY_CREATED
@@ -119,6 +120,7 @@ def _by_event(effects: Iterable[Effect]) -> dict[str, tuple[Effect, ...]]:
 EFFECTS_BY_EVENT: dict[str, tuple[Effect, ...]] = _by_event(EFFECTS)
 
 
+@cache  # asked for every event of every commit; the registry never changes
 def effects_of(event_type: str, stage: Stage) -> tuple[str, ...]:
     """The names of the effects of `event_type` that run at `stage`, in registry order."""
     return tuple(e.name for e in EFFECTS_BY_EVENT.get(event_type, ()) if e.stage is stage)
