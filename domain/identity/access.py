@@ -118,6 +118,7 @@ COMPANY_RESOURCES: Mapping[str, frozenset[str]] = {
     "invoice": frozenset({"read", "create", "post", "void"}),
     "payment": frozenset({"read", "create"}),
     "purchase": frozenset({"read", "create", "approve"}),
+    "import": frozenset({"read", "run"}),
 }
 TENANT_RESOURCES: Mapping[str, frozenset[str]] = {
     "tenant": frozenset({"read", "update"}),
@@ -127,6 +128,8 @@ TENANT_RESOURCES: Mapping[str, frozenset[str]] = {
     "audit": frozenset({"read", "verify"}),
     "events": frozenset({"read"}),
     "profile": frozenset({"read"}),
+    "webhook": frozenset({"read", "manage"}),
+    "connector": frozenset({"read", "manage", "run"}),
 }
 CATALOG: Mapping[str, frozenset[str]] = {**COMPANY_RESOURCES, **TENANT_RESOURCES}
 

@@ -39,7 +39,7 @@ VIEWER = _role(
 )  # fmt: skip
 ACCOUNTANT = _role(
     "accountant", "Keeps the books: accounts, journals, periods, reports.",
-    "account:*", "journal:*", "period:*", "report:*", "payment:*", "invoice:read",
+    "account:*", "journal:*", "period:*", "report:*", "payment:*", "invoice:read", "import:*",
     inherits=("viewer",),
 )  # fmt: skip
 SALES = _role(

@@ -26,6 +26,9 @@ FEATURES: frozenset[str] = frozenset(
         "api_keys",
         "audit",
         "multi_currency",
+        "webhooks",
+        "imports",
+        "connectors",
     }
 )
 
@@ -47,6 +50,9 @@ RESOURCE_FEATURES: Mapping[str, str] = {
     "purchase": "purchasing",
     "apikey": "api_keys",
     "audit": "audit",
+    "webhook": "webhooks",
+    "import": "imports",
+    "connector": "connectors",
 }
 
 GIB = 1024**3
@@ -62,6 +68,9 @@ class TenantLimits:
     api_rate_limit: int  # requests per minute
     api_burst: int  # requests allowed at once above the steady rate
     storage_quota_bytes: int
+    # Defaults: a tenant context cached before these limits existed still loads.
+    max_webhook_endpoints: int = 0
+    max_import_bytes: int = 5 * 1024**2  # one uploaded import file
 
 
 # Limit names as the spec and the API spell them -> TenantLimits attribute.
@@ -72,6 +81,8 @@ LIMIT_NAMES: Mapping[str, str] = {
     "apiRateLimit": "api_rate_limit",
     "apiBurst": "api_burst",
     "storageQuota": "storage_quota_bytes",
+    "maxWebhookEndpoints": "max_webhook_endpoints",
+    "maxImportBytes": "max_import_bytes",
 }
 
 # How a limit reads in a sentence: (singular, plural). Storage is formatted as bytes.
@@ -81,6 +92,7 @@ _NOUNS: Mapping[str, tuple[str, str]] = {
     "maxTransactions": ("transaction a month", "transactions a month"),
     "apiRateLimit": ("request a minute", "requests a minute"),
     "apiBurst": ("request at once", "requests at once"),
+    "maxWebhookEndpoints": ("webhook endpoint", "webhook endpoints"),
 }
 
 
@@ -104,7 +116,7 @@ class Plan:
 
 FREE = Plan(
     name="free",
-    features=frozenset({"companies", "accounting", "inventory", "sales", "purchasing"}),
+    features=frozenset({"companies", "accounting", "inventory", "sales", "purchasing", "imports"}),
     limits=TenantLimits(
         max_companies=1,
         max_users=3,
@@ -112,6 +124,8 @@ FREE = Plan(
         api_rate_limit=300,
         api_burst=30,
         storage_quota_bytes=1 * GIB,
+        max_webhook_endpoints=0,
+        max_import_bytes=5 * 1024**2,
     ),
     query_limits=QueryLimits(max_depth=8, max_aliases=10, max_tokens=1_000, max_cost=2_500),
 )
@@ -125,6 +139,8 @@ PROFESSIONAL = Plan(
         api_rate_limit=1_000,  # the spec's gateway default: 1000 requests/minute, burst 100
         api_burst=100,
         storage_quota_bytes=100 * GIB,
+        max_webhook_endpoints=10,
+        max_import_bytes=50 * 1024**2,
     ),
     query_limits=QueryLimits(max_depth=12, max_aliases=30, max_tokens=2_000, max_cost=25_000),
 )
@@ -138,6 +154,8 @@ ENTERPRISE = Plan(
         api_rate_limit=10_000,
         api_burst=1_000,
         storage_quota_bytes=1024 * GIB,
+        max_webhook_endpoints=100,
+        max_import_bytes=200 * 1024**2,
     ),
     query_limits=QueryLimits(max_depth=15, max_aliases=50, max_tokens=5_000, max_cost=100_000),
 )
@@ -213,6 +231,8 @@ def limit_value(limits: TenantLimits, name: str) -> int:
 def describe_limit(name: str, value: int) -> str:
     if name == "storageQuota":
         return f"{value / GIB:g} GiB of storage"
+    if name == "maxImportBytes":
+        return f"{value / 1024**2:g} MiB per imported file"
     singular, plural = _NOUNS[name]
     return f"{value} {singular if value == 1 else plural}"
 

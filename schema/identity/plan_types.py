@@ -20,6 +20,8 @@ class TenantLimitsType:
     storage_quota: float = strawberry.field(
         description="Bytes (a JSON number: it may exceed a 32-bit Int)."
     )
+    max_webhook_endpoints: int = strawberry.field(description="Webhook endpoints at once.")
+    max_import_bytes: int = strawberry.field(description="Bytes of one imported file.")
 
     @classmethod
     def from_limits(cls, limits: TenantLimitsValue) -> TenantLimitsType:
@@ -30,6 +32,8 @@ class TenantLimitsType:
             api_rate_limit=limits.api_rate_limit,
             api_burst=limits.api_burst,
             storage_quota=float(limits.storage_quota_bytes),
+            max_webhook_endpoints=limits.max_webhook_endpoints,
+            max_import_bytes=limits.max_import_bytes,
         )
 
 
