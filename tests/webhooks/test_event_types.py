@@ -213,3 +213,47 @@ def test_matches() -> None:
     assert not matches("invoice.*", "credit_note.issued")
     assert matches("*", "webhook.test")
     assert not matches("customer.*", "customer_payment.received")
+
+
+def _recorded_payload_keys() -> dict[str, set[str]]:
+    """Payload keys of events the real aggregates record, to hold the examples to them."""
+    from domain.company.model import Company
+    from domain.inventory.model import Product, StockLevel
+    from domain.sales.model.customers import Customer
+
+    now = datetime.fromisoformat("2026-12-07T09:30:00+00:00")
+    actor, company_id = uuid.uuid4(), uuid.uuid4()
+    found: dict[str, set[str]] = {}
+    company_ = Company.register(
+        name="Syarikat Contoh Sdn Bhd",
+        registration_number="202601012345",
+        tax_number=None,
+        currency_code="MYR",
+        timezone="Asia/Kuala_Lumpur",
+        actor=actor,
+        now=now,
+    )
+    customer = Customer.create(
+        company_id=company_id,
+        values={"code": "C-0001", "name": "Ah Seng", "currency_code": "MYR"},
+        actor=actor,
+        now=now,
+    )
+    product = Product.create(company_id=company_id, sku="KOPI", name="Kopi", actor=actor, now=now)
+    level = StockLevel(product.id, uuid.uuid4(), company_id)
+    recorded = [
+        *company_.events,
+        *customer.events,
+        *product.events,
+        level.changed_event(now, movement={"id": "x"}),
+    ]
+    for event in recorded:
+        found[event.event_type] = set(event.payload)
+    return found
+
+
+def test_examples_use_the_payload_keys_the_aggregates_record() -> None:
+    real = _recorded_payload_keys()
+    assert {"CompanyCreated", "CustomerCreated", "ProductCreated", "StockLevelChanged"} <= set(real)
+    for event_type, keys in real.items():
+        assert set(BY_DOMAIN_EVENT[event_type].example["payload"]) == keys, event_type
