@@ -53,6 +53,7 @@ from db.tables.purchasing import suppliers
 from db.tables.sales import customers
 from db.tables.shared import users
 from db.tables.tenant import companies
+from db.tables.webhooks import webhook_endpoints
 
 VERSION = "v1"
 PREFIX = f"enc:{VERSION}:"
@@ -443,6 +444,10 @@ USER_FULL_NAME = EncryptedField(users, "full_name", tenant_column="tenant_id")
 # Customers' and suppliers' tax ids (TIN): searchable by exact value only, through the index.
 CUSTOMER_TAX_ID = EncryptedField(customers, "tax_id", index_column="tax_id_index")
 SUPPLIER_TAX_ID = EncryptedField(suppliers, "tax_id", index_column="tax_id_index")
+# Webhook endpoints' signing secrets (HMAC) and ed25519 private keys.
+WEBHOOK_SECRET = EncryptedField(webhook_endpoints, "secret")
+WEBHOOK_PREVIOUS_SECRET = EncryptedField(webhook_endpoints, "previous_secret")
+WEBHOOK_SIGNING_KEY = EncryptedField(webhook_endpoints, "signing_key")
 
 # Everything `bigledger keys rotate` re-encrypts.
 ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
@@ -450,4 +455,7 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     USER_FULL_NAME,
     CUSTOMER_TAX_ID,
     SUPPLIER_TAX_ID,
+    WEBHOOK_SECRET,
+    WEBHOOK_PREVIOUS_SECRET,
+    WEBHOOK_SIGNING_KEY,
 )

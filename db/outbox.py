@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from db.driver_path.statement_parts import NumberFill
 from db.engine import SCHEMA_NAME, SCHEMAS_CACHED
 from db.tables.tenant import outbox, processed_events
+from db.webhook_delivery import any_due_sql
 from domain.shared.events import DomainEvent
 
 # Relays LISTEN here for outbox rows committed by other processes (imports, scripts, workers):
@@ -73,6 +74,7 @@ class PendingEvent:
     needs_publish: bool
     needs_dispatch: bool
     company_id: str | None = None  # the payload's companyId, for effects run on publish
+    webhooks_due: bool = False  # the tenant has webhook messages due (read with the claim)
 
 
 class RelayStatements:
@@ -88,7 +90,8 @@ class RelayStatements:
             "SELECT id, event_id::text, event_type, envelope->>'tenantId' AS tenant_id,"
             " envelope::text AS envelope, published_at IS NULL AS needs_publish,"
             " envelope->'payload'->>'companyId' AS company_id,"
-            f" dispatched_at IS NULL AS needs_dispatch FROM {table}"
+            f" dispatched_at IS NULL AS needs_dispatch, ({any_due_sql(schema)}) AS webhooks_due"
+            f" FROM {table}"
             " WHERE published_at IS NULL OR dispatched_at IS NULL"
             " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
         )
@@ -139,7 +142,7 @@ async def claim_pending(conn: Any, schema: str, limit: int) -> list[PendingEvent
     return [
         PendingEvent(
             r["id"], r["event_id"], r["event_type"], r["tenant_id"], r["envelope"].encode(),
-            r["needs_publish"], r["needs_dispatch"], r["company_id"],
+            r["needs_publish"], r["needs_dispatch"], r["company_id"], r["webhooks_due"],
         )
         for r in rows
     ]  # fmt: skip

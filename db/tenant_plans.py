@@ -17,6 +17,7 @@ from db.driver_path.connection import driver_connection
 from db.engine import SCHEMAS_CACHED
 from db.tables.shared import subscriptions, tenants, users
 from db.tables.tenant import companies
+from db.tables.webhooks import webhook_endpoints
 from db.tenant_context import invalidate_tenant_context, load_tenant_context
 from domain.identity.plans import (
     TenantContext,
@@ -246,6 +247,8 @@ class SqlLimitCounter:
             query = _company_count()
         elif limit == "maxUsers":
             query = _user_count(self._tenant_id)
+        elif limit == "maxWebhookEndpoints":
+            query = select(func.count()).select_from(webhook_endpoints)
         else:  # maxTransactions: count_postings
             raise ValueError(f"nothing counts against {limit} yet")
         await self._conn.execute(

@@ -20,7 +20,7 @@ from db.crypto import FieldCipher, tenant_schema
 from db.driver_path.connection import driver_connection
 from db.driver_path.statement_parts import Preceding
 from db.outbox import notify_relays, outbox_rows
-from db.projections import run_in_transaction
+from db.projections import final_parts, run_in_transaction
 from db.repositories.accounting import (
     SqlAccountRepository,
     SqlJournalRepository,
@@ -40,6 +40,7 @@ from db.repositories.sales import (
     SqlSalesDocumentRepository,
 )
 from db.repositories.tax import SqlTaxCodeRepository
+from db.repositories.webhooks import SqlWebhookEndpointRepository
 from db.tenant_plans import SqlLimitCounter
 from db.tenant_users import SqlTenantUsers
 from domain.shared.events import DomainEvent, EventOrigin, RecordedEvent
@@ -191,6 +192,10 @@ class SqlUnitOfWork:
     def purchasing(self) -> SqlPurchasingDocuments:
         return SqlPurchasingDocuments(self.connection)
 
+    @cached_property
+    def webhooks(self) -> SqlWebhookEndpointRepository:
+        return SqlWebhookEndpointRepository(self.connection, self.cipher)
+
     def _joining_the_commit(self, part: _Part) -> _Part:
         self._commit_parts.append(part)
         return part
@@ -219,6 +224,9 @@ class SqlUnitOfWork:
         if stamped:
             cte, args = outbox_rows(schema, stamped, numbering.fill if numbering else None)
             preceding = Preceding(cte, args) if preceding is None else preceding.then(cte, args)
+            # IN_TRANSACTION effects written by the same statement (webhook messages)
+            for cte, args in final_parts(schema, stamped):
+                preceding = preceding.then(cte, args)
         # The number, the events' outbox rows and the audit row in one statement, last before
         # COMMIT: it takes one of the tenant's audit-chain lanes until the commit.
         if self.cipher is None:

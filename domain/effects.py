@@ -12,7 +12,8 @@ stage's runner binds names to implementations in its own room and refuses to sta
 declared name has none:
 
 - `IN_TRANSACTION`: in the command's transaction, before its COMMIT (a read model a command's
-  rule reads). Implemented in `db/projections/`.
+  rule reads, or rows that must commit with the event: webhook messages). Implemented in
+  `db/projections/`.
 - `AFTER_COMMIT`: in the committing process right after its COMMIT; best effort (a crash in
   between skips it). Implemented in `db/effects.py`.
 - `ON_PUBLISH`: in the outbox relay, in the Redis pipeline that publishes the event; at least
@@ -40,6 +41,7 @@ from domain.accounting import events as accounting
 from domain.company.events import COMPANY_CREATED
 from domain.identity.events import ACCESS_CHANGES
 from domain.sales.events import BALANCE_EVENTS
+from domain.webhooks.event_types import BY_DOMAIN_EVENT as WEBHOOK_EVENTS
 
 
 class Stage(StrEnum):
@@ -105,6 +107,14 @@ EFFECTS: tuple[Effect, ...] = (
         "add the event's balanceChange to the customer's balance read model (the next posting's"
         " credit-limit check reads it: a sub-ledger balance a rule reads is exact)",
         BALANCE_EVENTS,
+    ),
+    Effect(
+        "webhooks.messages",
+        Stage.IN_TRANSACTION,
+        "one webhook message per enabled endpoint subscribed to the event, written by the"
+        " commit's final statement: an event and its deliveries commit together; the sender"
+        " (workers/webhooks.py) posts them, woken by the relay",
+        frozenset(WEBHOOK_EVENTS),
     ),
 )
 

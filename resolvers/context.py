@@ -20,6 +20,7 @@ from graphql import GraphQLError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.webhooks.url_policy import ResolvingUrlPolicy
 from db.access import AccessDirectory
 from db.api_keys import ApiKeyDirectory
 from db.audit import SqlSignInAudit
@@ -38,6 +39,7 @@ from domain.identity.model import Principal
 from domain.identity.plans import TenantContext, TenantLimits
 from domain.identity.ports import AccessTokenIssuer, PasswordHasher
 from domain.shared.events import EventMetadata, EventOrigin
+from domain.webhooks.ports import UrlPolicy
 from resolvers.dataloaders import DataLoaders
 from resolvers.events.hub import EventHub
 
@@ -65,6 +67,8 @@ class Services:
     wake_relay: Callable[[str], None] | None = None
     # Signs audit checkpoints with the server's JWT key (server/security/checkpoints.py).
     audit_signer: CheckpointSigner | None = None
+    # Checks webhook endpoint URLs (scheme, SSRF ranges; private addresses outside production).
+    webhook_urls: UrlPolicy = field(default_factory=lambda: ResolvingUrlPolicy(allow_private=False))
 
 
 # Loaders live for one operation. Each HTTP request and each websocket operation runs in its

@@ -26,6 +26,7 @@ from resolvers.sales.dataloaders import (
     SalesDocumentByIdLoader,
     SalesLinesByDocumentLoader,
 )
+from resolvers.webhooks.dataloaders import AttemptsByMessageLoader
 
 T = TypeVar("T")
 
@@ -95,3 +96,4 @@ class DataLoaders:
     bill_lines_by_bill = plain(purchasing_loaders.BillLinesByBillLoader)
     supplier_allocations_by_bill = plain(purchasing_loaders.SupplierAllocationsByBillLoader)
     supplier_allocations_by_payment = plain(purchasing_loaders.SupplierAllocationsByPaymentLoader)
+    webhook_attempts_by_message = plain(AttemptsByMessageLoader)

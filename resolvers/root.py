@@ -34,6 +34,8 @@ from resolvers.purchasing.subscriptions import PurchasingSubscriptions
 from resolvers.sales.mutations import SalesMutations
 from resolvers.sales.queries import SalesQueries
 from resolvers.sales.subscriptions import SalesSubscriptions
+from resolvers.webhooks.mutations import WebhookMutations
+from resolvers.webhooks.queries import WebhookQueries
 from schema.build import BigLedgerSchema, assemble
 from schema.company.types import Company
 from schema.identity.access_types import RoleType
@@ -56,6 +58,7 @@ def build_schema() -> BigLedgerSchema:
             InventoryQueries,
             PurchasingQueries,
             SalesQueries,
+            WebhookQueries,
         ],
         mutations=[
             IdentityMutations,
@@ -69,6 +72,7 @@ def build_schema() -> BigLedgerSchema:
             PurchasingMutations,
             SalesMutations,
             AuditMutations,
+            WebhookMutations,
         ],
         subscriptions=[
             EventSubscriptions,

@@ -101,7 +101,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from server.bootstrap import resolve_endpoints
-    from workers.celery_app import configure
+    from server.services import field_cipher
+    from workers.celery_app import configure, webhook_queue
     from workers.liveness import beat_while_running
 
     infra = resolve_endpoints(settings)
@@ -112,9 +113,15 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         database_url=endpoints.database_url,
         queue=endpoints.celery_queue,
     )
+    # What the webhook sender needs (workers/webhook_tasks.py), read once the task runs.
+    app.conf.bigledger_redis_url = endpoints.redis_url
+    app.conf.bigledger_webhook_timeout = settings.webhook_timeout
+    app.conf.bigledger_webhooks_allow_private = settings.webhook_private_addresses_allowed
+    app.conf.bigledger_cipher = lambda: field_cipher(settings)
+    queues = {"events": endpoints.celery_queue, "webhooks": webhook_queue(endpoints.celery_queue)}
     argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency)]
     argv += ["--pool", args.pool, "--without-gossip", "--without-mingle"]
-    argv += ["-Q", endpoints.celery_queue]
+    argv += ["-Q", ",".join(queues[name] for name in args.queues.split(","))]
     if args.hostname:
         argv += ["--hostname", args.hostname]
     app.worker_main(argv)
@@ -473,6 +480,13 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=2)
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     worker.add_argument("--hostname")
+    worker.add_argument(
+        "--queues",
+        default="events,webhooks",
+        choices=["events,webhooks", "events", "webhooks", "webhooks,events"],
+        help="what to consume: event handlers, webhook deliveries, or both (the default);"
+        " a busy site runs webhook deliveries on workers of their own",
+    )
     worker.set_defaults(run=_worker)
 
     sub.add_parser("migrate", help="bring shared and every tenant schema to head").set_defaults(

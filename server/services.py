@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 
+from adapters.webhooks.url_policy import ResolvingUrlPolicy
 from db.access import AccessDirectory
 from db.api_keys import ApiKeyDirectory
 from db.crypto import FieldCipher
@@ -29,7 +30,7 @@ from server.security.tokens import TokenService, load_or_create_signing_key
 from server.settings import Settings
 from workers import celery_app
 from workers.audit_upkeep import AuditUpkeep
-from workers.relay import Dispatch, OutboxRelay
+from workers.relay import OutboxRelay
 
 
 @dataclass(frozen=True)
@@ -42,38 +43,44 @@ class Endpoints:
     celery_queue: str = "bigledger"
 
 
-def celery_dispatcher(endpoints: Endpoints) -> Dispatch:
-    """Enqueue handler tasks on *these* endpoints' broker and queue.
+class CelerySender:
+    """Enqueues on *these* endpoints' broker and queues: handler tasks (`dispatch`) and webhook
+    rounds (`kick_webhooks`).
 
-    The dispatcher owns its broker connection and names its queue on every message instead of
-    using the process-wide Celery app's producer pool and default queue, which the first
-    caller binds and any later `configure` (another server in the same process) redirects.
-    A down broker fails the attempt at once (no kombu connect-retry loop, ~6 s per attempt):
-    the relay keeps the events pending and retries with its own backoff.
+    It owns its broker connection and names the queue on every message instead of using the
+    process-wide Celery app's producer pool and default queue, which the first caller binds and
+    any later `configure` (another server in the same process) redirects. A down broker fails
+    the attempt at once (no kombu connect-retry loop, ~6 s per attempt): the relay keeps the
+    events pending and retries with its own backoff.
     """
-    app = celery_app.configure(
-        broker_url=endpoints.broker_url,
-        database_url=endpoints.database_url,
-        queue=endpoints.celery_queue,
-    )
-    connection = app.connection_for_write(
-        endpoints.broker_url, transport_options={"max_retries": 0}
-    )
-    lock = threading.Lock()  # a kombu connection is not thread-safe
 
-    def dispatch(jobs: Sequence[tuple[str, str, str]]) -> None:
-        with lock:
-            producer = app.amqp.Producer(connection)
-            for tenant_id, event_id, handler in jobs:
-                app.send_task(
-                    "bigledger.handle_event",
-                    args=[tenant_id, event_id, handler],
-                    producer=producer,
-                    queue=endpoints.celery_queue,
-                    retry=False,
-                )
+    def __init__(self, endpoints: Endpoints) -> None:
+        self._app = celery_app.configure(
+            broker_url=endpoints.broker_url,
+            database_url=endpoints.database_url,
+            queue=endpoints.celery_queue,
+        )
+        self._queue = endpoints.celery_queue
+        self._connection = self._app.connection_for_write(
+            endpoints.broker_url, transport_options={"max_retries": 0}
+        )
+        self._lock = threading.Lock()  # a kombu connection is not thread-safe
 
-    return dispatch
+    def _send(self, name: str, arguments: Sequence[list[str]], queue: str) -> None:
+        with self._lock:
+            producer = self._app.amqp.Producer(self._connection)
+            for args in arguments:
+                self._app.send_task(name, args=args, producer=producer, queue=queue, retry=False)
+
+    def dispatch(self, jobs: Sequence[tuple[str, str, str]]) -> None:
+        self._send("bigledger.handle_event", [list(job) for job in jobs], self._queue)
+
+    def kick_webhooks(self, tenant_ids: Sequence[str]) -> None:
+        self._send(
+            "bigledger.webhooks.deliver",
+            [[tenant_id] for tenant_id in tenant_ids],
+            celery_app.webhook_queue(self._queue),
+        )
 
 
 def token_service(settings: Settings) -> TokenService:
@@ -135,13 +142,17 @@ async def running_services(settings: Settings, endpoints: Endpoints) -> AsyncIte
         cipher=cipher,
         introspection=settings.introspection_enabled,
         audit_signer=checkpoint_signer(settings),
+        webhook_urls=ResolvingUrlPolicy(allow_private=settings.webhook_private_addresses_allowed),
     )
+    sender = CelerySender(endpoints)
     relay = OutboxRelay(
         database_url=endpoints.database_url,
         tenants=tenants,
         redis=redis,
-        dispatch=celery_dispatcher(endpoints),
+        dispatch=sender.dispatch,
         redispatch_after=settings.event_redispatch_after,
+        kick_webhooks=sender.kick_webhooks,
+        webhook_sweep_interval=settings.webhook_sweep_interval,
     )
     services.wake_relay = relay.mark_dirty
     await hub.start()

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # Unset: on, except with BIGLEDGER_ENV=production (see `introspection_enabled`).
     introspection: bool | None = Field(None, alias="BIGLEDGER_INTROSPECTION")
 
+    # Webhooks (workers/webhooks.py): seconds a receiver has to answer one delivery, and whether
+    # endpoint URLs may point at private, loopback or link-local addresses (unset: only outside
+    # production, for local receivers in development and tests).
+    webhook_timeout: float = Field(15.0, alias="BIGLEDGER_WEBHOOK_TIMEOUT")
+    webhooks_allow_private: bool | None = Field(None, alias="BIGLEDGER_WEBHOOKS_ALLOW_PRIVATE")
+    # Seconds between the relay's looks for webhook messages due (retries beyond a round's reach).
+    webhook_sweep_interval: float = Field(15.0, alias="BIGLEDGER_WEBHOOK_SWEEP_INTERVAL")
+
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
     # An outbox event dispatched this long ago and not yet recorded by every handler of its
     # type is sent to the missing handlers again (workers/relay.py).
@@ -108,6 +116,12 @@ class Settings(BaseSettings):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.environment != "production"
+
+    @property
+    def webhook_private_addresses_allowed(self) -> bool:
+        if self.webhooks_allow_private is not None:
+            return self.webhooks_allow_private
         return self.environment != "production"
 
     @property

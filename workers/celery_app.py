@@ -6,7 +6,7 @@ from celery import Celery
 
 from workers import broker_transport
 
-app = Celery("bigledger", include=["workers.tasks"])
+app = Celery("bigledger", include=["workers.tasks", "workers.webhook_tasks", "workers.jobs"])
 app.conf.update(
     task_serializer="json",
     accept_content=["json"],
@@ -19,6 +19,11 @@ app.conf.update(
     worker_hijack_root_logger=False,
     task_ignore_result=True,
 )
+
+
+def webhook_queue(queue: str) -> str:
+    """The webhook sender's queue beside the event handlers' (workers/webhooks.py)."""
+    return f"{queue}.webhooks"
 
 
 def configure(*, broker_url: str, database_url: str, queue: str = "bigledger") -> Celery:

@@ -38,6 +38,7 @@ from db.outbox import (
     settle_unhandled,
 )
 from db.tenants import TenantDirectory
+from db.webhook_delivery import any_due_sql
 from domain.shared.events import tenant_channel
 from workers.handlers import SUBSCRIBERS, handlers_for
 
@@ -45,6 +46,8 @@ logger = logging.getLogger("bigledger.relay")
 
 # (tenant_id, event_id, handler) for each handler task to enqueue; raises if the broker is down.
 Dispatch = Callable[[Sequence[tuple[str, str, str]]], None]
+# tenant ids whose webhook sender should run a round now (workers/webhooks.py)
+KickWebhooks = Callable[[Sequence[str]], None]
 
 
 class OutboxRelay:
@@ -62,6 +65,8 @@ class OutboxRelay:
         max_retry_delay: float = 10.0,
         redispatch_after: float = 120.0,
         max_redispatches: int = 10,
+        kick_webhooks: KickWebhooks | None = None,
+        webhook_sweep_interval: float = 15.0,
     ) -> None:
         self._dsn = plain_url(database_url)
         self._tenants = tenants
@@ -83,6 +88,8 @@ class OutboxRelay:
         # claim, settle, commit), nothing compiled, the stored envelope published as it is.
         self._pool: asyncpg.Pool | None = None
         self._failures: dict[str, int] = {}
+        self._kick_webhooks = kick_webhooks
+        self._webhook_sweep_interval = webhook_sweep_interval
 
     async def start(self) -> None:
         # min_size=0: connects on the first drain, so a database that is still down at start
@@ -94,6 +101,10 @@ class OutboxRelay:
             asyncio.create_task(self._sweep_loop(), name="outbox-sweep"),
             asyncio.create_task(self._handling_loop(), name="outbox-handling"),
         ]
+        if self._kick_webhooks is not None:
+            self._tasks.append(
+                asyncio.create_task(self._webhook_sweep_loop(), name="webhook-sweep")
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -188,6 +199,36 @@ class OutboxRelay:
                 if len(rows) < self._batch or not (handled or lost):
                     return redispatched_total
 
+    async def _kick(self, tenant_ids: set[str]) -> None:
+        if self._kick_webhooks is None:
+            return
+        try:
+            await asyncio.to_thread(self._kick_webhooks, sorted(tenant_ids))
+        except Exception as exc:  # broker away: the sweep kicks again
+            logger.warning("webhook kick failed", extra={"error": str(exc)})
+
+    async def _webhook_sweep_loop(self) -> None:
+        """Rounds for what no commit announces: retries come due, leases of killed workers run
+        out, breakers half-open. One probe of the due index per tenant per interval."""
+        while True:
+            await asyncio.sleep(self._webhook_sweep_interval)
+            try:
+                await self.sweep_webhooks()
+            except Exception:
+                logger.exception("webhook sweep failed")
+
+    async def sweep_webhooks(self) -> int:
+        """Kick the sender for every tenant with a message due; how many were kicked."""
+        assert self._pool is not None, "start() first"
+        due: set[str] = set()
+        async with self._pool.acquire() as conn:
+            for tenant in await self._tenants.all_active():
+                if await conn.fetchval(any_due_sql(tenant.schema_name)):
+                    due.add(str(tenant.id))
+        if due:
+            await self._kick(due)
+        return len(due)
+
     async def _sweep_all(self) -> None:
         for tenant in await self._tenants.all_active():
             self.mark_dirty(tenant.schema_name)
@@ -243,6 +284,10 @@ class OutboxRelay:
                         failed=failed, error=publish_error or dispatch_error or "",
                         handled=handled,
                     )  # fmt: skip
+                # Messages written with these events (or before) are due: start a round.
+                due = {e.tenant_id for e in batch if e.webhooks_due}
+                if due:
+                    await self._kick(due)
                 if failed:
                     return False
                 if len(batch) < self._batch:

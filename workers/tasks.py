@@ -19,7 +19,8 @@ logger = logging.getLogger("bigledger.workers")
 _runtime: WorkerRuntime | None = None
 
 
-def _get_runtime() -> WorkerRuntime:
+def get_runtime() -> WorkerRuntime:
+    """The worker process's runtime (its event loop and engine), made on first use."""
     global _runtime
     if _runtime is None:
         _runtime = WorkerRuntime(app.conf.bigledger_database_url)
@@ -30,7 +31,7 @@ def _get_runtime() -> WorkerRuntime:
 def handle_event(self: Task, tenant_id: str, event_id: str, handler: str) -> str:
     """Returns what happened: 'done', 'duplicate' (already handled) or 'gone'."""
     try:
-        return _get_runtime().run(
+        return get_runtime().run(
             lambda engines, tenants: run_handler(engines, tenants, tenant_id, event_id, handler)
         )
     except (OperationalError, DBAPIError) as exc:  # database away: try again later

@@ -24,6 +24,7 @@ from domain.purchasing import events as purchasing
 from domain.sales import events as sales
 from domain.shared.errors import DomainError, ErrorCode, FieldError
 from domain.shared.events import DomainEvent, EventMetadata
+from domain.webhooks.events import WEBHOOK_ENDPOINT_DISABLED, WEBHOOK_TEST
 
 WILDCARD = "*"
 EXAMPLE_MAX_BYTES = 20_000
@@ -31,10 +32,6 @@ _WORD = re.compile(r"[A-Z][a-z0-9]*")
 # Resources whose domain name is ambiguous outside their context: sales' `PaymentReceived` is a
 # customer's payment (purchasing has `SupplierPayment...`).
 _RESOURCE_NAMES = {"payment": "customer_payment"}
-# Our own events (as domain/webhooks/events.py names them; spelled out so this pure catalogue
-# depends on no other module of the context).
-WEBHOOK_ENDPOINT_DISABLED = "WebhookEndpointDisabled"
-WEBHOOK_TEST = "WebhookTest"
 
 
 def webhook_name(domain_event_type: str) -> str:

@@ -4,35 +4,60 @@ adding, moving or dropping an effect is a visible diff, and every declared effec
 from __future__ import annotations
 
 from db.effects import IMPLEMENTATIONS, keys_to_bump
-from db.projections import IN_TRANSACTION
+from db.projections import FINAL_PARTS, IN_TRANSACTION
 from domain.effects import EFFECTS_BY_EVENT, Stage
 from workers.handlers import HANDLERS, handlers_for
 
 ACCESS = ("access.version",)
+WEBHOOK = ("webhooks.messages",)  # one message per subscribed endpoint (db/projections)
 
 PINNED: dict[str, tuple[str, ...]] = {
-    "AccountCreated": ("reports.chart_changed",),
-    "AccountUpdated": ("reports.chart_changed",),
-    "TransactionPosted": ("reports.books_changed",),
-    "JournalEntryReversed": ("reports.books_changed",),
+    "JournalEntryReversed": ("reports.books_changed",) + WEBHOOK,
+    "TransactionPosted": ("reports.books_changed",) + WEBHOOK,
     "JournalImported": ("reports.books_imported",),
-    "RoleUpdated": ACCESS,
-    "RoleAssigned": ACCESS,
-    "RoleUnassigned": ACCESS,
+    "AccountCreated": ("reports.chart_changed",) + WEBHOOK,
+    "AccountUpdated": ("reports.chart_changed",) + WEBHOOK,
+    "ApiKeyRevoked": ACCESS,
     "CompanyAccessGranted": ACCESS,
     "CompanyAccessRevoked": ACCESS,
+    "RoleAssigned": ACCESS,
+    "RoleUnassigned": ACCESS,
+    "RoleUpdated": ACCESS,
     "UserDeactivated": ACCESS,
-    "ApiKeyRevoked": ACCESS,
-    "CompanyCreated": ("usage.count_company",),
-    "InvoiceCreated": ("sales.customer_balance",),
-    "InvoicePosted": ("sales.customer_balance",),
-    "InvoiceVoided": ("sales.customer_balance",),
-    "CreditNoteIssued": ("sales.customer_balance",),
-    "DebitNoteIssued": ("sales.customer_balance",),
-    "PaymentReceived": ("sales.customer_balance",),
-    "PaymentAllocated": ("sales.customer_balance",),
-    "PaymentRefunded": ("sales.customer_balance",),
+    "CompanyCreated": ("usage.count_company",) + WEBHOOK,
+    "CreditNoteIssued": ("sales.customer_balance",) + WEBHOOK,
+    "DebitNoteIssued": ("sales.customer_balance",) + WEBHOOK,
+    "InvoiceCreated": ("sales.customer_balance",) + WEBHOOK,
+    "InvoicePosted": ("sales.customer_balance",) + WEBHOOK,
+    "InvoiceVoided": ("sales.customer_balance",) + WEBHOOK,
+    "PaymentAllocated": ("sales.customer_balance",) + WEBHOOK,
+    "PaymentReceived": ("sales.customer_balance",) + WEBHOOK,
+    "PaymentRefunded": ("sales.customer_balance",) + WEBHOOK,
     "ReceivableRevalued": ("sales.customer_balance",),
+    "BillCreated": WEBHOOK,
+    "BillPosted": WEBHOOK,
+    "BillVoided": WEBHOOK,
+    "CompanyUpdated": WEBHOOK,
+    "CustomerCreated": WEBHOOK,
+    "CustomerUpdated": WEBHOOK,
+    "DeliveryPosted": WEBHOOK,
+    "GoodsReceived": WEBHOOK,
+    "InvoiceSettled": WEBHOOK,
+    "ProductCreated": WEBHOOK,
+    "ProductUpdated": WEBHOOK,
+    "PurchaseOrderCancelled": WEBHOOK,
+    "PurchaseOrderCreated": WEBHOOK,
+    "QuotationCreated": WEBHOOK,
+    "SalesOrderCreated": WEBHOOK,
+    "StockLevelChanged": WEBHOOK,
+    "StockTransferred": WEBHOOK,
+    "SupplierAdvanceApplied": WEBHOOK,
+    "SupplierCreated": WEBHOOK,
+    "SupplierCreditIssued": WEBHOOK,
+    "SupplierPaymentMade": WEBHOOK,
+    "SupplierUpdated": WEBHOOK,
+    "WebhookEndpointDisabled": WEBHOOK,
+    "WebhookTest": WEBHOOK,
 }
 
 
@@ -47,7 +72,7 @@ def test_every_effect_has_one_runner_for_its_stage() -> None:
     for effects in EFFECTS_BY_EVENT.values():
         for effect in effects:
             runner = {
-                Stage.IN_TRANSACTION: IN_TRANSACTION,
+                Stage.IN_TRANSACTION: IN_TRANSACTION | FINAL_PARTS,
                 Stage.ASYNC: HANDLERS,
             }.get(effect.stage, IMPLEMENTATIONS)
             assert effect.name in runner, effect

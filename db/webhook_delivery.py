@@ -1,0 +1,225 @@
+"""The webhook sender's SQL (workers/webhooks.py): take due messages, record attempts.
+
+A round takes messages under a lease (its own short transaction), posts them outside any
+transaction, and records the outcomes in a second one. A worker killed mid-round leaves its
+messages leased; when the lease runs out they are due again and sent again with the same
+`webhook-id` (at least once; receivers deduplicate by it).
+
+Fairness inside a tenant: a round takes at most `per_endpoint` messages of one endpoint (one
+while its circuit breaker is half-open, none while it is open), oldest due first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.crypto import FieldCipher, tenant_schema
+from db.engine import SCHEMA_NAME
+from db.repositories.webhooks import endpoint_from_row
+from db.tables.webhooks import webhook_endpoints
+from domain.webhooks.model import WebhookEndpoint
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str  # the webhook name
+    attempts: int  # made before this one
+    max_attempts: int
+    envelope: dict[str, Any] | None  # None: the outbox row is gone
+
+
+@dataclass(frozen=True)
+class EndpointState:
+    endpoint: WebhookEndpoint
+    consecutive_failures: int
+    breaker_open_until: datetime | None
+    breaker_opened_times: int
+    failing_since: datetime | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt's result and what it decided, for `record_outcomes`."""
+
+    message_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    attempted_at: datetime
+    status_code: int | None
+    duration_ms: int
+    response_excerpt: str | None
+    error: str | None
+    status: str  # the message's new status: pending | succeeded | failed
+    next_attempt_at: datetime | None
+
+
+_TAKE_SQL = (
+    "WITH candidates AS ("
+    " SELECT m.id, m.next_attempt_at,"
+    " row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.next_attempt_at, m.id) AS rn,"
+    " e.breaker_open_until IS NOT NULL AS half_open"
+    " FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id"
+    " WHERE m.status = 'pending' AND m.next_attempt_at <= now()"
+    " AND (m.leased_until IS NULL OR m.leased_until < now())"
+    " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())),"
+    " taken AS (SELECT id FROM candidates"
+    " WHERE rn <= CASE WHEN half_open THEN 1 ELSE :per_endpoint END"
+    " ORDER BY next_attempt_at, id LIMIT :round_size)"
+    " UPDATE webhook_messages m SET leased_until = now() + make_interval(secs => :lease)"
+    " FROM taken t WHERE m.id = t.id"
+    " RETURNING m.id, m.endpoint_id, m.event_id, m.event_type, m.attempts, m.max_attempts,"
+    " (SELECT o.envelope FROM outbox o WHERE o.event_id = m.event_id) AS envelope"
+)
+
+
+async def take_due(
+    conn: AsyncConnection, *, round_size: int, per_endpoint: int, lease_seconds: float
+) -> list[DueMessage]:
+    rows = await conn.execute(
+        text(_TAKE_SQL),
+        {"per_endpoint": per_endpoint, "round_size": round_size, "lease": float(lease_seconds)},
+    )
+    return [
+        DueMessage(r.id, r.endpoint_id, r.event_id, r.event_type, r.attempts, r.max_attempts,
+                   r.envelope)
+        for r in rows
+    ]  # fmt: skip
+
+
+async def endpoint_states(
+    conn: AsyncConnection, endpoint_ids: Sequence[uuid.UUID], cipher: FieldCipher
+) -> dict[uuid.UUID, EndpointState]:
+    rows = await conn.execute(
+        webhook_endpoints.select().where(webhook_endpoints.c.id.in_(list(endpoint_ids)))
+    )
+    tenant = tenant_schema(conn)
+    return {
+        r.id: EndpointState(
+            endpoint_from_row(r._mapping, cipher, tenant),
+            r.consecutive_failures, r.breaker_open_until, r.breaker_opened_times, r.failing_since,
+        )
+        for r in rows
+    }  # fmt: skip
+
+
+_RECORD_ATTEMPTS = text(
+    "INSERT INTO webhook_attempts (id, message_id, attempted_at, status_code, duration_ms,"
+    " response_excerpt, error) SELECT * FROM unnest(CAST(:ids AS uuid[]),"
+    " CAST(:messages AS uuid[]), CAST(:at AS timestamptz[]), CAST(:codes AS int[]),"
+    " CAST(:durations AS int[]), CAST(:excerpts AS text[]), CAST(:errors AS text[]))"
+)
+_SETTLE_MESSAGES = text(
+    "UPDATE webhook_messages m SET status = u.status, attempts = m.attempts + 1,"
+    " next_attempt_at = u.next_at, leased_until = NULL, last_status_code = u.code,"
+    " last_attempt_at = u.at FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]),"
+    " CAST(:next_at AS timestamptz[]), CAST(:codes AS int[]), CAST(:at AS timestamptz[]))"
+    " AS u(id, status, next_at, code, at) WHERE m.id = u.id"
+)
+_SETTLE_ENDPOINTS = text(
+    "UPDATE webhook_endpoints e SET consecutive_failures = u.failures,"
+    " breaker_open_until = u.open_until, breaker_opened_times = u.opened,"
+    " failing_since = u.failing_since FROM unnest(CAST(:ids AS uuid[]), CAST(:failures AS int[]),"
+    " CAST(:open_until AS timestamptz[]), CAST(:opened AS int[]),"
+    " CAST(:failing_since AS timestamptz[])) AS u(id, failures, open_until, opened, failing_since)"
+    " WHERE e.id = u.id"
+)
+
+
+@dataclass(frozen=True)
+class EndpointUpdate:
+    endpoint_id: uuid.UUID
+    consecutive_failures: int
+    breaker_open_until: datetime | None
+    breaker_opened_times: int
+    failing_since: datetime | None
+
+
+async def record_outcomes(
+    conn: AsyncConnection, outcomes: Sequence[Outcome], endpoints: Sequence[EndpointUpdate]
+) -> None:
+    """The round's attempts, its messages' new states and its endpoints' sender state: three
+    statements whatever the round's size."""
+    if outcomes:
+        await conn.execute(
+            _RECORD_ATTEMPTS,
+            {
+                "ids": [uuid.uuid4() for _ in outcomes],
+                "messages": [o.message_id for o in outcomes],
+                "at": [o.attempted_at for o in outcomes],
+                "codes": [o.status_code for o in outcomes],
+                "durations": [o.duration_ms for o in outcomes],
+                "excerpts": [o.response_excerpt for o in outcomes],
+                "errors": [o.error for o in outcomes],
+            },
+        )
+        await conn.execute(
+            _SETTLE_MESSAGES,
+            {
+                "ids": [o.message_id for o in outcomes],
+                "statuses": [o.status for o in outcomes],
+                "next_at": [o.next_attempt_at for o in outcomes],
+                "codes": [o.status_code for o in outcomes],
+                "at": [o.attempted_at for o in outcomes],
+            },
+        )
+    if endpoints:
+        await conn.execute(
+            _SETTLE_ENDPOINTS,
+            {
+                "ids": [e.endpoint_id for e in endpoints],
+                "failures": [e.consecutive_failures for e in endpoints],
+                "open_until": [e.breaker_open_until for e in endpoints],
+                "opened": [e.breaker_opened_times for e in endpoints],
+                "failing_since": [e.failing_since for e in endpoints],
+            },
+        )
+
+
+async def fail_without_event(conn: AsyncConnection, message_ids: Sequence[uuid.UUID]) -> None:
+    """Messages whose outbox row is gone (pruned): nothing left to send."""
+    if message_ids:
+        await conn.execute(
+            text(
+                "UPDATE webhook_messages SET status = 'failed', leased_until = NULL"
+                " WHERE id = ANY(CAST(:ids AS uuid[]))"
+            ),
+            {"ids": list(message_ids)},
+        )
+
+
+_NEXT_DUE = text(
+    "SELECT min(greatest(m.next_attempt_at, e.breaker_open_until, m.leased_until))"
+    " FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id"
+    " WHERE m.status = 'pending' AND e.enabled"
+)
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the tenant's next message is due (breakers and leases considered), if any."""
+    value: datetime | None = (await conn.execute(_NEXT_DUE)).scalar()
+    return value
+
+
+_ANY_DUE = (
+    'SELECT EXISTS (SELECT 1 FROM "{schema}".webhook_messages m'
+    ' JOIN "{schema}".webhook_endpoints e ON e.id = m.endpoint_id'
+    " WHERE m.status = 'pending' AND m.next_attempt_at <= now() AND e.enabled"
+    " AND (m.leased_until IS NULL OR m.leased_until < now())"
+    " AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now()))"
+)
+
+
+def any_due_sql(schema: str) -> str:
+    """For the relay's sweep (a bare asyncpg connection): is a message of `schema` due?"""
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    return _ANY_DUE.format(schema=schema)

@@ -1,0 +1,256 @@
+"""The webhook sender: Celery tasks on their own queue (`<queue>.webhooks`), one round at a time
+per tenant.
+
+A round (`deliver(tenant_id)`) takes the tenant's due messages under a lease, POSTs them all at
+once (httpx, 15 s per call, no redirects), records every attempt and what it decided
+(domain/webhooks/delivery.py: retry schedule, Retry-After, 410), moves each endpoint's circuit
+breaker (domain/webhooks/breaker.py), and disables an endpoint that answered 410 or failed
+everything for 5 days (a `WebhookEndpointDisabled` event, through the unit of work).
+
+Isolation between tenants:
+- one round per tenant at a time (a Redis lease), so a tenant holds at most one worker slot;
+- a round is bounded (at most `ROUND_SIZE` messages, `PER_ENDPOINT` per endpoint, every call
+  concurrent, 15 s at worst), then the tenant goes to the back of the queue: tenants take turns;
+- an endpoint failing `OPEN_AFTER` times in a row is skipped while its breaker is open, then
+  probed with one message; a dead endpoint costs a slot for one probe per open period.
+Ordering is not promised; delivery is at least once (`webhook-id` is the receivers' key).
+
+Who starts rounds: the relay, when it publishes events of a tenant with messages due; a round
+that leaves work due soon schedules its own follow-up; the relay's sweep finds the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from adapters.webhooks.http_sender import HttpWebhookSender, Sent
+from db.crypto import FieldCipher
+from db.engine import TenantEngines
+from db.tenants import TenantDirectory
+from db.unit_of_work import SqlUnitOfWork
+from db.webhook_delivery import (
+    DueMessage,
+    EndpointState,
+    EndpointUpdate,
+    Outcome,
+    endpoint_states,
+    fail_without_event,
+    next_due,
+    record_outcomes,
+    take_due,
+)
+from domain.shared.events import EventMetadata, EventOrigin
+from domain.webhooks import handlers
+from domain.webhooks.breaker import Breaker
+from domain.webhooks.commands import DisableWebhookEndpoint
+from domain.webhooks.delivery import Decision, Verdict, decide, should_disable
+from domain.webhooks.signing import delivery_headers, message_id_of
+
+logger = logging.getLogger("bigledger.webhooks")
+
+ROUND_SIZE = 100
+PER_ENDPOINT = 10
+LEASE_MARGIN = 30.0  # seconds a lease outlives the slowest call
+FOLLOW_UP_HORIZON = 900.0  # a round schedules its own follow-up this far ahead; the sweep beyond
+SYSTEM_USER = uuid.UUID(int=0)  # the actor of what the sender does (disabling an endpoint)
+
+# (tenant id, delay in seconds) -> a round of that tenant is enqueued
+Enqueue = Callable[[str, float], None]
+
+
+def round_key(tenant_id: str) -> str:
+    return f"tenant:{tenant_id}:webhooks:round"
+
+
+def again_key(tenant_id: str) -> str:
+    return f"tenant:{tenant_id}:webhooks:again"
+
+
+def follow_up_key(tenant_id: str) -> str:
+    return f"tenant:{tenant_id}:webhooks:follow-up"
+
+
+@dataclass
+class SenderParts:
+    engines: TenantEngines
+    tenants: TenantDirectory
+    redis: Redis
+    http: HttpWebhookSender
+    cipher: FieldCipher
+    enqueue: Enqueue
+    timeout: float = 15.0
+
+
+async def run_round(parts: SenderParts, tenant_id: str) -> str:
+    """One round of one tenant. Returns what happened (for logs and tests)."""
+    tenant = await parts.tenants.get(uuid.UUID(tenant_id))
+    if tenant is None:
+        return "gone"
+    lease = parts.timeout + LEASE_MARGIN
+    token = uuid.uuid4().hex
+    if not await parts.redis.set(round_key(tenant_id), token, nx=True, ex=int(lease) + 1):
+        # A round of this tenant runs: it looks again when it ends.
+        await parts.redis.set(again_key(tenant_id), "1", ex=int(lease) + 1)
+        return "busy"
+    sent = 0
+    engine = parts.engines.for_schema(tenant.schema_name)
+    try:
+        async with engine.begin() as conn:
+            due = await take_due(
+                conn, round_size=ROUND_SIZE, per_endpoint=PER_ENDPOINT, lease_seconds=lease
+            )
+            states = await endpoint_states(conn, {m.endpoint_id for m in due}, parts.cipher)
+        if due:
+            sent = len(due)
+            to_disable = await _send_and_record(parts, engine, due, states)
+            for endpoint_id, reason in to_disable:
+                await _disable(parts, engine, tenant_id, endpoint_id, reason)
+        async with engine.connect() as conn:
+            upcoming = await next_due(conn)
+    finally:
+        await _release(parts.redis, round_key(tenant_id), token)
+    again = await parts.redis.getdel(again_key(tenant_id))
+    await _schedule_next(parts, tenant_id, full=sent >= ROUND_SIZE, again=bool(again),
+                         upcoming=upcoming)  # fmt: skip
+    return f"sent {sent}"
+
+
+async def _send_and_record(
+    parts: SenderParts,
+    engine: Any,
+    due: list[DueMessage],
+    states: dict[uuid.UUID, EndpointState],
+) -> list[tuple[uuid.UUID, str]]:
+    gone = [m.id for m in due if m.envelope is None or m.endpoint_id not in states]
+    sendable = [m for m in due if m.id not in set(gone)]
+    now = datetime.now(UTC)
+    calls = [_post(parts, m, states[m.endpoint_id], now) for m in sendable]
+    results: list[Sent] = list(await asyncio.gather(*calls))
+    outcomes: list[Outcome] = []
+    breakers = {eid: _breaker(state) for eid, state in states.items()}
+    failing_since = {eid: state.failing_since for eid, state in states.items()}
+    to_disable: dict[uuid.UUID, str] = {}
+    finished = datetime.now(UTC)
+    for message, result in zip(sendable, results, strict=True):
+        attempts = message.attempts + 1
+        decision = decide(result.result, attempts, finished)
+        if decision.verdict is Verdict.RETRY and attempts >= message.max_attempts:
+            decision = Decision(Verdict.FAILED)  # a manual retry's one attempt
+        eid = message.endpoint_id
+        if decision.verdict is Verdict.SUCCEEDED:
+            breakers[eid] = breakers[eid].after_success()
+            failing_since[eid] = None
+        else:
+            breakers[eid] = breakers[eid].after_failure(finished)
+            failing_since[eid] = failing_since[eid] or now
+            if decision.verdict is Verdict.DISABLE_ENDPOINT:
+                to_disable[eid] = "The endpoint answered 410 Gone."
+            elif should_disable(failing_since[eid], finished):
+                to_disable[eid] = "Every delivery failed for 5 days."
+        outcomes.append(
+            Outcome(
+                message_id=message.id,
+                endpoint_id=eid,
+                attempted_at=now,
+                status_code=result.result.status_code,
+                duration_ms=result.duration_ms,
+                response_excerpt=result.response_excerpt,
+                error=result.result.error,
+                status=_status_of(decision),
+                next_attempt_at=decision.next_attempt_at,
+            )
+        )
+    updates = [
+        EndpointUpdate(eid, b.consecutive_failures, b.open_until, b.opened_times,
+                       failing_since[eid])
+        for eid, b in breakers.items()
+    ]  # fmt: skip
+    async with engine.begin() as conn:
+        await record_outcomes(conn, outcomes, updates)
+        await fail_without_event(conn, gone)
+    return list(to_disable.items())
+
+
+def _status_of(decision: Decision) -> str:
+    if decision.verdict is Verdict.SUCCEEDED:
+        return "succeeded"
+    if decision.verdict is Verdict.RETRY:
+        return "pending"
+    return "failed"
+
+
+def _breaker(state: EndpointState) -> Breaker:
+    return Breaker(state.consecutive_failures, state.breaker_open_until, state.breaker_opened_times)
+
+
+async def _post(
+    parts: SenderParts, message: DueMessage, state: EndpointState, now: datetime
+) -> Sent:
+    endpoint = state.endpoint
+    timestamp = int(time.time())
+    body = orjson.dumps(
+        {"type": message.event_type, "timestamp": now.isoformat(), "data": message.envelope}
+    )
+    headers = delivery_headers(
+        message_id_of(message.id),
+        timestamp,
+        body,
+        secrets=endpoint.secrets_in_force(now),
+        signing_keys=(endpoint.signing_key,) if endpoint.signing_key else (),
+    )
+    return await parts.http.post(endpoint.url, headers, body)
+
+
+async def _disable(
+    parts: SenderParts, engine: Any, tenant_id: str, endpoint_id: uuid.UUID, reason: str
+) -> None:
+    origin = EventOrigin(
+        tenant_id=uuid.UUID(tenant_id),
+        user_id=SYSTEM_USER,
+        correlation_id=f"webhooks-{uuid.uuid4()}",
+        metadata=EventMetadata(source="bigledger webhook sender", request_id="webhooks"),
+    )
+    uow = SqlUnitOfWork(engine, origin, cipher=parts.cipher, operation="disableWebhookEndpoint")
+    await handlers.disable_webhook_endpoint(
+        DisableWebhookEndpoint(endpoint_id, reason), uow, origin
+    )
+    logger.warning(
+        "webhook endpoint disabled",
+        extra={"tenantId": tenant_id, "endpointId": str(endpoint_id), "reason": reason},
+    )
+
+
+async def _release(redis: Redis, key: str, token: str) -> None:
+    # Only our own lease: a round that outlived it must not free the next round's.
+    if await redis.get(key) in (token, token.encode()):
+        await redis.delete(key)
+
+
+async def _schedule_next(
+    parts: SenderParts, tenant_id: str, *, full: bool, again: bool, upcoming: datetime | None
+) -> None:
+    if full or again:
+        parts.enqueue(tenant_id, 0.0)  # to the back of the queue: the other tenants first
+        return
+    if upcoming is None:
+        return
+    delay = max((upcoming - datetime.now(UTC)).total_seconds(), 0.0)
+    if delay > FOLLOW_UP_HORIZON:
+        return  # the relay's sweep will find it
+    at = time.time() + delay
+    key = follow_up_key(tenant_id)
+    scheduled = await parts.redis.get(key)
+    if scheduled is not None and float(scheduled) <= at + 0.5:
+        return  # a follow-up already runs by then
+    await parts.redis.set(key, str(at), ex=int(delay) + 5)
+    parts.enqueue(tenant_id, delay)
