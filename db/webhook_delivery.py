@@ -12,16 +12,17 @@ while its circuit breaker is half-open, none while it is open), oldest due first
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import FieldCipher, tenant_schema
-from db.engine import SCHEMA_NAME
+from db.engine import SCHEMA_NAME, SCHEMAS_CACHED
 from db.repositories.webhooks import endpoint_from_row
 from db.tables.webhooks import webhook_endpoints
 from domain.webhooks.model import WebhookEndpoint
@@ -62,30 +63,45 @@ class Outcome:
     next_attempt_at: datetime | None
 
 
-_TAKE_SQL = (
+# Statements name their tenant's tables through `{schema}` (text SQL is not translated by the
+# engine's schema map); `_sql` fills it in once per schema.
+_TAKE = (
     "WITH candidates AS ("
     " SELECT m.id, m.next_attempt_at,"
     " row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.next_attempt_at, m.id) AS rn,"
     " e.breaker_open_until IS NOT NULL AS half_open"
-    " FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id"
+    ' FROM "{schema}".webhook_messages m JOIN "{schema}".webhook_endpoints e'
+    " ON e.id = m.endpoint_id"
     " WHERE m.status = 'pending' AND m.next_attempt_at <= now()"
     " AND (m.leased_until IS NULL OR m.leased_until < now())"
     " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())),"
     " taken AS (SELECT id FROM candidates"
     " WHERE rn <= CASE WHEN half_open THEN 1 ELSE :per_endpoint END"
     " ORDER BY next_attempt_at, id LIMIT :round_size)"
-    " UPDATE webhook_messages m SET leased_until = now() + make_interval(secs => :lease)"
+    ' UPDATE "{schema}".webhook_messages m'
+    " SET leased_until = now() + make_interval(secs => :lease)"
     " FROM taken t WHERE m.id = t.id"
     " RETURNING m.id, m.endpoint_id, m.event_id, m.event_type, m.attempts, m.max_attempts,"
-    " (SELECT o.envelope FROM outbox o WHERE o.event_id = m.event_id) AS envelope"
+    ' (SELECT o.envelope FROM "{schema}".outbox o WHERE o.event_id = m.event_id) AS envelope'
 )
+
+
+@lru_cache(maxsize=4 * SCHEMAS_CACHED)
+def _statement(template: str, schema: str) -> TextClause:
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"not a tenant schema name: {schema!r}")
+    return text(template.format(schema=schema))
+
+
+def _sql(template: str, conn: AsyncConnection) -> TextClause:
+    return _statement(template, tenant_schema(conn))
 
 
 async def take_due(
     conn: AsyncConnection, *, round_size: int, per_endpoint: int, lease_seconds: float
 ) -> list[DueMessage]:
     rows = await conn.execute(
-        text(_TAKE_SQL),
+        _sql(_TAKE, conn),
         {"per_endpoint": per_endpoint, "round_size": round_size, "lease": float(lease_seconds)},
     )
     return [
@@ -96,8 +112,10 @@ async def take_due(
 
 
 async def endpoint_states(
-    conn: AsyncConnection, endpoint_ids: Sequence[uuid.UUID], cipher: FieldCipher
+    conn: AsyncConnection, endpoint_ids: Collection[uuid.UUID], cipher: FieldCipher
 ) -> dict[uuid.UUID, EndpointState]:
+    if not endpoint_ids:
+        return {}
     rows = await conn.execute(
         webhook_endpoints.select().where(webhook_endpoints.c.id.in_(list(endpoint_ids)))
     )
@@ -111,26 +129,35 @@ async def endpoint_states(
     }  # fmt: skip
 
 
-_RECORD_ATTEMPTS = text(
-    "INSERT INTO webhook_attempts (id, message_id, attempted_at, status_code, duration_ms,"
-    " response_excerpt, error) SELECT * FROM unnest(CAST(:ids AS uuid[]),"
+_RECORD_ATTEMPTS = (
+    'INSERT INTO "{schema}".webhook_attempts (id, message_id, attempted_at, status_code,'
+    " duration_ms, response_excerpt, error) SELECT * FROM unnest(CAST(:ids AS uuid[]),"
     " CAST(:messages AS uuid[]), CAST(:at AS timestamptz[]), CAST(:codes AS int[]),"
     " CAST(:durations AS int[]), CAST(:excerpts AS text[]), CAST(:errors AS text[]))"
 )
-_SETTLE_MESSAGES = text(
-    "UPDATE webhook_messages m SET status = u.status, attempts = m.attempts + 1,"
+_SETTLE_MESSAGES = (
+    'UPDATE "{schema}".webhook_messages m SET status = u.status, attempts = m.attempts + 1,'
     " next_attempt_at = u.next_at, leased_until = NULL, last_status_code = u.code,"
     " last_attempt_at = u.at FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]),"
     " CAST(:next_at AS timestamptz[]), CAST(:codes AS int[]), CAST(:at AS timestamptz[]))"
     " AS u(id, status, next_at, code, at) WHERE m.id = u.id"
 )
-_SETTLE_ENDPOINTS = text(
-    "UPDATE webhook_endpoints e SET consecutive_failures = u.failures,"
+_SETTLE_ENDPOINTS = (
+    'UPDATE "{schema}".webhook_endpoints e SET consecutive_failures = u.failures,'
     " breaker_open_until = u.open_until, breaker_opened_times = u.opened,"
     " failing_since = u.failing_since FROM unnest(CAST(:ids AS uuid[]), CAST(:failures AS int[]),"
     " CAST(:open_until AS timestamptz[]), CAST(:opened AS int[]),"
     " CAST(:failing_since AS timestamptz[])) AS u(id, failures, open_until, opened, failing_since)"
     " WHERE e.id = u.id"
+)
+_FAIL_WITHOUT_EVENT = (
+    "UPDATE \"{schema}\".webhook_messages SET status = 'failed', leased_until = NULL"
+    " WHERE id = ANY(CAST(:ids AS uuid[]))"
+)
+_NEXT_DUE = (
+    "SELECT min(greatest(m.next_attempt_at, e.breaker_open_until, m.leased_until))"
+    ' FROM "{schema}".webhook_messages m JOIN "{schema}".webhook_endpoints e'
+    " ON e.id = m.endpoint_id WHERE m.status = 'pending' AND e.enabled"
 )
 
 
@@ -150,7 +177,7 @@ async def record_outcomes(
     statements whatever the round's size."""
     if outcomes:
         await conn.execute(
-            _RECORD_ATTEMPTS,
+            _sql(_RECORD_ATTEMPTS, conn),
             {
                 "ids": [uuid.uuid4() for _ in outcomes],
                 "messages": [o.message_id for o in outcomes],
@@ -162,7 +189,7 @@ async def record_outcomes(
             },
         )
         await conn.execute(
-            _SETTLE_MESSAGES,
+            _sql(_SETTLE_MESSAGES, conn),
             {
                 "ids": [o.message_id for o in outcomes],
                 "statuses": [o.status for o in outcomes],
@@ -173,7 +200,7 @@ async def record_outcomes(
         )
     if endpoints:
         await conn.execute(
-            _SETTLE_ENDPOINTS,
+            _sql(_SETTLE_ENDPOINTS, conn),
             {
                 "ids": [e.endpoint_id for e in endpoints],
                 "failures": [e.consecutive_failures for e in endpoints],
@@ -187,25 +214,12 @@ async def record_outcomes(
 async def fail_without_event(conn: AsyncConnection, message_ids: Sequence[uuid.UUID]) -> None:
     """Messages whose outbox row is gone (pruned): nothing left to send."""
     if message_ids:
-        await conn.execute(
-            text(
-                "UPDATE webhook_messages SET status = 'failed', leased_until = NULL"
-                " WHERE id = ANY(CAST(:ids AS uuid[]))"
-            ),
-            {"ids": list(message_ids)},
-        )
-
-
-_NEXT_DUE = text(
-    "SELECT min(greatest(m.next_attempt_at, e.breaker_open_until, m.leased_until))"
-    " FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id"
-    " WHERE m.status = 'pending' AND e.enabled"
-)
+        await conn.execute(_sql(_FAIL_WITHOUT_EVENT, conn), {"ids": list(message_ids)})
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the tenant's next message is due (breakers and leases considered), if any."""
-    value: datetime | None = (await conn.execute(_NEXT_DUE)).scalar()
+    value: datetime | None = (await conn.execute(_sql(_NEXT_DUE, conn))).scalar()
     return value
 
 

@@ -20,6 +20,7 @@ from domain.webhooks.event_types import BY_DOMAIN_EVENT
 from domain.webhooks.events import WEBHOOK_TEST
 
 NAME = "webhooks.messages"
+COMPANY_AGGREGATE = "Company"
 
 
 @lru_cache(maxsize=SCHEMAS_CACHED)
@@ -46,6 +47,13 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+def _company_of(event: DomainEvent) -> uuid.UUID | None:
+    """The company an event belongs to: its payload's companyId, or the company itself."""
+    if event.aggregate_type == COMPANY_AGGREGATE:
+        return event.aggregate_id
+    return _uuid(event.payload.get("companyId"))
+
+
 def webhook_messages_part(
     schema: str, events: Sequence[DomainEvent]
 ) -> tuple[str, tuple[Any, ...]] | None:
@@ -58,7 +66,7 @@ def webhook_messages_part(
     return _cte(schema), (
         [e.id for e, _ in public],
         [name for _, name in public],
-        [_uuid(e.payload.get("companyId")) for e, _ in public],
+        [_company_of(e) for e, _ in public],
         [_uuid(e.payload.get("endpointId")) if e.event_type == WEBHOOK_TEST else None
          for e, _ in public],
     )  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any, Self
 import strawberry
 
 from domain.webhooks.breaker import Breaker
+from domain.webhooks.delivery import MAX_ATTEMPTS
 from domain.webhooks.model import WebhookEndpoint as EndpointValue
 from domain.webhooks.signing import message_id_of
 from schema.errors import UserError
@@ -155,7 +156,10 @@ class WebhookDelivery:
     last_status_code: int | None
     created_at: datetime
 
-    @strawberry.field(description="Every attempt, oldest first.")
+    # Counted as the schedule's 8 attempts by the cost limit (manual retries add a few more).
+    @strawberry.field(
+        description="Every attempt, oldest first.", metadata={"list_size": MAX_ATTEMPTS}
+    )
     async def attempts(self, info: strawberry.Info) -> list[WebhookAttempt]:
         rows = await info.context.loaders.webhook_attempts_by_message.load(uuid.UUID(self.id))
         return [WebhookAttempt.from_row(r) for r in rows]
