@@ -28,6 +28,9 @@ from resolvers.identity.queries import IdentityQueries
 from resolvers.inventory.mutations import InventoryMutations
 from resolvers.inventory.queries import InventoryQueries
 from resolvers.inventory.subscriptions import InventorySubscriptions
+from resolvers.jobs.mutations import JobMutations
+from resolvers.jobs.queries import JobQueries
+from resolvers.jobs.subscriptions import JobSubscriptions
 from resolvers.purchasing.mutations import PurchasingMutations
 from resolvers.purchasing.queries import PurchasingQueries
 from resolvers.purchasing.subscriptions import PurchasingSubscriptions
@@ -58,6 +61,7 @@ def build_schema() -> BigLedgerSchema:
             InventoryQueries,
             PurchasingQueries,
             SalesQueries,
+            JobQueries,
             WebhookQueries,
         ],
         mutations=[
@@ -72,6 +76,7 @@ def build_schema() -> BigLedgerSchema:
             PurchasingMutations,
             SalesMutations,
             AuditMutations,
+            JobMutations,
             WebhookMutations,
         ],
         subscriptions=[
@@ -81,6 +86,7 @@ def build_schema() -> BigLedgerSchema:
             InventorySubscriptions,
             SalesSubscriptions,
             PurchasingSubscriptions,
+            JobSubscriptions,
         ],
         mutation_field_extensions=[AuditMutation],
         types=[Company, Tenant, User, RoleType],

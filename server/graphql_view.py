@@ -48,6 +48,12 @@ class BigLedgerGraphQL(GraphQL[RequestContext, None]):
     graphql_transport_ws_handler_class = rate_limit.RateLimitedTransportWS
     graphql_ws_handler_class = rate_limit.RateLimitedLegacyWS
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Files arrive by the GraphQL multipart request spec (startImport's Upload); the body
+        # limit (server/middleware.py) and each plan's maxImportBytes bound them.
+        kwargs.setdefault("multipart_uploads_enabled", True)
+        super().__init__(*args, **kwargs)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)

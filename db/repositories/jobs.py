@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.tables.jobs import job_errors, jobs
+from db.tables.tenant import companies
 from domain.jobs.model import Job, JobKind, JobState, RowError
 
 # Everything of a job but its file (the file is read once per run, by `content`).
@@ -183,6 +184,13 @@ class SqlJobRepository:
             query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(first + 1)
         )
         return [job_of(r) for r in rows]
+
+    async def company_currency(self, company_id: uuid.UUID) -> str | None:
+        """The company's base currency; None: no such company in this tenant."""
+        found = await self._conn.execute(
+            select(companies.c.currency_code).where(companies.c.id == company_id)
+        )
+        return found.scalar_one_or_none()
 
     async def active_count(self) -> int:
         return int(

@@ -48,9 +48,9 @@ class JobState(StrEnum):
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.VALIDATING, JobState.COMMITTING})
 _NEXT: dict[JobState, frozenset[JobState]] = {
-    JobState.QUEUED: frozenset({JobState.VALIDATING, JobState.COMMITTING, JobState.CANCELLED}),
+    JobState.QUEUED: frozenset({JobState.VALIDATING, JobState.FAILED, JobState.CANCELLED}),
     JobState.VALIDATING: frozenset({JobState.VALIDATED, JobState.FAILED, JobState.CANCELLED}),
-    JobState.VALIDATED: frozenset({JobState.COMMITTING, JobState.CANCELLED}),
+    JobState.VALIDATED: frozenset({JobState.COMMITTING, JobState.FAILED, JobState.CANCELLED}),
     JobState.COMMITTING: frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED}),
 }
 
@@ -199,13 +199,3 @@ def normalized_key(key: str | None) -> str | None:
             "idempotencyKey",
         )
     return key
-
-
-def replay_conflict() -> DomainError:
-    """The key started another job (another file, kind, company or options)."""
-    return DomainError.single(
-        ErrorCode.CONFLICT,
-        "IDEMPOTENCY_CONFLICT: this idempotency key already started a job with another file or "
-        "options; use a new key for a new import.",
-        "idempotencyKey",
-    )

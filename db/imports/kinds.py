@@ -1,0 +1,225 @@
+"""Per kind: what its checks read from the books, how a batch of checked rows is written (the
+context's repository, events recorded like the API's command), and the rows of an export."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.crypto import FieldCipher, tenant_schema
+from db.repositories.accounting import ACCOUNT_COLUMNS, SqlAccountRepository, account_from_row
+from db.repositories.inventory import PRODUCT_COLUMNS, product_from_row
+from db.repositories.purchasing import supplier_from_row
+from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
+from db.tables.accounting import chart_of_accounts
+from db.tables.inventory import products
+from db.tables.purchasing import suppliers
+from db.tables.sales import customers
+from db.tables.tenant import companies
+from db.unit_of_work import SqlUnitOfWork
+from domain.accounting.model import ChartOfAccounts
+from domain.imports.accounts import CHART
+from domain.imports.schema import Books
+from domain.jobs.model import JobKind
+from domain.shared.errors import DomainError, ErrorCode, NotFound
+
+
+class RowRefused(Exception):
+    """A checked row the books refused at commit (a code taken since the check)."""
+
+    def __init__(self, row: int, column: str | None, code: str, message: str) -> None:
+        super().__init__(message)
+        self.row, self.column, self.code, self.message = row, column, code, message
+
+
+Writer = Callable[[SqlUnitOfWork, Sequence[tuple[int, Any]]], Awaitable[None]]
+
+
+async def load_books(
+    conn: AsyncConnection, kind: JobKind, company_id: uuid.UUID, actor: uuid.UUID, now: datetime
+) -> Books:
+    currency = (
+        await conn.execute(select(companies.c.currency_code).where(companies.c.id == company_id))
+    ).scalar_one_or_none()
+    if currency is None:
+        raise NotFound("Company", "companyId")
+    books = Books(company_id, currency, actor, now)
+    if kind is JobKind.ACCOUNTS:
+        chart = ChartOfAccounts(company_id, await SqlAccountRepository(conn).chart(company_id))
+        books.extra[CHART] = chart  # the chart's own rules see every code the books hold
+        return books
+    key = {
+        JobKind.CUSTOMERS: customers.c.code,
+        JobKind.SUPPLIERS: suppliers.c.code,
+        JobKind.PRODUCTS: products.c.sku,
+    }[kind]
+    rows = await conn.execute(select(key).where(key.table.c.company_id == company_id))
+    books.taken = {r[0] for r in rows}
+    return books
+
+
+async def _customers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    for row, customer in rows:
+        if not await uow.customers.add(customer):
+            raise RowRefused(
+                row, "code", str(ErrorCode.DUPLICATE), f"The company already has {customer.code}."
+            )
+        uow.record(customer.events)
+
+
+async def _suppliers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    for row, supplier in rows:
+        if await uow.suppliers.code_taken(supplier.company_id, supplier.code):
+            raise RowRefused(
+                row, "code", str(ErrorCode.DUPLICATE), f"Supplier code {supplier.code} is taken."
+            )
+        await uow.suppliers.add(supplier)
+        uow.record(supplier.events)
+
+
+async def _products(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    for row, product in rows:
+        if await uow.products.sku_taken(product.company_id, product.sku):
+            raise RowRefused(
+                row, "sku", str(ErrorCode.DUPLICATE), f"SKU {product.sku} is already used."
+            )
+        await uow.products.add(product)
+        uow.record(product.events)
+
+
+async def _accounts(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    if not rows:
+        return
+    company_id = rows[0][1].company_id
+    # The API's lock: no concurrent account change passes the chart's checks beside ours.
+    await uow.accounts.lock_chart(company_id)
+    taken = {a.code for a in await uow.accounts.chart(company_id)}
+    for row, account in rows:
+        if account.code in taken:
+            raise RowRefused(
+                row, "code", str(ErrorCode.DUPLICATE), f"Account {account.code} exists."
+            )
+    await uow.accounts.add([a for _, a in rows])  # rows in file order: parents first
+    for _, account in rows:
+        uow.record(account.events)
+
+
+WRITERS: dict[JobKind, Writer] = {
+    JobKind.CUSTOMERS: _customers,
+    JobKind.SUPPLIERS: _suppliers,
+    JobKind.PRODUCTS: _products,
+    JobKind.ACCOUNTS: _accounts,
+}
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exported:
+    header: list[str]
+    rows: list[list[str]]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+async def export_rows(
+    conn: AsyncConnection, kind: JobKind, company_id: uuid.UUID, cipher: FieldCipher
+) -> Exported:
+    """The kind's rows of one company in its import columns (an export imports back)."""
+    tenant = tenant_schema(conn)
+    if kind is JobKind.CUSTOMERS:
+        found = await conn.execute(
+            select(*CUSTOMER_COLUMNS)
+            .where(customers.c.company_id == company_id)
+            .order_by(customers.c.code)
+        )
+        header = ["code", "name", "taxId", "registrationNumber", "email", "phone",
+                  "currencyCode", "paymentTermsDays", "creditLimit"]  # fmt: skip
+        rows = []
+        for r in found:
+            c = customer_from_row(r._mapping, cipher, tenant=tenant)
+            rows.append([c.code, c.name, c.tax_id, c.registration_number, c.email, c.phone,
+                         c.currency_code, c.payment_terms_days, c.credit_limit])  # fmt: skip
+    elif kind is JobKind.SUPPLIERS:
+        found = await conn.execute(
+            select(suppliers).where(suppliers.c.company_id == company_id).order_by(suppliers.c.code)
+        )
+        header = ["code", "name", "taxId", "registrationNumber", "currencyCode",
+                  "paymentTermsDays", "creditLimit"]  # fmt: skip
+        rows = []
+        for r in found:
+            s = supplier_from_row(r._mapping, cipher, tenant=tenant)
+            rows.append([s.code, s.name, s.tax_id, s.registration_number, s.currency_code,
+                         s.payment_terms_days, s.credit_limit])  # fmt: skip
+    elif kind is JobKind.PRODUCTS:
+        found = await conn.execute(
+            select(*PRODUCT_COLUMNS)
+            .where(products.c.company_id == company_id)
+            .order_by(products.c.sku)
+        )
+        header = ["sku", "name", "description", "unitOfMeasure", "barcode", "isStocked",
+                  "costMethod", "sellingPrice", "reorderPoint", "reorderQuantity",
+                  "leadTimeDays", "allowNegativeStock"]  # fmt: skip
+        rows = []
+        for r in found:
+            p = product_from_row(r._mapping)
+            rows.append([p.sku, p.name, p.description, p.unit_of_measure, p.barcode,
+                         p.is_stocked, p.cost_method, p.selling_price, p.reorder_point,
+                         p.reorder_quantity, p.lead_time_days,
+                         p.allow_negative_stock])  # fmt: skip
+    elif kind is JobKind.ACCOUNTS:
+        found = await conn.execute(
+            select(*ACCOUNT_COLUMNS)
+            .where(chart_of_accounts.c.company_id == company_id)
+            .order_by(chart_of_accounts.c.code)
+        )
+        accounts = [account_from_row(r._mapping) for r in found]
+        code_of = {a.id: a.code for a in accounts}
+        header = ["code", "name", "type", "subtype", "parentCode"]
+        rows = [
+            [
+                a.code,
+                a.name,
+                a.account_type,
+                a.subtype,
+                code_of.get(a.parent_id) if a.parent_id else None,
+            ]
+            for a in _parents_first(accounts)
+        ]
+    else:
+        raise DomainError.single(
+            ErrorCode.INVALID, f"Exporting {kind} is not available yet.", "kind"
+        )
+    return Exported(header, [[_text(v) for v in row] for row in rows])
+
+
+def _parents_first(accounts: list[Any]) -> list[Any]:
+    """An account after its parent, so the export imports back in one pass."""
+    by_id = {a.id: a for a in accounts}
+    placed: set[uuid.UUID] = set()
+    out: list[Any] = []
+
+    def place(a: Any) -> None:
+        if a.id in placed:
+            return
+        if a.parent_id in by_id:
+            place(by_id[a.parent_id])
+        placed.add(a.id)
+        out.append(a)
+
+    for account in accounts:
+        place(account)
+    return out

@@ -1,0 +1,2 @@
+"""Import jobs and exports: startImport, cancelJob, job, jobs, jobErrorReport, exportData,
+jobProgress."""
