@@ -30,10 +30,13 @@ def build_account(row: dict[str, Any], books: Books) -> Account:
                 "parentCode",
             )
         parent_id = parent.id
+    account_type = row.get("type")
+    if account_type is None:
+        raise DomainError.single(ErrorCode.REQUIRED, "An account type is required.", "type")
     return chart.open_account(
         code=row.get("code") or "",
         name=row.get("name") or "",
-        account_type=row["type"],
+        account_type=account_type,
         subtype=row.get("subtype"),
         parent_id=parent_id,
         actor=books.actor,

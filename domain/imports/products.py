@@ -27,6 +27,8 @@ _ATTRIBUTES = {
 
 def build_product(row: dict[str, Any], books: Books) -> Product:
     given = {_ATTRIBUTES[name]: value for name, value in row.items() if value is not None}
+    given.setdefault("sku", "")  # missing: the model says it is required, as the API's does
+    given.setdefault("name", "")
     return Product.create(company_id=books.company_id, actor=books.actor, now=books.now, **given)
 
 

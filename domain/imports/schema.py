@@ -137,18 +137,21 @@ def check_rows(
         if seen <= skip:
             continue
         values, errors = _parse(schema, cells_of, row, cells)
-        if not errors:
-            try:
-                built = schema.build(values, books)
-            except DomainError as exc:
-                errors = [
-                    RowError(row, _column_of(schema, cells_of, e.field), str(e.code), e.message)
-                    for e in exc.errors
-                ]
-            else:
+        # The domain's rules run even when a cell did not parse (without that cell), so the
+        # report lists every problem of the row, each column once.
+        try:
+            built = schema.build(values, books)
+        except DomainError as exc:
+            faulty = {e.column for e in errors}
+            for e in exc.errors:
+                column = _column_of(schema, cells_of, e.field)
+                if column not in faulty or column is None:
+                    errors.append(RowError(row, column, str(e.code), e.message))
+        else:
+            if not errors:
                 errors = _key_errors(schema, cells_of, books, first_row_of, row, built)
-                if not errors:
-                    checked.accepted.append((row, built))
+            if not errors:
+                checked.accepted.append((row, built))
         checked.errors.extend(errors)
         if progress is not None and seen % every == 0:
             progress(seen, len(checked.errors))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
+from typing import Any
 
+import openpyxl
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.tenant_plans import set_plan
 from tests.conftest import GraphQLClient, TenantHandle
-from tests.jobs.api import company, settled, upload
+from tests.jobs.api import REPORT, company, settled, upload
 
 
-async def rows(engine: AsyncEngine, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+async def rows(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
     async with engine.connect() as conn:
         return [tuple(r) for r in await conn.execute(text(sql))]
 
@@ -52,3 +58,202 @@ async def test_customers_import_through_the_api_and_a_worker(
         f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'CustomerCreated'",
     )
     assert events == [(2,)]
+
+
+async def test_suppliers_products_and_accounts_from_xlsx_utf16_and_pipes(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["CODE", "Name", "Currency Code", "Payment Terms Days", "Credit Limit"])
+    sheet.append(["s-01", "Gamma Supplies", "USD", 60, 2500.25])
+    sheet.append(["S-02", "Delta Parts", None, None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    products = "sku\tname\tselling_price\tcost method\r\nP-1\tWidget\t12.50\tmoving average\r\n"
+    parent = (
+        await rows(
+            engine,
+            f"SELECT account_code FROM {tenant.schema}.chart_of_accounts WHERE company_id = "
+            f"'{company_id}' AND account_type = 'expense' ORDER BY account_code LIMIT 1",
+        )
+    )[0][0]
+    accounts = (
+        f"code|name|type|subtype|parentCode\n"
+        f"9100|Import costs|expense||{parent}\n"
+        f"9110|Freight in|expense||9100\n"
+    )
+    files = {
+        "SUPPLIERS": (buffer.getvalue(), "suppliers.xlsx"),
+        "PRODUCTS": (products.encode("utf-16"), "products.csv"),  # UTF-16 with its BOM
+        "ACCOUNTS": (accounts.encode(), "chart.csv"),
+    }
+    for kind, (content, name) in files.items():
+        started = await upload(gql, tenant.token, kind=kind, company_id=company_id,
+                               content=content, file_name=name)  # fmt: skip
+        assert started["errors"] == [], (kind, started)
+        done = await settled(gql, tenant.token, started["job"]["id"])
+        assert (done["state"], done["errorCount"]) == ("SUCCEEDED", 0), (kind, done)
+    assert await rows(
+        engine,
+        f"SELECT code, currency_code, payment_terms_days, credit_limit::text "
+        f"FROM {tenant.schema}.suppliers ORDER BY code",
+    ) == [("S-01", "USD", 60, "2500.2500"), ("S-02", "MYR", 30, None)]
+    assert await rows(
+        engine, f"SELECT sku, selling_price::text, cost_method FROM {tenant.schema}.products"
+    ) == [("P-1", "12.5000", "MOVING_AVERAGE")]
+    chart = await rows(
+        engine,
+        f"SELECT a.account_code, p.account_code FROM {tenant.schema}.chart_of_accounts a "
+        f"JOIN {tenant.schema}.chart_of_accounts p ON p.id = a.parent_account_id "
+        f"WHERE a.account_code IN ('9100', '9110') ORDER BY a.account_code",
+    )
+    assert chart == [("9100", parent), ("9110", "9100")]
+    events = await rows(
+        engine,
+        f"SELECT event_type, count(*) FROM {tenant.schema}.outbox WHERE event_type IN "
+        "('SupplierCreated', 'ProductCreated', 'AccountCreated') GROUP BY 1 ORDER BY 1",
+    )
+    assert ("SupplierCreated", 2) in events and ("ProductCreated", 1) in events
+    assert any(t == "AccountCreated" and n >= 2 for t, n in events)
+
+
+BAD_FILES: list[tuple[str, bytes, str, str]] = [
+    ("statement.pdf", b"%PDF-1.7 not a table", "FILE_TYPE", "PDF"),
+    ("latin1.csv", "code,name\nC1,Caf\xe9 Sdn Bhd\n".encode("latin-1"), "ENCODING", "UTF-8"),
+    ("utf16-no-bom.csv", "code,name\nC1,X\n".encode("utf-16-le"), "ENCODING", "UTF-16"),
+    ("spaces.csv", b"code name\nC1 X\n", "DELIMITER", "delimiter"),
+    ("extra.csv", b"code,name,shoe size\nC1,X,42\n", "UNKNOWN_COLUMN", "shoe size"),
+    ("no-name.csv", b"code;email\nC1;a@b.example\n", "MISSING_COLUMN", "name"),
+    ("broken.xlsx", b"PK\x03\x04 not really a workbook", "FILE_TYPE", "XLSX"),
+]
+
+
+async def test_bad_files_are_refused_with_typed_errors_and_write_nothing(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, redis: Redis
+) -> None:
+    company_id = await company(gql, tenant)
+    for name, content, reason, says in BAD_FILES:
+        refused = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                               content=content, file_name=name)  # fmt: skip
+        assert refused["job"] is None, name
+        assert [(e["reason"], e["field"]) for e in refused["errors"]] == [(reason, "file")], name
+        assert says in refused["errors"][0]["message"], (name, refused["errors"])
+    await set_plan(engine, redis, slug=tenant.slug, limits={"maxImportBytes": 100})
+    big = b"code,name\n" + b"".join(b"C%04d,Customer %04d\n" % (i, i) for i in range(20))
+    refused = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                           content=big)  # fmt: skip
+    assert [(e["code"], e["reason"]) for e in refused["errors"]] == [
+        ("LIMIT_EXCEEDED", "FILE_TOO_LARGE")
+    ]
+    assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.jobs") == [(0,)]
+    assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.customers") == [(0,)]
+
+
+async def test_dry_run_checks_every_row_writes_nothing_and_reports_each_problem(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    content = (
+        b"code,name,email,creditLimit,currencyCode\n"
+        b"C1,Alpha,a@alpha.example,100,\n"
+        b"C2,,not-an-email,,\n"  # no name, bad email (the API's rules)
+        b"C1,Alpha again,,,\n"  # duplicate code in the file
+        b"C3,Gamma,,12.34567,XXX\n"  # 5 places, not a currency
+        b"C4,Delta,,-5,\n"
+    )
+    started = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                           content=content, dry_run=True)  # fmt: skip
+    done = await settled(gql, tenant.token, started["job"]["id"])
+    assert (done["state"], done["rowsTotal"], done["errorCount"]) == ("VALIDATED", 5, 6)
+    report = (await gql.data(REPORT, {"id": done["id"]}, tenant.token))["jobErrorReport"]
+    lines = list(csv.reader(io.StringIO(report)))
+    assert lines[0] == ["row", "column", "code", "message"]
+    assert [(r, c, code) for r, c, code, _ in lines[1:]] == [
+        ("3", "name", "REQUIRED"),
+        ("3", "email", "INVALID"),
+        ("4", "code", "DUPLICATE"),
+        ("5", "currencyCode", "INVALID"),
+        ("5", "creditLimit", "INVALID"),
+        ("6", "creditLimit", "INVALID"),
+    ]
+    # The same file for real: refused as a whole, nothing written either.
+    real = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                        content=content)  # fmt: skip
+    failed = await settled(gql, tenant.token, real["job"]["id"])
+    assert (failed["state"], failed["errorCount"]) == ("FAILED", 6)
+    assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.customers") == [(0,)]
+    assert await rows(
+        engine,
+        f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'CustomerCreated'",
+    ) == [(0,)]
+
+
+async def test_a_key_returns_its_first_job_and_refuses_another_file(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    content = b"code,name\nK1,Keyed\n"
+    first = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                         content=content, idempotency_key="nightly-1")  # fmt: skip
+    again = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                         content=content, idempotency_key="nightly-1")  # fmt: skip
+    assert again["errors"] == [] and again["job"]["id"] == first["job"]["id"]
+    other = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                         content=b"code,name\nK2,Other\n", idempotency_key="nightly-1")  # fmt: skip
+    assert other["job"] is None
+    assert [(e["code"], e["field"], e["reason"]) for e in other["errors"]] == [
+        ("CONFLICT", "idempotencyKey", "IDEMPOTENCY_CONFLICT")
+    ]
+    await settled(gql, tenant.token, first["job"]["id"])
+    assert await rows(engine, f"SELECT code FROM {tenant.schema}.customers") == [("K1",)]
+    assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.jobs") == [(1,)]
+
+
+async def test_a_run_that_crashes_in_batch_two_resumes_without_duplicates(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    schema = tenant.schema
+    # The second batch's first insert fails once (a sequence is not rolled back with it):
+    # the run dies mid-job as on a lost connection; the task runs again.
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
+        await conn.execute(text(f"""
+            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.code = 'R003' AND nextval('{schema}.fail_once') = 1 THEN
+                RAISE EXCEPTION 'simulated crash in batch 2';
+              END IF;
+              RETURN NEW;
+            END $$"""))  # fmt: skip
+        await conn.execute(text(
+            f"CREATE TRIGGER fail_once BEFORE INSERT ON {schema}.customers "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
+        ))  # fmt: skip
+    content = "code,name\n" + "".join(f"R{i:03},Resumed {i}\n" for i in range(1, 7))
+    started = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                           content=content.encode(), batch_size=2)  # fmt: skip
+    done = await settled(gql, tenant.token, started["job"]["id"])
+    assert (done["state"], done["rowsDone"], done["batchesCommitted"]) == ("SUCCEEDED", 6, 3)
+    assert done["attempts"] == 2  # resumed once
+    assert await rows(
+        engine, f"SELECT code, count(*) FROM {schema}.customers GROUP BY code ORDER BY code"
+    ) == [(f"R{i:03}", 1) for i in range(1, 7)]
+    assert await rows(
+        engine, f"SELECT count(*) FROM {schema}.outbox WHERE event_type = 'CustomerCreated'"
+    ) == [(6,)]
