@@ -6,7 +6,11 @@ messages leased; when the lease runs out they are due again and sent again with 
 `webhook-id` (at least once; receivers deduplicate by it).
 
 Fairness inside a tenant: a round takes at most `per_endpoint` messages of one endpoint (one
-while its circuit breaker is half-open, none while it is open), oldest due first.
+while its circuit breaker is half-open, none while it is open), oldest due first, and never
+messages of an endpoint another round is still posting to (a lease in force): a slow endpoint
+holds one round, while the tenant's other endpoints are served by the next. Takes of one tenant
+are serialised (an advisory lock for the take's transaction), so two rounds never take the same
+endpoint.
 """
 
 from __future__ import annotations
@@ -74,7 +78,9 @@ _TAKE = (
     " ON e.id = m.endpoint_id"
     " WHERE m.status = 'pending' AND m.next_attempt_at <= now()"
     " AND (m.leased_until IS NULL OR m.leased_until < now())"
-    " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())),"
+    " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())"
+    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
+    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now())),"
     " taken AS (SELECT id FROM candidates"
     " WHERE rn <= CASE WHEN half_open THEN 1 ELSE :per_endpoint END"
     " ORDER BY next_attempt_at, id LIMIT :round_size)"
@@ -97,9 +103,14 @@ def _sql(template: str, conn: AsyncConnection) -> TextClause:
     return _statement(template, tenant_schema(conn))
 
 
+_TAKE_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('{schema}:webhook-take', 0))"
+
+
 async def take_due(
     conn: AsyncConnection, *, round_size: int, per_endpoint: int, lease_seconds: float
 ) -> list[DueMessage]:
+    """In a transaction of its own: the lock is held until it commits its leases."""
+    await conn.execute(_sql(_TAKE_LOCK, conn))
     rows = await conn.execute(
         _sql(_TAKE, conn),
         {"per_endpoint": per_endpoint, "round_size": round_size, "lease": float(lease_seconds)},
@@ -228,7 +239,9 @@ _ANY_DUE = (
     ' JOIN "{schema}".webhook_endpoints e ON e.id = m.endpoint_id'
     " WHERE m.status = 'pending' AND m.next_attempt_at <= now() AND e.enabled"
     " AND (m.leased_until IS NULL OR m.leased_until < now())"
-    " AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now()))"
+    " AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())"
+    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
+    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now()))"
 )
 
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,10 +286,16 @@ def sql_log(live_server: LiveServer) -> Iterator[StatementLog]:
 
 
 def start_worker(
-    endpoints: Endpoints, settings: Settings, log_path: Path, *, hostname: str
+    endpoints: Endpoints,
+    settings: Settings,
+    log_path: Path,
+    *,
+    hostname: str,
+    options: Sequence[str] = ("--pool", "solo"),
 ) -> subprocess.Popen[bytes]:
-    """A real Celery worker process on this run's queue, started once its log says ready
-    (appending to `log_path`, so a worker started again writes after its predecessor)."""
+    """A real Celery worker process on this run's queues, started once its log says ready
+    (appending to `log_path`, so a worker started again writes after its predecessor).
+    `options`: more of `bigledger worker`'s options (pool, concurrency, queues)."""
     env = os.environ | {
         "DATABASE_URL": endpoints.database_url,
         "REDIS_URL": endpoints.redis_url,
@@ -301,8 +307,7 @@ def start_worker(
     start = log_path.stat().st_size if log_path.exists() else 0
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "worker", "--pool", "solo",
-             "--hostname", hostname],
+            [sys.executable, "-m", "server.cli", "worker", *options, "--hostname", hostname],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 60

@@ -7,8 +7,12 @@ once (httpx, 15 s per call, no redirects), records every attempt and what it dec
 breaker (domain/webhooks/breaker.py), and disables an endpoint that answered 410 or failed
 everything for 5 days (a `WebhookEndpointDisabled` event, through the unit of work).
 
-Isolation between tenants:
-- one round per tenant at a time (a Redis lease), so a tenant holds at most one worker slot;
+Isolation:
+- between tenants: at most `ROUNDS_PER_TENANT` rounds of a tenant at a time (a Redis counter),
+  so a tenant holds at most that many worker slots whatever its endpoints do;
+- between endpoints: a round never takes messages of an endpoint another round is still
+  posting to (db/webhook_delivery.py), so a hanging endpoint holds one round while the tenant's
+  other endpoints are served by its second;
 - a round is bounded (at most `ROUND_SIZE` messages, `PER_ENDPOINT` per endpoint, every call
   concurrent, 15 s at worst), then the tenant goes to the back of the queue: tenants take turns;
 - an endpoint failing `OPEN_AFTER` times in a row is skipped while its breaker is open, then
@@ -60,6 +64,7 @@ logger = logging.getLogger("bigledger.webhooks")
 
 ROUND_SIZE = 100
 PER_ENDPOINT = 10
+ROUNDS_PER_TENANT = 2
 LEASE_MARGIN = 30.0  # seconds a lease outlives the slowest call
 FOLLOW_UP_HORIZON = 900.0  # a round schedules its own follow-up this far ahead; the sweep beyond
 SYSTEM_USER = uuid.UUID(int=0)  # the actor of what the sender does (disabling an endpoint)
@@ -68,8 +73,8 @@ SYSTEM_USER = uuid.UUID(int=0)  # the actor of what the sender does (disabling a
 Enqueue = Callable[[str, float], None]
 
 
-def round_key(tenant_id: str) -> str:
-    return f"tenant:{tenant_id}:webhooks:round"
+def rounds_key(tenant_id: str) -> str:
+    return f"tenant:{tenant_id}:webhooks:rounds"
 
 
 def again_key(tenant_id: str) -> str:
@@ -97,9 +102,8 @@ async def run_round(parts: SenderParts, tenant_id: str) -> str:
     if tenant is None:
         return "gone"
     lease = parts.timeout + LEASE_MARGIN
-    token = uuid.uuid4().hex
-    if not await parts.redis.set(round_key(tenant_id), token, nx=True, ex=int(lease) + 1):
-        # A round of this tenant runs: it looks again when it ends.
+    if not await _enter_round(parts.redis, tenant_id, ttl=int(lease) + 1):
+        # The tenant's rounds are all running: the first to end looks again.
         await parts.redis.set(again_key(tenant_id), "1", ex=int(lease) + 1)
         return "busy"
     sent = 0
@@ -118,7 +122,7 @@ async def run_round(parts: SenderParts, tenant_id: str) -> str:
         async with engine.connect() as conn:
             upcoming = await next_due(conn)
     finally:
-        await _release(parts.redis, round_key(tenant_id), token)
+        await _leave_round(parts.redis, tenant_id)
     again = await parts.redis.getdel(again_key(tenant_id))
     await _schedule_next(parts, tenant_id, full=sent >= ROUND_SIZE, again=bool(again),
                          upcoming=upcoming)  # fmt: skip
@@ -230,9 +234,23 @@ async def _disable(
     )
 
 
-async def _release(redis: Redis, key: str, token: str) -> None:
-    # Only our own lease: a round that outlived it must not free the next round's.
-    if await redis.get(key) in (token, token.encode()):
+async def _enter_round(redis: Redis, tenant_id: str, *, ttl: int) -> bool:
+    """Take one of the tenant's round slots. The counter expires `ttl` after the last entry, so
+    a worker killed inside a round frees its slot when its lease would have run out."""
+    key = rounds_key(tenant_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        running, _ = await pipe.execute()
+    if int(running) <= ROUNDS_PER_TENANT:
+        return True
+    await _leave_round(redis, tenant_id)
+    return False
+
+
+async def _leave_round(redis: Redis, tenant_id: str) -> None:
+    key = rounds_key(tenant_id)
+    if await redis.decr(key) < 0:  # the counter expired during a long round
         await redis.delete(key)
 
 

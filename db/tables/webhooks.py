@@ -81,6 +81,11 @@ webhook_messages = Table(
         postgresql_where=text("status = 'pending'"),
     ),
     Index("webhook_messages_by_endpoint", "endpoint_id", "created_at", "id"),
+    Index(
+        "webhook_messages_in_flight",
+        "endpoint_id",
+        postgresql_where=text("leased_until IS NOT NULL"),
+    ),
     schema=TENANT_SCHEMA_PLACEHOLDER,
 )
 

@@ -85,6 +85,14 @@ def upgrade() -> None:
     op.create_index(
         "webhook_messages_by_endpoint", "webhook_messages", ["endpoint_id", "created_at", "id"]
     )
+    # Messages a round is posting (their lease is cleared when the round records them): the
+    # sender skips an endpoint with one in flight.
+    op.create_index(
+        "webhook_messages_in_flight",
+        "webhook_messages",
+        ["endpoint_id"],
+        postgresql_where=sa.text("leased_until IS NOT NULL"),
+    )
     op.create_table(
         "webhook_attempts",
         sa.Column("id", UUID(as_uuid=True), primary_key=True),
