@@ -388,6 +388,103 @@ def _import_journal(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_rows(settings: Settings, args: argparse.Namespace) -> int:
+    """Customers, suppliers, products, accounts from CSV/XLSX as a job (db/imports/operator.py):
+    exit 2 when the file or a row is refused (the error report is printed or written)."""
+    from pathlib import Path
+
+    from redis.asyncio import Redis
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from db.imports.operator import import_file
+    from domain.jobs.model import JobKind
+    from domain.shared.errors import DomainError
+    from server.bootstrap import resolve_endpoints
+    from server.services import field_cipher
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no file {args.file}", file=sys.stderr)
+        return 2
+    content = path.read_bytes()
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        disable=not sys.stderr.isatty(), transient=True,
+    )  # fmt: skip
+    task = bar.add_task("queued", total=None)
+
+    def progress(message: dict[str, Any]) -> None:
+        total = message["rowsTotal"] or None
+        bar.update(task, description=message["state"], completed=message["rowsDone"], total=total)
+
+    async def run(engine: AsyncEngine) -> Any:
+        # Progress also reaches jobProgress subscribers, as a worker's would.
+        redis = Redis.from_url(resolve_endpoints(settings).endpoints.redis_url)
+        try:
+            return await import_file(
+                engine, field_cipher(settings), slug=args.tenant,
+                company_id=uuid.UUID(args.company), kind=JobKind(args.what),
+                file_name=path.name, content=content, dry_run=args.dry_run,
+                batch_size=args.batch_size, user_email=args.user, redis=redis,
+                on_progress=progress,
+            )  # fmt: skip
+        finally:
+            await redis.aclose()
+
+    try:
+        with bar:
+            job, report = asyncio.run(_with_engine(settings, run))
+    except DomainError as exc:
+        for error in exc.errors:
+            print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"job {job.id}: {job.state}, {job.rows_done}/{job.rows_total} rows, "
+          f"{job.error_count} errors")  # fmt: skip
+    if job.error_count:
+        if args.errors_to:
+            Path(args.errors_to).write_text(report)
+            print(f"error report: {args.errors_to}", file=sys.stderr)
+        else:
+            sys.stderr.write(report)
+    return 0 if job.error_count == 0 and str(job.state) in ("succeeded", "validated") else 2
+
+
+def _export_rows(settings: Settings, args: argparse.Namespace) -> int:
+    """A company's rows of one kind as CSV/XLSX (formula cells neutralised), to a file or stdout."""
+    from pathlib import Path
+
+    from db.imports.operator import export_to
+    from domain.imports.export import ExportFormat
+    from domain.jobs.model import JobKind
+    from server.services import field_cipher
+
+    format = ExportFormat(args.format)
+
+    async def run(engine: AsyncEngine) -> tuple[bytes, int]:
+        return await export_to(
+            engine, field_cipher(settings), slug=args.tenant, company_id=uuid.UUID(args.company),
+            kind=JobKind(args.what), format=format,
+        )  # fmt: skip
+
+    try:
+        content, rows = asyncio.run(_with_engine(settings, run))
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        Path(args.output).write_bytes(content)
+        print(f"{rows} rows written to {args.output}", file=sys.stderr)
+    elif format is ExportFormat.XLSX:
+        print("error: an XLSX export needs --output", file=sys.stderr)
+        return 2
+    else:
+        sys.stdout.write(content.decode())
+    return 0
+
+
 def _events_check(settings: Settings, args: argparse.Namespace) -> int:
     """Events some handler registered for their type never recorded: exit 1 if there are any."""
     import json
@@ -572,6 +669,33 @@ def parser() -> argparse.ArgumentParser:
     )
     journal.add_argument("--user", help="email of the posting user (default: the tenant's first)")
     journal.set_defaults(run=_import_journal)
+    from domain.imports.registry import SCHEMAS
+
+    for kind, row_schema in SCHEMAS.items():
+        rows = imports.add_parser(
+            str(kind), help=f"import {kind} from CSV or XLSX as a job", description=(
+                f"Columns: {row_schema.help}. Every row is checked first (nothing written if "
+                "one is refused), then committed in batches."
+            ),
+        )  # fmt: skip
+        rows.add_argument("file", help="the CSV or XLSX file")
+        rows.add_argument("--tenant", required=True, help="tenant slug")
+        rows.add_argument("--company", required=True, help="company id")
+        rows.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+        rows.add_argument("--batch-size", type=int, help="rows per transaction (default 500)")
+        rows.add_argument("--user", help="email of the importing user (default: the first)")
+        rows.add_argument("--errors-to", help="write the error report (CSV) to this file")
+        rows.set_defaults(run=_import_rows)
+    exports = sub.add_parser("export", help="export data as CSV or XLSX").add_subparsers(
+        dest="what", required=True
+    )
+    for kind in SCHEMAS:
+        out = exports.add_parser(str(kind), help=f"export a company's {kind}")
+        out.add_argument("--tenant", required=True, help="tenant slug")
+        out.add_argument("--company", required=True, help="company id")
+        out.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+        out.add_argument("--output", help="file to write (default: stdout, CSV only)")
+        out.set_defaults(run=_export_rows)
     events = sub.add_parser("events", help="the event outbox").add_subparsers(
         dest="action", required=True
     )
