@@ -18,6 +18,7 @@ from db.repositories.inventory import PRODUCT_COLUMNS, product_from_row
 from db.repositories.purchasing import supplier_from_row
 from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
 from db.tables.accounting import chart_of_accounts
+from db.tables.currency import exchange_rates
 from db.tables.inventory import products
 from db.tables.purchasing import suppliers
 from db.tables.sales import customers
@@ -50,6 +51,8 @@ async def load_books(
     if currency is None:
         raise NotFound("Company", "companyId")
     books = Books(company_id, currency, actor, now)
+    if kind is JobKind.EXCHANGE_RATES:
+        return books  # a day's rate is replaced, as setExchangeRate does: nothing is taken
     if kind is JobKind.ACCOUNTS:
         chart = ChartOfAccounts(company_id, await SqlAccountRepository(conn).chart(company_id))
         books.extra[CHART] = chart  # the chart's own rules see every code the books hold
@@ -110,11 +113,19 @@ async def _accounts(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None
         uow.record(account.events)
 
 
+async def _rates(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    for _, r in rows:  # setExchangeRate's own statement: insert or replace the day's rate
+        await uow.rates.set_rate(
+            r.company_id, r.currency, r.base_currency, r.effective_date, r.rate, r.actor
+        )
+
+
 WRITERS: dict[JobKind, Writer] = {
     JobKind.CUSTOMERS: _customers,
     JobKind.SUPPLIERS: _suppliers,
     JobKind.PRODUCTS: _products,
     JobKind.ACCOUNTS: _accounts,
+    JobKind.EXCHANGE_RATES: _rates,
 }
 
 
@@ -199,6 +210,15 @@ async def export_rows(
             ]
             for a in _parents_first(accounts)
         ]
+    elif kind is JobKind.EXCHANGE_RATES:
+        found = await conn.execute(
+            select(exchange_rates.c.from_currency, exchange_rates.c.effective_date,
+                   exchange_rates.c.rate)
+            .where(exchange_rates.c.company_id == company_id)
+            .order_by(exchange_rates.c.from_currency, exchange_rates.c.effective_date)
+        )  # fmt: skip
+        header = ["currency", "effectiveDate", "rate"]
+        rows = [[c, d.isoformat(), r] for c, d, r in found]
     else:
         raise DomainError.single(
             ErrorCode.INVALID, f"Exporting {kind} is not available yet.", "kind"

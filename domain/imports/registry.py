@@ -6,10 +6,13 @@ from domain.imports.accounts import ACCOUNTS
 from domain.imports.files import FileProblem, file_error
 from domain.imports.parties import CUSTOMERS, SUPPLIERS
 from domain.imports.products import PRODUCTS
+from domain.imports.rates import EXCHANGE_RATES
 from domain.imports.schema import RowSchema
 from domain.jobs.model import JobKind
 
-SCHEMAS: dict[JobKind, RowSchema] = {s.kind: s for s in (CUSTOMERS, SUPPLIERS, PRODUCTS, ACCOUNTS)}
+SCHEMAS: dict[JobKind, RowSchema] = {
+    s.kind: s for s in (CUSTOMERS, SUPPLIERS, PRODUCTS, ACCOUNTS, EXCHANGE_RATES)
+}
 
 
 def schema_of(kind: JobKind) -> RowSchema:

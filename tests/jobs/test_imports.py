@@ -60,7 +60,7 @@ async def test_customers_import_through_the_api_and_a_worker(
     assert events == [(2,)]
 
 
-async def test_suppliers_products_and_accounts_from_xlsx_utf16_and_pipes(
+async def test_suppliers_products_accounts_and_rates_from_xlsx_utf16_and_pipes(
     gql: GraphQLClient,
     tenant: TenantHandle,
     engine: AsyncEngine,
@@ -92,6 +92,10 @@ async def test_suppliers_products_and_accounts_from_xlsx_utf16_and_pipes(
         "SUPPLIERS": (buffer.getvalue(), "suppliers.xlsx"),
         "PRODUCTS": (products.encode("utf-16"), "products.csv"),  # UTF-16 with its BOM
         "ACCOUNTS": (accounts.encode(), "chart.csv"),
+        "EXCHANGE_RATES": (
+            b"currency,effective date,rate\nusd,2026-01-02,4.4725\nSGD,2026-01-02,3.3\n",
+            "rates.csv",
+        ),
     }
     for kind, (content, name) in files.items():
         started = await upload(gql, tenant.token, kind=kind, company_id=company_id,
@@ -114,6 +118,14 @@ async def test_suppliers_products_and_accounts_from_xlsx_utf16_and_pipes(
         f"WHERE a.account_code IN ('9100', '9110') ORDER BY a.account_code",
     )
     assert chart == [("9100", parent), ("9110", "9100")]
+    assert await rows(
+        engine,
+        f"SELECT from_currency, to_currency, effective_date::text, rate::text "
+        f"FROM {tenant.schema}.exchange_rates ORDER BY 1",
+    ) == [
+        ("SGD", "MYR", "2026-01-02", "3.3000000000"),
+        ("USD", "MYR", "2026-01-02", "4.4725000000"),
+    ]
     events = await rows(
         engine,
         f"SELECT event_type, count(*) FROM {tenant.schema}.outbox WHERE event_type IN "
