@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import FieldCipher, tenant_schema
 from db.repositories.accounting import ACCOUNT_COLUMNS, SqlAccountRepository, account_from_row
-from db.repositories.inventory import PRODUCT_COLUMNS, product_from_row
+from db.repositories.inventory import PRODUCT_COLUMNS, _product_values, product_from_row
 from db.repositories.purchasing import supplier_from_row
 from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
 from db.tables.accounting import chart_of_accounts
 from db.tables.currency import exchange_rates
 from db.tables.inventory import products
-from db.tables.purchasing import suppliers
+from db.tables.purchasing import supplier_balances, suppliers
 from db.tables.sales import customers
 from db.tables.tenant import companies
 from db.unit_of_work import SqlUnitOfWork
@@ -67,32 +67,64 @@ async def load_books(
     return books
 
 
-async def _customers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
-    for row, customer in rows:
-        if not await uow.customers.add(customer):
+async def _taken(
+    uow: SqlUnitOfWork, column: Any, company_id: uuid.UUID, keys: list[str]
+) -> set[str]:
+    """Keys of the batch the company has now (taken since the check ran)."""
+    found = await uow.connection.execute(
+        select(column).where(column.table.c.company_id == company_id, column.in_(keys))
+    )
+    return {r[0] for r in found}
+
+
+def _refuse_taken(
+    rows: Sequence[tuple[int, Any]], taken: set[str], key: str, column: str, what: str
+) -> None:
+    for row, item in rows:
+        if getattr(item, key) in taken:
             raise RowRefused(
-                row, "code", str(ErrorCode.DUPLICATE), f"The company already has {customer.code}."
+                row, column, str(ErrorCode.DUPLICATE), f"{what} {getattr(item, key)} is taken."
             )
+
+
+# The batch goes in one multi-row INSERT per table, with the repository's own row mapping
+# (`_values`: the sealed tax id and its blind index included); the createX handlers insert one
+# row the same way. A key taken since the check is refused by row; one taken in the instant
+# between that look and the INSERT fails the batch on the unique constraint (the job resumes,
+# and its check then names the row).
+
+
+async def _customers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    company_id = rows[0][1].company_id
+    taken = await _taken(uow, customers.c.code, company_id, [c.code for _, c in rows])
+    _refuse_taken(rows, taken, "code", "code", "Customer code")
+    repo = uow.customers
+    await uow.connection.execute(insert(customers), [repo._values(c) for _, c in rows])
+    for _, customer in rows:
         uow.record(customer.events)
 
 
 async def _suppliers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
-    for row, supplier in rows:
-        if await uow.suppliers.code_taken(supplier.company_id, supplier.code):
-            raise RowRefused(
-                row, "code", str(ErrorCode.DUPLICATE), f"Supplier code {supplier.code} is taken."
-            )
-        await uow.suppliers.add(supplier)
+    company_id = rows[0][1].company_id
+    taken = await _taken(uow, suppliers.c.code, company_id, [s.code for _, s in rows])
+    _refuse_taken(rows, taken, "code", "code", "Supplier code")
+    repo = uow.suppliers
+    await uow.connection.execute(insert(suppliers), [repo._values(s) for _, s in rows])
+    await uow.connection.execute(
+        insert(supplier_balances),
+        [{"supplier_id": s.id, "company_id": s.company_id, "currency_code": s.currency_code}
+         for _, s in rows],
+    )  # fmt: skip
+    for _, supplier in rows:
         uow.record(supplier.events)
 
 
 async def _products(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
-    for row, product in rows:
-        if await uow.products.sku_taken(product.company_id, product.sku):
-            raise RowRefused(
-                row, "sku", str(ErrorCode.DUPLICATE), f"SKU {product.sku} is already used."
-            )
-        await uow.products.add(product)
+    company_id = rows[0][1].company_id
+    taken = await _taken(uow, products.c.sku, company_id, [p.sku for _, p in rows])
+    _refuse_taken(rows, taken, "sku", "sku", "SKU")
+    await uow.connection.execute(insert(products), [_product_values(p) for _, p in rows])
+    for _, product in rows:
         uow.record(product.events)
 
 
