@@ -49,6 +49,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db.tables import TENANT_SCHEMA_PLACEHOLDER
+from db.tables.connectors import connectors
 from db.tables.purchasing import suppliers
 from db.tables.sales import customers
 from db.tables.shared import users
@@ -448,6 +449,8 @@ SUPPLIER_TAX_ID = EncryptedField(suppliers, "tax_id", index_column="tax_id_index
 WEBHOOK_SECRET = EncryptedField(webhook_endpoints, "secret")
 WEBHOOK_PREVIOUS_SECRET = EncryptedField(webhook_endpoints, "previous_secret")
 WEBHOOK_SIGNING_KEY = EncryptedField(webhook_endpoints, "signing_key")
+# Connectors' credentials (a JSON object of the source's secrets), opened only by a run.
+CONNECTOR_CREDENTIALS = EncryptedField(connectors, "credentials")
 
 # Everything `bigledger keys rotate` re-encrypts.
 ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
@@ -458,4 +461,5 @@ ENCRYPTED_FIELDS: tuple[EncryptedField, ...] = (
     WEBHOOK_SECRET,
     WEBHOOK_PREVIOUS_SECRET,
     WEBHOOK_SIGNING_KEY,
+    CONNECTOR_CREDENTIALS,
 )

@@ -21,6 +21,8 @@ from resolvers.audit.recording import AuditMutation
 from resolvers.company.mutations import CompanyMutations
 from resolvers.company.queries import CompanyQueries
 from resolvers.company.subscriptions import CompanySubscriptions
+from resolvers.connectors.mutations import ConnectorMutations
+from resolvers.connectors.queries import ConnectorQueries
 from resolvers.events.subscriptions import EventSubscriptions
 from resolvers.identity.mutations import IdentityMutations
 from resolvers.identity.plans import TenantPlanQueries
@@ -63,6 +65,7 @@ def build_schema() -> BigLedgerSchema:
             SalesQueries,
             JobQueries,
             WebhookQueries,
+            ConnectorQueries,
         ],
         mutations=[
             IdentityMutations,
@@ -78,6 +81,7 @@ def build_schema() -> BigLedgerSchema:
             AuditMutations,
             JobMutations,
             WebhookMutations,
+            ConnectorMutations,
         ],
         subscriptions=[
             EventSubscriptions,

@@ -118,14 +118,64 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     app.conf.bigledger_webhook_timeout = settings.webhook_timeout
     app.conf.bigledger_webhooks_allow_private = settings.webhook_private_addresses_allowed
     app.conf.bigledger_cipher = lambda: field_cipher(settings)
+    app.conf.bigledger_connector_timeout = settings.connector_timeout
     queues = {"events": endpoints.celery_queue, "webhooks": webhook_queue(endpoints.celery_queue)}
     argv = ["worker", "--loglevel", settings.log_level, "--concurrency", str(args.concurrency)]
     argv += ["--pool", args.pool, "--without-gossip", "--without-mingle"]
     argv += ["-Q", ",".join(queues[name] for name in args.queues.split(","))]
     if args.hostname:
         argv += ["--hostname", args.hostname]
+    if args.beat:  # one per site: Celery beat sends the schedule's tasks (workers/connectors.py)
+        from workers.connectors import daily_schedule
+
+        app.conf.beat_schedule = daily_schedule(settings.connectors_daily_hour)
+        argv += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
     app.worker_main(argv)
     return 0
+
+
+def _connectors_run(settings: Settings, args: argparse.Namespace) -> int:
+    """One connector run now, in this process (the job the worker would run); exit 2 unless it
+    succeeded, with its error report."""
+    from adapters.webhooks.url_policy import ResolvingUrlPolicy
+    from db.engine import TenantEngines
+    from db.imports.operator import target
+    from db.repositories.jobs import SqlJobRepository
+    from domain.shared.errors import DomainError
+    from server.services import field_cipher
+    from workers.connectors import ConnectorRunner
+
+    async def run(engine: AsyncEngine) -> tuple[Any, list[Any]]:
+        where = await target(engine, args.tenant, args.user)
+        tenant_engine = TenantEngines(engine).for_schema(where.schema)
+        runner = ConnectorRunner(
+            tenant_engine,
+            where.tenant_id,
+            field_cipher(settings),
+            ResolvingUrlPolicy(allow_private=settings.webhook_private_addresses_allowed),
+            timeout=settings.connector_timeout,
+            source="bigledger-cli",
+        )
+        started = await runner.start(uuid.UUID(args.connector), where.user_id)
+        job = await runner.run(started.job.id)
+        async with tenant_engine.connect() as conn:
+            errors = await SqlJobRepository(conn).errors(started.job.id)
+        return job, errors
+
+    try:
+        uuid.UUID(args.connector)
+        job, errors = asyncio.run(_with_engine(settings, run))
+    except DomainError as exc:
+        for error in exc.errors:
+            print(f"error: {error.message}", file=sys.stderr)
+        return 2
+    except (LookupError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"job {job.id}: {job.state}, {job.rows_done} of {job.rows_total} rates loaded")
+    for e in errors:
+        print(f"  record {e.row} {e.column or ''} {e.code}: {e.message}", file=sys.stderr)
+    return 0 if str(job.state) == "succeeded" else 2
 
 
 async def _with_engine(settings: Settings, job: Callable[[AsyncEngine], Awaitable[T]]) -> T:
@@ -584,6 +634,11 @@ def parser() -> argparse.ArgumentParser:
         help="what to consume: event handlers, webhook deliveries, or both (the default);"
         " a busy site runs webhook deliveries on workers of their own",
     )
+    worker.add_argument(
+        "--beat",
+        action="store_true",
+        help="also run Celery beat (the daily connector runs); one such worker per site",
+    )
     worker.set_defaults(run=_worker)
 
     sub.add_parser("migrate", help="bring shared and every tenant schema to head").set_defaults(
@@ -709,6 +764,14 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     check.add_argument("--format", choices=["table", "json"], default="table")
     check.set_defaults(run=_events_check)
+    connectors = sub.add_parser("connectors", help="connectors").add_subparsers(
+        dest="action", required=True
+    )
+    crun = connectors.add_parser("run", help="run a connector now, as a job, in this process")
+    crun.add_argument("tenant", help="tenant slug")
+    crun.add_argument("connector", help="connector id")
+    crun.add_argument("--user", help="email of the user it runs as (default: the tenant's first)")
+    crun.set_defaults(run=_connectors_run)
     services = sub.add_parser("services", help="the embedded PostgreSQL and Redis")
     services.add_argument("action", choices=["start", "stop", "status"])
     services.set_defaults(run=_services)

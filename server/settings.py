@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     # Seconds between the relay's looks for webhook messages due (retries beyond a round's reach).
     webhook_sweep_interval: float = Field(15.0, alias="BIGLEDGER_WEBHOOK_SWEEP_INTERVAL")
 
+    # Connectors (workers/connectors.py): the hour (UTC) of the daily run of every enabled
+    # daily connector (Celery beat: `bigledger worker --beat`), and seconds a source has to answer.
+    connectors_daily_hour: int = Field(5, ge=0, le=23, alias="BIGLEDGER_CONNECTORS_DAILY_HOUR")
+    connector_timeout: float = Field(15.0, alias="BIGLEDGER_CONNECTOR_TIMEOUT")
+
     demo_password: str | None = Field(None, alias="BIGLEDGER_DEMO_PASSWORD")
     # An outbox event dispatched this long ago and not yet recorded by every handler of its
     # type is sent to the missing handlers again (workers/relay.py).

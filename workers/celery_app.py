@@ -6,7 +6,10 @@ from celery import Celery
 
 from workers import broker_transport
 
-app = Celery("bigledger", include=["workers.tasks", "workers.webhook_tasks", "workers.jobs"])
+app = Celery(
+    "bigledger",
+    include=["workers.tasks", "workers.webhook_tasks", "workers.jobs", "workers.connectors"],
+)
 app.conf.update(
     task_serializer="json",
     accept_content=["json"],

@@ -33,6 +33,7 @@ class JobKind(StrEnum):
     OPENING_BALANCES = "opening_balances"
     STOCK_ON_HAND = "stock_on_hand"
     SALES_INVOICES = "sales_invoices"
+    CONNECTOR_RUN = "connector_run"  # a connector's pull (domain/connectors), not a file
 
 
 class JobState(StrEnum):
