@@ -28,6 +28,7 @@ from domain.accounting.model import ChartOfAccounts
 from domain.imports.accounts import CHART
 from domain.imports.schema import Books
 from domain.jobs.model import JobKind
+from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError, ErrorCode, NotFound
 
 
@@ -53,7 +54,7 @@ async def load_books(
     books = Books(company_id, currency, actor, now)
     if kind is JobKind.EXCHANGE_RATES:
         return books  # a day's rate is replaced, as setExchangeRate does: nothing is taken
-    if kind is JobKind.ACCOUNTS:
+    if kind in (JobKind.ACCOUNTS, JobKind.OPENING_BALANCES):
         chart = ChartOfAccounts(company_id, await SqlAccountRepository(conn).chart(company_id))
         books.extra[CHART] = chart  # the chart's own rules see every code the books hold
         return books
@@ -152,12 +153,30 @@ async def _rates(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
         )
 
 
+async def _opening(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+    """createJournalEntry(post: true)'s steps: the partition, the period (share-locked), post,
+    add_posted (lines and both balance read models), TransactionPosted."""
+    for row, opening in rows:
+        entry = opening.entry
+        await uow.journals.ensure_partitions([entry.transaction_date])
+        period = await uow.periods.period_on(entry.company_id, entry.transaction_date)
+        try:
+            entry.post(period=period, sequence=None, accounts=opening.accounts,
+                       actor=opening.actor, now=utcnow())  # fmt: skip
+        except DomainError as exc:
+            error = exc.errors[0]
+            raise RowRefused(row, "date", str(error.code), error.message) from exc
+        await uow.journals.add_posted(entry)
+        uow.record(entry.events)
+
+
 WRITERS: dict[JobKind, Writer] = {
     JobKind.CUSTOMERS: _customers,
     JobKind.SUPPLIERS: _suppliers,
     JobKind.PRODUCTS: _products,
     JobKind.ACCOUNTS: _accounts,
     JobKind.EXCHANGE_RATES: _rates,
+    JobKind.OPENING_BALANCES: _opening,
 }
 
 

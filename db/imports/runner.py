@@ -150,12 +150,15 @@ class JobRunner:
                 return await self._finish(job)
             batch += 1
             part = rows[start : start + size]
+            # A whole-file kind commits every row of the file at once (its rows may make one
+            # thing, as an opening entry).
+            after = done + len(part) if batchable else checked.rows_total
             uow = self._unit_of_work(origin, f"import:{job.kind}")
             try:
                 async with uow:
                     await WRITERS[job.kind](uow, part)
                     if not await SqlJobRepository(uow.connection).record_batch(
-                        job.id, batch, done + len(part), utcnow()
+                        job.id, batch, after, utcnow()
                     ):
                         raise RuntimeError(f"batch {batch} of job {job.id} is already committed")
                     await uow.commit()
@@ -165,7 +168,7 @@ class JobRunner:
                 return await self._fail(
                     job, [error], f"Row {exc.row} was refused; batches before it stay committed."
                 )
-            done += len(part)
+            done = after
             job.batches_committed, job.rows_done = batch, done
             await self._publish(job)
         job.move(JobState.SUCCEEDED, utcnow())

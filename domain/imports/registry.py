@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.imports.accounts import ACCOUNTS
 from domain.imports.files import FileProblem, file_error
+from domain.imports.opening import OPENING_BALANCES
 from domain.imports.parties import CUSTOMERS, SUPPLIERS
 from domain.imports.products import PRODUCTS
 from domain.imports.rates import EXCHANGE_RATES
@@ -11,7 +12,7 @@ from domain.imports.schema import RowSchema
 from domain.jobs.model import JobKind
 
 SCHEMAS: dict[JobKind, RowSchema] = {
-    s.kind: s for s in (CUSTOMERS, SUPPLIERS, PRODUCTS, ACCOUNTS, EXCHANGE_RATES)
+    s.kind: s for s in (CUSTOMERS, SUPPLIERS, PRODUCTS, ACCOUNTS, EXCHANGE_RATES, OPENING_BALANCES)
 }
 
 

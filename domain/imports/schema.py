@@ -57,6 +57,14 @@ class RowSchema:
     key_of: Callable[[Any], str]
     batchable: bool = True  # False: one transaction for the whole file (rows refer to rows)
     help: str = ""
+    # The permission actions the API's command checks on `resource` (posting needs both).
+    actions: tuple[str, ...] = ("create",)
+    # Whole-file rules once every row passed (an opening entry balances): the rows to commit
+    # (accepted rows, or what they make together) and the problems, by row and column name.
+    finish: (
+        Callable[[list[tuple[int, Any]], Books], tuple[list[tuple[int, Any]], list[RowError]]]
+        | None
+    ) = None
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -155,6 +163,12 @@ def check_rows(
         checked.errors.extend(errors)
         if progress is not None and seen % every == 0:
             progress(seen, len(checked.errors))
+    if schema.finish is not None and not checked.errors:
+        checked.accepted, problems = schema.finish(checked.accepted, books)
+        checked.errors = [
+            RowError(e.row, cells_of.spelled.get(e.column or "", e.column), e.code, e.message)
+            for e in problems
+        ]
     return checked
 
 

@@ -269,3 +269,64 @@ async def test_a_run_that_crashes_in_batch_two_resumes_without_duplicates(
     assert await rows(
         engine, f"SELECT count(*) FROM {schema}.outbox WHERE event_type = 'CustomerCreated'"
     ) == [(6,)]
+
+
+CREATE_YEAR = """
+mutation Year($input: CreateFiscalYearInput!) {
+  createFiscalYear(input: $input) { fiscalYear { id } errors { code message } }
+}"""
+
+
+async def test_opening_balances_become_one_posted_balanced_entry(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    year = await gql.data(
+        CREATE_YEAR, {"input": {"companyId": company_id, "startDate": "2026-01-01"}}, tenant.token
+    )
+    assert year["createFiscalYear"]["errors"] == []
+    codes = {
+        kind: code
+        for kind, code in await rows(
+            engine,
+            f"SELECT DISTINCT ON (account_type) account_type::text, account_code "
+            f"FROM {tenant.schema}.chart_of_accounts WHERE company_id = '{company_id}' "
+            "AND parent_account_id IS NOT NULL ORDER BY account_type, account_code",
+        )
+    }
+    asset, liability, equity = codes["asset"], codes["liability"], codes["equity"]
+    unbalanced = (
+        f"date,accountCode,debit,credit\n2026-01-01,{asset},1000.00,\n"
+        f"2026-01-01,{equity},,900\n2026-01-01,NOPE,,100\n"
+    )
+    dry = await upload(gql, tenant.token, kind="OPENING_BALANCES", company_id=company_id,
+                       content=unbalanced.encode(), dry_run=True)  # fmt: skip
+    checked = await settled(gql, tenant.token, dry["job"]["id"])
+    assert (checked["state"], checked["errorCount"]) == ("VALIDATED", 1)
+    report = (await gql.data(REPORT, {"id": checked["id"]}, tenant.token))["jobErrorReport"]
+    assert "4,accountCode,NOT_FOUND" in report
+    balanced = (
+        f"date,accountCode,debit,credit,description\n"
+        f"2026-01-01,{asset},1500.00,,Cash at bank\n"
+        f"2026-01-01,{liability},,500.00,Supplier owed\n"
+        f"2026-01-01,{equity},,1000.00,Capital\n"
+    )
+    started = await upload(gql, tenant.token, kind="OPENING_BALANCES", company_id=company_id,
+                           content=balanced.encode())  # fmt: skip
+    done = await settled(gql, tenant.token, started["job"]["id"])
+    assert (done["state"], done["rowsDone"], done["rowsTotal"]) == ("SUCCEEDED", 3, 3), done
+    entries = await rows(
+        engine,
+        f"SELECT t.status::text, t.transaction_date::text, sum(l.base_debit)::text, "
+        f"sum(l.base_credit)::text, count(*) FROM {tenant.schema}.transactions t "
+        f"JOIN {tenant.schema}.journal_lines l ON l.transaction_id = t.id "
+        f"WHERE t.reference = 'OPENING' GROUP BY t.id",
+    )
+    assert entries == [("posted", "2026-01-01", "1500.0000", "1500.0000", 3)]
+    assert await rows(
+        engine,
+        f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'TransactionPosted'",
+    ) == [(1,)]
