@@ -1,0 +1,83 @@
+"""The reconciliation of a bank account as of a statement's end date, pure.
+
+    statement balance = book balance + unmatched bank lines - unmatched book lines + difference
+
+Bank lines are those of the account's statements up to this one (a first statement's opening
+balance is a line of its own); book lines are the account's posted journal lines up to the
+date. A match counts as of the date only when all its book lines are dated by then; otherwise
+its bank line is still unmatched and its earlier book lines are still outstanding. The
+difference is zero whenever the statements follow on from each other; a gap (a missing
+statement) or a line matched to book lines of another amount shows there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain.banking.matching import BookLineKey
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class BankSide:
+    id: uuid.UUID
+    amount: Decimal
+    matched_to: tuple[BookLineKey, ...]  # empty: unmatched
+
+
+@dataclass(frozen=True)
+class BookSide:
+    key: BookLineKey
+    amount: Decimal  # + debit on the bank account
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    as_of: date
+    statement_balance: Decimal
+    book_balance: Decimal
+    matched_total: Decimal
+    unmatched_bank: tuple[BankSide, ...]
+    unmatched_book: tuple[BookSide, ...]
+
+    @property
+    def unmatched_bank_total(self) -> Decimal:
+        return sum((b.amount for b in self.unmatched_bank), ZERO)
+
+    @property
+    def unmatched_book_total(self) -> Decimal:
+        return sum((b.amount for b in self.unmatched_book), ZERO)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.statement_balance - (
+            self.book_balance + self.unmatched_bank_total - self.unmatched_book_total
+        )
+
+
+def reconcile(
+    as_of: date,
+    statement_balance: Decimal,
+    bank_lines: Sequence[BankSide],
+    book_lines: Sequence[BookSide],
+) -> Reconciliation:
+    """`book_lines`: every posted line on the account dated up to `as_of`."""
+    in_force = {
+        b.id: b
+        for b in bank_lines
+        if b.matched_to and all(k.transaction_date <= as_of for k in b.matched_to)
+    }
+    cleared = {k for b in in_force.values() for k in b.matched_to}
+    return Reconciliation(
+        as_of=as_of,
+        statement_balance=statement_balance,
+        book_balance=sum((line.amount for line in book_lines), ZERO),
+        matched_total=sum((b.amount for b in in_force.values()), ZERO),
+        unmatched_bank=tuple(b for b in bank_lines if b.id not in in_force),
+        unmatched_book=tuple(line for line in book_lines if line.key not in cleared),
+    )
