@@ -301,32 +301,44 @@ def run_connector(self: Task, tenant_id: str, job_id: str) -> str:
 @app.task(name=TASK_DAILY)
 def run_daily_connectors() -> int:
     """Queue today's run of every enabled daily connector; returns how many were queued."""
+    return get_runtime().run(
+        lambda engines, tenants: queue_daily_runs(
+            engines, tenants, _get_parts().runner, enqueue_run, utcnow().date()
+        )
+    )
 
-    async def run(engines: TenantEngines, tenants: TenantDirectory) -> int:
-        queued = 0
-        today = utcnow().date()
-        for tenant in await tenants.all_active():
-            context = await load_tenant_context(engines.root, tenant.id)
-            if context is None or "connectors" not in context.features:
+
+async def queue_daily_runs(
+    engines: TenantEngines,
+    tenants: TenantDirectory,
+    runner_of: Callable[[AsyncEngine, uuid.UUID], ConnectorRunner],
+    enqueue: Callable[[uuid.UUID, uuid.UUID], None],
+    today: date,
+) -> int:
+    """One job per enabled daily connector of every active tenant whose plan has connectors,
+    as the connector's creator; the job's idempotency key is the connector and the day, so a
+    beat that fires twice (or two beats) queue one run. Returns the runs queued now."""
+    queued = 0
+    for tenant in await tenants.all_active():
+        context = await load_tenant_context(engines.root, tenant.id)
+        if context is None or "connectors" not in context.features:
+            continue
+        engine = engines.for_schema(tenant.schema_name)
+        runner = runner_of(engine, tenant.id)
+        async with engine.connect() as conn:
+            due = await SqlConnectorRepository(conn, runner.cipher).scheduled()
+        for connector_id, owner in due:
+            try:
+                started = await runner.start(connector_id, owner, scheduled_for=today)
+            except DomainError as exc:  # the creator lost the right to set rates, ...
+                logger.warning("scheduled connector run refused: %s", exc,
+                               extra={"tenantId": str(tenant.id),
+                                      "connectorId": str(connector_id)})  # fmt: skip
                 continue
-            engine = engines.for_schema(tenant.schema_name)
-            runner = _get_parts().runner(engine, tenant.id)
-            async with engine.connect() as conn:
-                due = await SqlConnectorRepository(conn, runner.cipher).scheduled()
-            for connector_id, owner in due:
-                try:
-                    started = await runner.start(connector_id, owner, scheduled_for=today)
-                except DomainError as exc:
-                    logger.warning("scheduled connector run refused: %s", exc,
-                                   extra={"tenantId": str(tenant.id),
-                                          "connectorId": str(connector_id)})  # fmt: skip
-                    continue
-                if started.created:
-                    enqueue_run(tenant.id, started.job.id)
-                    queued += 1
-        return queued
-
-    return get_runtime().run(run)
+            if started.created:
+                enqueue(tenant.id, started.job.id)
+                queued += 1
+    return queued
 
 
 def enqueue_run(tenant_id: uuid.UUID, job_id: uuid.UUID) -> None:
