@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from db.api_keys import SqlApiKeyRepository
 from db.readmodels.accounting_reports import YearEndSqlReader
+from db.repositories.banking import banking_repository
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting.year_end import YearFacts
 from resolvers.commands import UnitOfWorkPort
@@ -37,3 +38,5 @@ class _YearEndReader:
 API_KEYS = UnitOfWorkPort(lambda uow, origin: SqlApiKeyRepository(uow, origin.tenant_id))
 # The fiscal year's facts and its profit and loss, for closeFiscalYear.
 YEAR_END_READER = UnitOfWorkPort(lambda uow, origin: _YearEndReader(uow))
+# Bank statements, lines and matches (a banking command's own repository).
+BANKING = UnitOfWorkPort(banking_repository)

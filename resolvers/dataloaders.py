@@ -14,6 +14,11 @@ from resolvers.accounting.dataloaders import (
     JournalEntryByIdLoader,
     JournalLinesByEntryLoader,
 )
+from resolvers.banking.dataloaders import (
+    BankLinesByStatementLoader,
+    BankMatchesByLineLoader,
+    BankSuggestionsByLineLoader,
+)
 from resolvers.company.dataloaders import CompanyByIdLoader
 from resolvers.inventory.dataloaders import ProductByIdLoader, WarehouseByIdLoader
 from resolvers.purchasing import dataloaders as purchasing_loaders
@@ -97,3 +102,6 @@ class DataLoaders:
     supplier_allocations_by_bill = plain(purchasing_loaders.SupplierAllocationsByBillLoader)
     supplier_allocations_by_payment = plain(purchasing_loaders.SupplierAllocationsByPaymentLoader)
     webhook_attempts_by_message = plain(AttemptsByMessageLoader)
+    bank_lines_by_statement = plain(BankLinesByStatementLoader)
+    bank_matches_by_line = plain(BankMatchesByLineLoader)
+    bank_suggestions_by_line = plain(BankSuggestionsByLineLoader)

@@ -18,6 +18,8 @@ from resolvers.api_keys.queries import ApiKeyQueries
 from resolvers.audit.mutations import AuditMutations
 from resolvers.audit.queries import AuditQueries
 from resolvers.audit.recording import AuditMutation
+from resolvers.banking.mutations import BankingMutations
+from resolvers.banking.queries import BankingQueries
 from resolvers.company.mutations import CompanyMutations
 from resolvers.company.queries import CompanyQueries
 from resolvers.company.subscriptions import CompanySubscriptions
@@ -65,6 +67,7 @@ def build_schema() -> BigLedgerSchema:
             SalesQueries,
             JobQueries,
             WebhookQueries,
+            BankingQueries,
             ConnectorQueries,
         ],
         mutations=[
@@ -81,6 +84,7 @@ def build_schema() -> BigLedgerSchema:
             AuditMutations,
             JobMutations,
             WebhookMutations,
+            BankingMutations,
             ConnectorMutations,
         ],
         subscriptions=[

@@ -1,0 +1,287 @@
+"""Bank statements end to end through GraphQL: import (multipart upload), auto-match, manual
+match and unmatch, an entry created from a line, the reconciliation report, refused files,
+and another tenant that can reach none of it."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.accounting.api import count
+from tests.banking.api import (
+    AUTO_MATCH,
+    CREATE_ENTRY,
+    FILES,
+    MATCH,
+    RECONCILIATION,
+    STATEMENT_QUERY,
+    STATEMENTS,
+    UNMATCH,
+    camt053,
+    import_statement,
+)
+from tests.conftest import GraphQLClient, TenantHandle
+from tests.sales.api import Sales
+
+BANKING_TABLES = ("bank_statements", "bank_statement_lines", "bank_line_matches", "transactions")
+
+
+async def rows(engine: AsyncEngine, schema: str) -> dict[str, int]:
+    return {t: await count(engine, schema, t) for t in BANKING_TABLES}
+
+
+async def reconciliation(gql: GraphQLClient, token: str, account: str, statement: str) -> Any:
+    data = await gql.data(RECONCILIATION, {"account": account, "statement": statement}, token)
+    return data["bankReconciliation"]
+
+
+def by_ref(statement: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {line["bankRef"]: line for line in statement["lines"]}
+
+
+async def test_import_match_create_entry_and_reconcile(
+    gql: GraphQLClient, tenant: TenantHandle, other_tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    sales = await Sales.open(gql, tenant)
+    books = sales.books
+    bank = books.id("1110")
+    customer = await sales.customer("C001")
+    paid = await sales.pay(customer["id"], "1500.00", paymentDate="2026-03-15")
+    assert paid["errors"] == [], paid
+    payment = paid["payment"]
+    electricity = await books.entry(
+        [("6300", "debit", "100.00"), ("1110", "credit", "100.00")],
+        date="2026-03-19",
+        reference="TNB-MAR",
+    )
+    cheque = await books.entry(  # written, not yet presented: outstanding at the end
+        [("6200", "debit", "700.00"), ("1110", "credit", "700.00")], date="2026-03-30"
+    )
+    content = camt053(
+        [
+            ("2026-03-16", "1500.00", "B1", f"PAYMENT {payment['number']} PELANGGAN C001"),
+            ("2026-03-20", "-100.00", "B2", "TNB ELECTRICITY"),
+            ("2026-03-31", "-10.50", "B3", "SERVICE CHARGE"),
+        ]
+    )
+    imported = await import_statement(gql, tenant.token, bank, content, "CAMT053")
+    assert imported["errors"] == [], imported
+    statement = imported["statement"]
+    assert (statement["closingBalance"], statement["lineCount"]) == ("1389.5000", 3)
+    assert (imported["autoMatched"], imported["duplicateLines"]) == (2, 0)
+    lines = by_ref(statement)
+    assert lines["B1"]["matches"][0]["journalEntryId"] == payment["journalEntryId"]
+    assert lines["B2"]["matches"][0]["journalEntryId"] == electricity["journalEntry"]["id"]
+    assert lines["B3"]["matched"] is False
+
+    report = await reconciliation(gql, tenant.token, bank, statement["id"])
+    assert report["bookBalance"] == "700.0000"  # 1500 - 100 - 700
+    assert [x["bankRef"] for x in report["unmatchedBankLines"]] == ["B3"]
+    assert [x["journalEntryId"] for x in report["unmatchedBookLines"]] == [
+        cheque["journalEntry"]["id"]
+    ]
+    assert (report["difference"], report["reconciled"]) == ("0.0000", False)
+
+    # The bank charge the books miss: posted through the journal's rules, and matched.
+    created = (
+        await gql.data(
+            CREATE_ENTRY,
+            {"input": {"lineId": lines["B3"]["id"], "accountId": books.id("6700")}},
+            tenant.token,
+        )
+    )["createEntryFromBankLine"]
+    assert created["errors"] == [], created
+    entry = created["journalEntry"]
+    assert (entry["status"], entry["postingDate"], entry["totalAmount"]) == (
+        "POSTED", "2026-03-31", "10.5000",
+    )  # fmt: skip
+    assert {(x["accountId"], x["credit"]) for x in entry["lines"] if x["credit"] != "0.0000"} == {
+        (bank, "10.5000")
+    }
+    assert created["line"]["matchKind"] == "CREATED"
+    report = await reconciliation(gql, tenant.token, bank, statement["id"])
+    assert report["unmatchedBankLines"] == []
+    assert (report["bookBalance"], report["unmatchedBookTotal"]) == ("689.5000", "-700.0000")
+    assert report["statementBalance"] == "1389.5000" and report["difference"] == "0.0000"
+
+    # Unmatch, a wrong manual match refused, the right one (several lines summing to it).
+    unmatched = (await gql.data(UNMATCH, {"input": {"lineId": lines["B2"]["id"]}}, tenant.token))[
+        "unmatchBankLine"
+    ]
+    assert unmatched["errors"] == [] and unmatched["line"]["matches"] == []
+    wrong = (
+        await gql.data(
+            MATCH,
+            {"input": {"lineId": lines["B2"]["id"],
+                       "targets": [{"journalEntryId": cheque["journalEntry"]["id"]}]}},
+            tenant.token,
+        )
+    )["matchBankLine"]  # fmt: skip
+    assert [e["field"] for e in wrong["errors"]] == ["targets"]
+    part = await books.entry(
+        [("6300", "debit", "40.00"), ("1110", "credit", "40.00")], date="2026-03-20"
+    )
+    rest = await books.entry(
+        [("6300", "debit", "60.00"), ("1110", "credit", "60.00")], date="2026-03-21"
+    )
+    await gql.data(  # the first 100 was a mistake: reversed out of the books
+        "mutation($input: ReverseJournalEntryInput!) { reverseJournalEntry(input: $input)"
+        " { errors { code } } }",
+        {"input": {"id": electricity["journalEntry"]["id"]}},
+        tenant.token,
+    )
+    split = (
+        await gql.data(
+            MATCH,
+            {"input": {"lineId": lines["B2"]["id"], "targets": [
+                {"journalEntryId": part["journalEntry"]["id"]},
+                {"journalEntryId": rest["journalEntry"]["id"]}]}},
+            tenant.token,
+        )
+    )["matchBankLine"]  # fmt: skip
+    assert split["errors"] == [], split
+    assert sorted(m["amount"] for m in split["line"]["matches"]) == ["-40.0000", "-60.0000"]
+    report = await reconciliation(gql, tenant.token, bank, statement["id"])
+    assert report["difference"] == "0.0000"
+    assert Decimal(report["bookBalance"]) + Decimal(report["unmatchedBankTotal"]) - Decimal(
+        report["unmatchedBookTotal"]
+    ) == Decimal(report["statementBalance"])
+
+    # The same file again: refused, nothing written. A later file with an overlapping line:
+    # the known line is skipped, the new one imported.
+    before = await rows(engine, tenant.schema)
+    again = await import_statement(gql, tenant.token, bank, content, "CAMT053")
+    assert [e["code"] for e in again["errors"]] == ["DUPLICATE"] and again["statement"] is None
+    assert await rows(engine, tenant.schema) == before
+    overlapping = camt053(
+        [("2026-03-31", "-10.50", "B3", "SERVICE CHARGE"), ("2026-04-02", "5.00", "B4", "INT")],
+        opening="1400.00", start="2026-03-31", end="2026-04-30", statement_id="STMT-2",
+    )  # fmt: skip
+    later = await import_statement(gql, tenant.token, bank, overlapping, "CAMT053")
+    assert later["errors"] == [], later
+    assert (later["duplicateLines"], [x["bankRef"] for x in later["statement"]["lines"]]) == (
+        1, ["B4"],
+    )  # fmt: skip
+
+    # Another tenant reaches none of it: not the statement, the report, the lines, the
+    # account, nor A's entries from a line of its own.
+    other = await Sales.open(gql, other_tenant)
+    token = other_tenant.token
+    assert (await gql.data(STATEMENT_QUERY, {"id": statement["id"]}, token))[
+        "bankStatement"
+    ] is None
+    assert (await gql.data(STATEMENTS, {"account": bank}, token))["bankStatements"] == []
+    assert await reconciliation(gql, token, bank, statement["id"]) is None
+    foreign = (
+        await gql.data(
+            MATCH,
+            {"input": {"lineId": lines["B1"]["id"],
+                       "targets": [{"journalEntryId": payment["journalEntryId"]}]}},
+            token,
+        )
+    )["matchBankLine"]  # fmt: skip
+    assert [e["code"] for e in foreign["errors"]] == ["NOT_FOUND"]
+    into_a = await import_statement(gql, token, bank, camt053([], statement_id="X"), "CAMT053")
+    assert [e["code"] for e in into_a["errors"]] == ["NOT_FOUND"]
+    own = await import_statement(
+        gql, token, other.books.id("1110"),
+        camt053([("2026-03-16", "1500.00", "B1", "X")]), "CAMT053",
+    )  # fmt: skip
+    assert own["errors"] == [], own
+    to_a = (
+        await gql.data(
+            MATCH,
+            {"input": {"lineId": own["statement"]["lines"][0]["id"],
+                       "targets": [{"journalEntryId": payment["journalEntryId"]}]}},
+            token,
+        )
+    )["matchBankLine"]  # fmt: skip
+    assert [e["code"] for e in to_a["errors"]] == ["NOT_FOUND"]
+    assert await rows(engine, tenant.schema) == {**before, "bank_statements": 2,
+                                                  "bank_statement_lines": 4}  # fmt: skip
+
+
+async def test_refused_files_write_nothing(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    books = (await Sales.open(gql, tenant)).books
+    bank = books.id("1110")
+    before = await rows(engine, tenant.schema)
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<Document><BkToCstmrStmt><Stmt><Id>&x;</Id></Stmt></BkToCstmrStmt></Document>"
+    )
+    cases: list[tuple[bytes, str, dict[str, Any] | None, str]] = [
+        (xxe, "CAMT053", None, "file"),
+        (b"<Document><BkToCstmrStmt>", "CAMT053", None, "file"),
+        (camt053([("2026-03-02", "9.00", "S1", "X")], currency="SGD"), "CAMT053", None,
+         "bankAccountId"),
+        (camt053([("2026-03-02", "9.00", "S1", "X")]).replace(b">9.00<", b">9.01<", 1),
+         "CAMT053", None, "file"),
+        (b"OFXHEADER:100\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>MYR", "OFX", None,
+         "file"),
+        ((FILES / "statement.csv").read_bytes(), "CSV",
+         {"date": "Posted", "amount": "Amount"}, "csvMapping.date"),
+    ]  # fmt: skip
+    for content, format, mapping, field in cases:
+        refused = await import_statement(
+            gql, tenant.token, bank, content, format, csv_mapping=mapping
+        )
+        assert refused["statement"] is None
+        assert field in [e["field"] for e in refused["errors"]], (format, refused)
+    not_a_bank = await import_statement(gql, tenant.token, books.id("6700"), camt053([]), "CAMT053")
+    assert [e["field"] for e in not_a_bank["errors"]] == ["bankAccountId"]
+    assert await rows(engine, tenant.schema) == before
+
+
+async def test_reconciliation_identity_on_random_books_and_statements(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    """Random entries on the bank account, a CSV statement with a random part of them (a day
+    or two later, some rounded into one deposit) and bank-only lines: whatever auto-match
+    decides, book balance + unmatched bank - unmatched book = statement balance."""
+    rng = random.Random(14)
+    books = (await Sales.open(gql, tenant)).books
+    bank = books.id("1110")
+    csv_rows = ["date,amount,text"]
+    for n in range(8):
+        amount = Decimal(rng.randint(1, 90_000)) / 100
+        day = 3 + n * 3
+        money_in = rng.random() < 0.5
+        payload = await books.entry(
+            [("1110", "debit" if money_in else "credit", str(amount)),
+             ("4100" if money_in else "6300", "credit" if money_in else "debit", str(amount))],
+            date=f"2026-03-{day:02d}", reference=f"R{n}",
+        )  # fmt: skip
+        assert payload["errors"] == [], payload
+        if rng.random() < 0.7:
+            signed = amount if money_in else -amount
+            csv_rows.append(f"2026-03-{day + rng.randint(0, 2):02d},{signed},R{n}")
+    for _ in range(3):
+        csv_rows.append(f"2026-03-{rng.randint(1, 28):02d},{rng.randint(-999, 999) / 100},FEE")
+    content = "\n".join(csv_rows).encode()
+    imported = await import_statement(
+        gql, tenant.token, bank, content, "CSV",
+        csv_mapping={"date": "date", "amount": "amount", "reference": "text"},
+    )  # fmt: skip
+    assert imported["errors"] == [], imported
+    assert imported["autoMatched"] >= 1
+    statement = imported["statement"]
+    report = await reconciliation(gql, tenant.token, bank, statement["id"])
+    identity = (
+        Decimal(report["bookBalance"])
+        + Decimal(report["unmatchedBankTotal"])
+        - Decimal(report["unmatchedBookTotal"])
+    )
+    assert identity == Decimal(report["statementBalance"]) == Decimal(statement["closingBalance"])
+    assert report["difference"] == "0.0000"
+    assert sum(Decimal(x["amount"]) for x in report["unmatchedBankLines"]) == Decimal(
+        report["unmatchedBankTotal"]
+    )
+    again = (await gql.data(AUTO_MATCH, {"input": {"bankAccountId": bank}}, tenant.token))[
+        "autoMatchBankLines"
+    ]
+    assert again["errors"] == [] and again["matched"] == 0  # nothing new to decide
