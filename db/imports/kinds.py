@@ -14,22 +14,31 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import FieldCipher, tenant_schema
 from db.repositories.accounting import ACCOUNT_COLUMNS, SqlAccountRepository, account_from_row
-from db.repositories.inventory import PRODUCT_COLUMNS, _product_values, product_from_row
+from db.repositories.inventory import (
+    PRODUCT_COLUMNS,
+    _product_values,
+    product_from_row,
+    warehouse_from_row,
+)
 from db.repositories.purchasing import supplier_from_row
 from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
 from db.tables.accounting import chart_of_accounts
 from db.tables.currency import exchange_rates
-from db.tables.inventory import products
+from db.tables.inventory import products, warehouses
 from db.tables.purchasing import supplier_balances, suppliers
 from db.tables.sales import customers
 from db.tables.tenant import companies
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting.model import ChartOfAccounts
+from domain.imports import stock as stock_kind
 from domain.imports.accounts import CHART
 from domain.imports.schema import Books
+from domain.inventory.model import MovementType
+from domain.inventory.stock import Move, move_within
 from domain.jobs.model import JobKind
 from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError, ErrorCode, NotFound
+from domain.shared.events import EventOrigin
 
 
 class RowRefused(Exception):
@@ -40,7 +49,7 @@ class RowRefused(Exception):
         self.row, self.column, self.code, self.message = row, column, code, message
 
 
-Writer = Callable[[SqlUnitOfWork, Sequence[tuple[int, Any]]], Awaitable[None]]
+Writer = Callable[[SqlUnitOfWork, Sequence[tuple[int, Any]], EventOrigin], Awaitable[None]]
 
 
 async def load_books(
@@ -52,6 +61,18 @@ async def load_books(
     if currency is None:
         raise NotFound("Company", "companyId")
     books = Books(company_id, currency, actor, now)
+    if kind is JobKind.STOCK_ON_HAND:
+        found = await conn.execute(
+            select(*PRODUCT_COLUMNS).where(products.c.company_id == company_id)
+        )
+        books.extra[stock_kind.PRODUCTS] = {
+            p.sku: p for p in (product_from_row(r._mapping) for r in found)
+        }
+        found = await conn.execute(select(warehouses).where(warehouses.c.company_id == company_id))
+        books.extra[stock_kind.WAREHOUSES] = {
+            w.code: w for w in (warehouse_from_row(r._mapping) for r in found)
+        }
+        return books  # quantities add to what is held: nothing is taken
     if kind is JobKind.EXCHANGE_RATES:
         return books  # a day's rate is replaced, as setExchangeRate does: nothing is taken
     if kind in (JobKind.ACCOUNTS, JobKind.OPENING_BALANCES):
@@ -95,7 +116,9 @@ def _refuse_taken(
 # and its check then names the row).
 
 
-async def _customers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _customers(
+    uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin
+) -> None:
     company_id = rows[0][1].company_id
     taken = await _taken(uow, customers.c.code, company_id, [c.code for _, c in rows])
     _refuse_taken(rows, taken, "code", "code", "Customer code")
@@ -105,7 +128,9 @@ async def _customers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> Non
         uow.record(customer.events)
 
 
-async def _suppliers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _suppliers(
+    uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin
+) -> None:
     company_id = rows[0][1].company_id
     taken = await _taken(uow, suppliers.c.code, company_id, [s.code for _, s in rows])
     _refuse_taken(rows, taken, "code", "code", "Supplier code")
@@ -120,7 +145,9 @@ async def _suppliers(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> Non
         uow.record(supplier.events)
 
 
-async def _products(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _products(
+    uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin
+) -> None:
     company_id = rows[0][1].company_id
     taken = await _taken(uow, products.c.sku, company_id, [p.sku for _, p in rows])
     _refuse_taken(rows, taken, "sku", "sku", "SKU")
@@ -129,7 +156,9 @@ async def _products(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None
         uow.record(product.events)
 
 
-async def _accounts(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _accounts(
+    uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin
+) -> None:
     if not rows:
         return
     company_id = rows[0][1].company_id
@@ -146,14 +175,16 @@ async def _accounts(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None
         uow.record(account.events)
 
 
-async def _rates(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _rates(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin) -> None:
     for _, r in rows:  # setExchangeRate's own statement: insert or replace the day's rate
         await uow.rates.set_rate(
             r.company_id, r.currency, r.base_currency, r.effective_date, r.rate, r.actor
         )
 
 
-async def _opening(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
+async def _opening(
+    uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin
+) -> None:
     """createJournalEntry(post: true)'s steps: the partition, the period (share-locked), post,
     add_posted (lines and both balance read models), TransactionPosted."""
     for row, opening in rows:
@@ -170,6 +201,27 @@ async def _opening(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]]) -> None:
         uow.record(entry.events)
 
 
+async def _stock(uow: SqlUnitOfWork, rows: Sequence[tuple[int, Any]], origin: EventOrigin) -> None:
+    """adjustStock's movement for every row of the batch, in one move_within call (its
+    levels, cost layers, movements and the valued entry, StockAdjusted events)."""
+    first = rows[0][1]
+    moves = [
+        Move(s.product.id, s.warehouse.id, s.quantity, MovementType.ADJUSTMENT, "adjustment",
+             unit_cost=s.unit_cost)
+        for _, s in rows
+    ]  # fmt: skip
+    try:
+        await move_within(
+            uow, origin, company_id=first.company_id, occurred_on=first.day,
+            reason=stock_kind.REASON, reference_type="StockAdjustment",
+            reference_id=uuid.uuid4(), moves=moves, field_prefix="rows", date_field="date",
+        )  # fmt: skip
+    except DomainError as exc:
+        index, column, code, message = stock_kind.refusal_of(exc)
+        row = rows[index][0] if index is not None and index < len(rows) else rows[0][0]
+        raise RowRefused(row, column, code, message) from exc
+
+
 WRITERS: dict[JobKind, Writer] = {
     JobKind.CUSTOMERS: _customers,
     JobKind.SUPPLIERS: _suppliers,
@@ -177,6 +229,7 @@ WRITERS: dict[JobKind, Writer] = {
     JobKind.ACCOUNTS: _accounts,
     JobKind.EXCHANGE_RATES: _rates,
     JobKind.OPENING_BALANCES: _opening,
+    JobKind.STOCK_ON_HAND: _stock,
 }
 
 

@@ -156,7 +156,7 @@ class JobRunner:
             uow = self._unit_of_work(origin, f"import:{job.kind}")
             try:
                 async with uow:
-                    await WRITERS[job.kind](uow, part)
+                    await WRITERS[job.kind](uow, part, origin)
                     if not await SqlJobRepository(uow.connection).record_batch(
                         job.id, batch, after, utcnow()
                     ):

@@ -330,3 +330,63 @@ async def test_opening_balances_become_one_posted_balanced_entry(
         engine,
         f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'TransactionPosted'",
     ) == [(1,)]
+
+
+CREATE_WAREHOUSE = """
+mutation Warehouse($input: CreateWarehouseInput!) {
+  createWarehouse(input: $input) { warehouse { id } errors { code message } }
+}"""
+
+
+async def test_stock_on_hand_comes_in_as_valued_adjustments(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    year = await gql.data(
+        CREATE_YEAR, {"input": {"companyId": company_id, "startDate": "2026-01-01"}}, tenant.token
+    )
+    assert year["createFiscalYear"]["errors"] == []
+    made = await gql.data(
+        CREATE_WAREHOUSE,
+        {"input": {"companyId": company_id, "code": "WH1", "name": "Main"}},
+        tenant.token,
+    )
+    assert made["createWarehouse"]["errors"] == []
+    catalogue = b"sku,name,isStocked\nP-1,Bolt,true\nP-2,Nut,yes\nSVC,Installation,false\n"
+    started = await upload(gql, tenant.token, kind="PRODUCTS", company_id=company_id,
+                           content=catalogue)  # fmt: skip
+    assert (await settled(gql, tenant.token, started["job"]["id"]))["state"] == "SUCCEEDED"
+
+    bad = (
+        "date,sku,warehouse,quantity,unitCost\n"
+        "2026-01-31,P-1,WH1,10,2.50\n"
+        "2026-01-31,SVC,WH1,1,5\n"  # a service keeps no stock
+        "2026-01-31,P-2,WH9,4,1\n"  # no such warehouse
+        "2026-01-31,P-1,WH1,3,2.50\n"  # P-1 in WH1 twice
+    )
+    dry = await upload(gql, tenant.token, kind="STOCK_ON_HAND", company_id=company_id,
+                       content=bad.encode(), dry_run=True)  # fmt: skip
+    assert dry["errors"] == [], dry
+    checked = await settled(gql, tenant.token, dry["job"]["id"])
+    report = (await gql.data(REPORT, {"id": checked["id"]}, tenant.token))["jobErrorReport"]
+    assert [line.split(",")[:3] for line in report.splitlines()[1:]] == [
+        ["3", "sku", "INVALID"], ["4", "warehouse", "NOT_FOUND"], ["5", "sku", "DUPLICATE"],
+    ]  # fmt: skip
+
+    good = (
+        "date,sku,warehouse,quantity,unitCost\n"
+        "2026-01-31,P-1,WH1,10,2.50\n2026-01-31,P-2,WH1,4,10\n"
+    )
+    started = await upload(gql, tenant.token, kind="STOCK_ON_HAND", company_id=company_id,
+                           content=good.encode(), batch_size=1)  # fmt: skip
+    done = await settled(gql, tenant.token, started["job"]["id"])
+    assert (done["state"], done["rowsDone"], done["failure"]) == ("SUCCEEDED", 2, None), done
+    levels = await rows(
+        engine,
+        f"SELECT p.sku, l.on_hand::text, l.value::text FROM {tenant.schema}.stock_levels l "
+        f"JOIN {tenant.schema}.products p ON p.id = l.product_id ORDER BY p.sku",
+    )
+    assert levels == [("P-1", "10.0000", "25.0000"), ("P-2", "4.0000", "40.0000")]
