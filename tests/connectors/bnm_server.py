@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,6 +23,7 @@ class BnmServer:
         self.seen: list[Seen] = []
         self.status = 200
         self.body = b"{}"
+        self.delay = 0.0  # seconds before answering (a source that hangs)
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,11 +32,16 @@ class BnmServer:
             def do_GET(self) -> None:
                 server.seen.append(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
                 status, body = server.status, server.body
-                self.send_response(status)
-                self.send_header("content-type", "application/vnd.BNM.API.v1+json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                if server.delay:
+                    time.sleep(server.delay)
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/vnd.BNM.API.v1+json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up waiting (its timeout)
 
             def log_message(self, *args: Any) -> None:
                 pass
