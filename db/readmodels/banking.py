@@ -164,6 +164,7 @@ async def reconciliation_facts(
                         book_amount().label("amount"),
                         jl.c.description.label("line_description"),
                         t.c.entry_number,
+                        t.c.reversal_of,
                         t.c.reference,
                         t.c.description,
                     )

@@ -34,6 +34,7 @@ class BankSide:
 class BookSide:
     key: BookLineKey
     amount: Decimal  # + debit on the bank account
+    reversal_of: uuid.UUID | None = None  # the entry this line's entry reverses
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,29 @@ def reconcile(
         if b.matched_to and all(k.transaction_date <= as_of for k in b.matched_to)
     }
     cleared = {k for b in in_force.values() for k in b.matched_to}
+    open_book = [line for line in book_lines if line.key not in cleared]
     return Reconciliation(
         as_of=as_of,
         statement_balance=statement_balance,
         book_balance=sum((line.amount for line in book_lines), ZERO),
         matched_total=sum((b.amount for b in in_force.values()), ZERO),
         unmatched_bank=tuple(b for b in bank_lines if b.id not in in_force),
-        unmatched_book=tuple(line for line in book_lines if line.key not in cleared),
+        unmatched_book=_without_reversed(open_book),
     )
+
+
+def _without_reversed(lines: list[BookSide]) -> tuple[BookSide, ...]:
+    """Open lines less each entry reversed within the period together with its reversal:
+    the pair never reached the bank and sums to nothing, so it is not outstanding."""
+    by_entry: dict[uuid.UUID, list[BookSide]] = {}
+    for line in lines:
+        by_entry.setdefault(line.key.transaction_id, []).append(line)
+    dropped: set[uuid.UUID] = set()
+    for entry_id, entry_lines in by_entry.items():
+        original = entry_lines[0].reversal_of
+        if original is None or original not in by_entry or original in dropped:
+            continue
+        total = sum((x.amount for x in entry_lines + by_entry[original]), ZERO)
+        if total == 0:
+            dropped |= {entry_id, original}
+    return tuple(line for line in lines if line.key.transaction_id not in dropped)

@@ -77,7 +77,7 @@ class BankingQueries:
             BankSide(r["id"], r["amount"], tuple(matched.get(r["id"], ())))
             for r in facts.bank_lines
         ]
-        book = [BookSide(_key(r), r["amount"]) for r in facts.book_lines]
+        book = [BookSide(_key(r), r["amount"], r["reversal_of"]) for r in facts.book_lines]
         result = reconcile(statement["end_date"], statement["closing_balance"], bank, book)
         bank_rows = {r["id"]: r for r in facts.bank_lines}
         book_rows = {_key(r): r for r in facts.book_lines}

@@ -146,6 +146,10 @@ async def test_import_match_create_entry_and_reconcile(
     assert sorted(m["amount"] for m in split["line"]["matches"]) == ["-40.0000", "-60.0000"]
     report = await reconciliation(gql, tenant.token, bank, statement["id"])
     assert report["difference"] == "0.0000"
+    # The reversed 100 and its reversal never reached the bank: not outstanding either.
+    assert [x["journalEntryId"] for x in report["unmatchedBookLines"]] == [
+        cheque["journalEntry"]["id"]
+    ]
     assert Decimal(report["bookBalance"]) + Decimal(report["unmatchedBankTotal"]) - Decimal(
         report["unmatchedBookTotal"]
     ) == Decimal(report["statementBalance"])

@@ -76,6 +76,17 @@ def test_an_opening_balance_stands_for_the_open_lines_before_it_when_they_add_up
     assert brought_forward(Decimal("800.01"), before) is None
 
 
+def test_an_entry_reversed_with_its_reversal_is_not_outstanding() -> None:
+    mistake = BookSide(BookLineKey(uuid.uuid4(), 2, DAY), Decimal("-100.00"))
+    reversal = BookSide(
+        BookLineKey(uuid.uuid4(), 1, DAY), Decimal("100.00"), mistake.key.transaction_id
+    )
+    cheque = BookSide(BookLineKey(uuid.uuid4(), 1, DAY), Decimal("-700.00"))
+    result = reconcile(DAY, Decimal(0), [], [mistake, reversal, cheque])
+    assert result.unmatched_book == (cheque,)
+    assert result.difference == 0
+
+
 def test_reconciliation_identity_on_random_books_and_statements() -> None:
     """statement = book + unmatched bank - unmatched book, whatever is matched, as long as
     matched lines are equal sums; the difference is zero."""
