@@ -21,7 +21,10 @@ mutation Create($input: CreateConnectorInput!) {{
 }}"""
 UPDATE = """
 mutation Update($input: UpdateConnectorInput!) {
-  updateConnector(input: $input) { connector { id } errors { code message field } }
+  updateConnector(input: $input) {
+    connector { id name enabled hasCredentials settings { currencies rateType } }
+    errors { code message field }
+  }
 }"""
 DELETE = """
 mutation Delete($id: ID!) { deleteConnector(id: $id) { deletedId errors { code field } } }"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -147,3 +148,26 @@ async def test_bad_settings_are_refused_with_typed_errors(
     not_ringgit = await create(gql, tenant, usd, "", settings={"currencies": ["EUR"]})
     assert [(e["code"], e["field"]) for e in not_ringgit["errors"]] == [("INVALID", "companyId")]
     assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.connectors") == [(0,)]
+
+    # Changing one: a bad currency is refused and changes nothing; credentials can be forgotten;
+    # a disabled connector does not run.
+    made = await create(gql, tenant, company_id, "http://127.0.0.1:9/public",
+                        credentials={"apiKey": "k"})  # fmt: skip
+    connector_id = made["connector"]["id"]
+
+    async def update(**changes: object) -> dict[str, Any]:
+        variables = {"input": {"id": connector_id} | changes}
+        return dict((await gql.data(UPDATE, variables, tenant.token))["updateConnector"])
+
+    refused = await update(name="Renamed", settings={"currencies": ["GBP", "MYR"]})
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [
+        ("INVALID", "settings.currencies.1")  # the base currency
+    ]
+    changed = await update(settings={"rateType": "SELLING"}, credentials={}, enabled=False)
+    assert changed["connector"] == {
+        "id": connector_id, "name": "Exchange rates", "enabled": False, "hasCredentials": False,
+        "settings": {"currencies": ["USD", "JPY"], "rateType": "SELLING"},
+    }  # fmt: skip
+    assert await rows(engine, f"SELECT credentials FROM {tenant.schema}.connectors") == [(None,)]
+    stopped = (await gql.data(RUN, {"id": connector_id}, tenant.token))["runConnector"]
+    assert [e["code"] for e in stopped["errors"]] == ["INVALID_STATE"]
