@@ -328,7 +328,12 @@ class CpuMeter:
 
 
 # Plan overrides of every bench tenant (enterprise plan): far above any benchmark's load.
-BENCH_LIMITS = {"maxCompanies": 1_000_000, "apiRateLimit": 100_000_000, "apiBurst": 10_000_000}
+BENCH_LIMITS = {
+    "maxCompanies": 1_000_000,
+    "apiRateLimit": 100_000_000,
+    "apiBurst": 10_000_000,
+    "maxWebhookEndpoints": 1_000,
+}
 
 
 @dataclass

@@ -140,11 +140,14 @@ async def endpoint_states(
     }  # fmt: skip
 
 
+# Attempts of messages deleted meanwhile (their endpoint was) are dropped with them.
 _RECORD_ATTEMPTS = (
     'INSERT INTO "{schema}".webhook_attempts (id, message_id, attempted_at, status_code,'
-    " duration_ms, response_excerpt, error) SELECT * FROM unnest(CAST(:ids AS uuid[]),"
+    " duration_ms, response_excerpt, error) SELECT u.* FROM unnest(CAST(:ids AS uuid[]),"
     " CAST(:messages AS uuid[]), CAST(:at AS timestamptz[]), CAST(:codes AS int[]),"
     " CAST(:durations AS int[]), CAST(:excerpts AS text[]), CAST(:errors AS text[]))"
+    " AS u(id, message_id, at, code, duration, excerpt, error)"
+    ' JOIN "{schema}".webhook_messages m ON m.id = u.message_id'
 )
 _SETTLE_MESSAGES = (
     'UPDATE "{schema}".webhook_messages m SET status = u.status, attempts = m.attempts + 1,'
@@ -169,6 +172,9 @@ _NEXT_DUE = (
     "SELECT min(greatest(m.next_attempt_at, e.breaker_open_until, m.leased_until))"
     ' FROM "{schema}".webhook_messages m JOIN "{schema}".webhook_endpoints e'
     " ON e.id = m.endpoint_id WHERE m.status = 'pending' AND e.enabled"
+    # an endpoint a round is posting to: that round looks again when it ends
+    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
+    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now())"
 )
 
 

@@ -41,6 +41,7 @@ from db.tenants import TenantDirectory
 from db.webhook_delivery import any_due_sql
 from domain.shared.events import tenant_channel
 from workers.handlers import SUBSCRIBERS, handlers_for
+from workers.webhooks import KICK_PENDING_TTL, kicked_key
 
 logger = logging.getLogger("bigledger.relay")
 
@@ -200,12 +201,25 @@ class OutboxRelay:
                     return redispatched_total
 
     async def _kick(self, tenant_ids: set[str]) -> None:
+        """A round for each tenant, unless one is queued and not started yet."""
         if self._kick_webhooks is None:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for tenant_id in sorted(tenant_ids):
+                    pipe.set(kicked_key(tenant_id), "1", nx=True, ex=KICK_PENDING_TTL)
+                fresh = await pipe.execute()
+            tenant_ids = {t for t, new in zip(sorted(tenant_ids), fresh, strict=True) if new}
+        except (RedisError, OSError) as exc:  # without the flag, kick anyway
+            logger.warning("webhook kick flag failed", extra={"error": str(exc)})
+        if not tenant_ids:
             return
         try:
             await asyncio.to_thread(self._kick_webhooks, sorted(tenant_ids))
         except Exception as exc:  # broker away: the sweep kicks again
             logger.warning("webhook kick failed", extra={"error": str(exc)})
+            with contextlib.suppress(RedisError, OSError):
+                await self._redis.delete(*(kicked_key(t) for t in tenant_ids))
 
     async def _webhook_sweep_loop(self) -> None:
         """Rounds for what no commit announces: retries come due, leases of killed workers run

@@ -62,8 +62,8 @@ from domain.webhooks.signing import delivery_headers, message_id_of
 
 logger = logging.getLogger("bigledger.webhooks")
 
-ROUND_SIZE = 100
-PER_ENDPOINT = 10
+ROUND_SIZE = 200
+PER_ENDPOINT = 50
 ROUNDS_PER_TENANT = 2
 LEASE_MARGIN = 30.0  # seconds a lease outlives the slowest call
 FOLLOW_UP_HORIZON = 900.0  # a round schedules its own follow-up this far ahead; the sweep beyond
@@ -75,6 +75,15 @@ Enqueue = Callable[[str, float], None]
 
 def rounds_key(tenant_id: str) -> str:
     return f"tenant:{tenant_id}:webhooks:rounds"
+
+
+def kicked_key(tenant_id: str) -> str:
+    """Set while a round of the tenant is queued and not started: more commits need no more
+    rounds (the queued one will see their messages)."""
+    return f"tenant:{tenant_id}:webhooks:kicked"
+
+
+KICK_PENDING_TTL = 30  # seconds: a queued round lost with its broker is kicked again after it
 
 
 def again_key(tenant_id: str) -> str:
@@ -98,6 +107,9 @@ class SenderParts:
 
 async def run_round(parts: SenderParts, tenant_id: str) -> str:
     """One round of one tenant. Returns what happened (for logs and tests)."""
+    # Before the take: a commit the relay announces from now on finds no round queued and
+    # kicks one, and one it announced before is seen by this round's take.
+    await parts.redis.delete(kicked_key(tenant_id))
     tenant = await parts.tenants.get(uuid.UUID(tenant_id))
     if tenant is None:
         return "gone"
@@ -108,6 +120,7 @@ async def run_round(parts: SenderParts, tenant_id: str) -> str:
         return "busy"
     sent = 0
     engine = parts.engines.for_schema(tenant.schema_name)
+    await _consume_follow_up(parts.redis, tenant_id)
     try:
         async with engine.begin() as conn:
             due = await take_due(
@@ -257,18 +270,31 @@ async def _leave_round(redis: Redis, tenant_id: str) -> None:
 async def _schedule_next(
     parts: SenderParts, tenant_id: str, *, full: bool, again: bool, upcoming: datetime | None
 ) -> None:
+    """Enqueue the tenant's next round: now when work is waiting (a full round, a kick that
+    found no free slot, messages due that this round could not take), later when the next is
+    due within the horizon; nothing when a follow-up already runs by then."""
+    now = datetime.now(UTC)
     if full or again:
-        parts.enqueue(tenant_id, 0.0)  # to the back of the queue: the other tenants first
+        delay = 0.0
+    elif upcoming is None:
         return
-    if upcoming is None:
-        return
-    delay = max((upcoming - datetime.now(UTC)).total_seconds(), 0.0)
+    else:
+        delay = max((upcoming - now).total_seconds(), 0.0)
     if delay > FOLLOW_UP_HORIZON:
         return  # the relay's sweep will find it
     at = time.time() + delay
     key = follow_up_key(tenant_id)
     scheduled = await parts.redis.get(key)
     if scheduled is not None and float(scheduled) <= at + 0.5:
-        return  # a follow-up already runs by then
-    await parts.redis.set(key, str(at), ex=int(delay) + 5)
+        return  # a follow-up is queued for then or before
+    await parts.redis.set(key, str(at), ex=int(delay) + 60)
     parts.enqueue(tenant_id, delay)
+
+
+async def _consume_follow_up(redis: Redis, tenant_id: str) -> None:
+    """A round that starts has done the work of any follow-up due by now: forget it, so the
+    round's own end may schedule the next one."""
+    key = follow_up_key(tenant_id)
+    scheduled = await redis.get(key)
+    if scheduled is not None and float(scheduled) <= time.time():
+        await redis.delete(key)
