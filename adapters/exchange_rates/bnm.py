@@ -54,7 +54,8 @@ class BnmRateSource:
         try:
             base = (await self._urls.check(self._settings.base_url)).rstrip("/")
         except DomainError as exc:
-            raise SourceError(SourceProblem.REFUSED_URL, exc.errors[0].message) from exc
+            message = exc.errors[0].message.replace("The endpoint URL", "The base URL")
+            raise SourceError(SourceProblem.REFUSED_URL, message) from exc
         headers = {"Accept": ACCEPT}
         if credentials and credentials.get("apiKey"):
             headers["Authorization"] = f"Bearer {credentials['apiKey']}"

@@ -47,21 +47,44 @@ from domain.webhooks.ports import UrlPolicy
 JOB_FILE_FORMAT = "http"  # a connector run's job reads no file: it pulls over HTTP
 
 
-async def _checked_settings(
+@dataclass(frozen=True)
+class _CheckedUrl:
+    """The base URL as it will be called (None: not given), or why it is refused. Checked
+    before the transaction opens: the check resolves the host (a DNS lookup)."""
+
+    url: str | None
+    errors: tuple[FieldError, ...] = ()
+
+
+async def _checked_url(given: SettingsInput | None, urls: UrlPolicy) -> _CheckedUrl:
+    if given is None or given.base_url is None:
+        return _CheckedUrl(None)
+    try:
+        return _CheckedUrl((await urls.check(given.base_url)).rstrip("/"))
+    except DomainError as exc:
+        return _CheckedUrl(
+            None,
+            tuple(
+                replace(
+                    e,
+                    field="settings.baseUrl",
+                    message=e.message.replace("The endpoint URL", "The base URL"),
+                )
+                for e in exc.errors
+            ),
+        )
+
+
+def _checked_settings(
     given: SettingsInput,
     current: ExchangeRateSettings | None,
     base_currency: str,
-    urls: UrlPolicy,
+    url: _CheckedUrl,
 ) -> ExchangeRateSettings:
     """The settings after `given` (None fields keep `current` or take the default); URL and
     currency problems reported together."""
-    errors: list[FieldError] = []
-    base_url = current.base_url if current is not None else BNM_BASE_URL
-    if given.base_url is not None:
-        try:
-            base_url = (await urls.check(given.base_url)).rstrip("/")
-        except DomainError as exc:
-            errors += [replace(e, field="settings.baseUrl") for e in exc.errors]
+    errors = list(url.errors)
+    base_url = url.url or (current.base_url if current is not None else BNM_BASE_URL)
     currencies = current.currencies if current is not None else ()
     try:
         if given.currencies is not None:
@@ -102,11 +125,12 @@ async def create_connector(
     grants.check("journal", "create", company_id=cmd.company_id)
     name = checked_name(cmd.name)
     credentials = _checked_credentials(cmd.credentials)
+    url = await _checked_url(cmd.settings, urls)
     async with uow:
         base = await connectors.company_currency(cmd.company_id)
         if base is None:
             raise NotFound("Company", "companyId")
-        settings = await _checked_settings(cmd.settings, None, base, urls)
+        settings = _checked_settings(cmd.settings, None, base, url)
         if await connectors.name_taken(cmd.company_id, name):
             raise DomainError.single(
                 ErrorCode.DUPLICATE, f"The company has a connector named {name!r}.", "name"
@@ -147,6 +171,7 @@ async def update_connector(
 ) -> Connector:
     grants.check("connector", "manage")
     credentials = _checked_credentials(cmd.credentials)
+    url = await _checked_url(cmd.settings, urls)
     async with uow:
         connector = await _connector(connectors, cmd.connector_id, grants)
         grants.check("journal", "create", company_id=connector.company_id)
@@ -163,9 +188,7 @@ async def update_connector(
             base = await connectors.company_currency(connector.company_id)
             assert base is not None  # the connector's company exists
             current = ExchangeRateSettings.from_json(connector.settings)
-            connector.settings = (
-                await _checked_settings(cmd.settings, current, base, urls)
-            ).to_json()
+            connector.settings = _checked_settings(cmd.settings, current, base, url).to_json()
         if credentials is not None:
             connector.credentials = credentials or None
         if cmd.enabled is not None:
