@@ -52,7 +52,7 @@ from domain.banking.statement import (
     clip,
     opening_line,
 )
-from domain.identity.access import AccessGrants, RecordFacts
+from domain.identity.access import AccessGrants, Forbidden, RecordFacts
 from domain.identity.plans import TenantLimits
 from domain.shared.clock import utcnow
 from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
@@ -75,6 +75,13 @@ class MatchResult:
     matched: int
     suggested: int
     line_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def _may(grants: AccessGrants, action: str, company_id: uuid.UUID) -> None:
+    """Holds journal:<action> in the company, in some form: conditions on amounts are proven
+    where an entry is built (createEntryFromBankLine), as createJournalEntry does."""
+    if not grants.allows("journal", action, company_id):
+        raise Forbidden(f"You lack permission journal:{action} in this company.")
 
 
 def _window(days: int) -> int:
@@ -166,7 +173,7 @@ async def import_bank_statement(
     sha256 = hashlib.sha256(cmd.content).hexdigest()
     async with uow:
         account = await _bank_account(banking, cmd.bank_account_id, grants, "bankAccountId")
-        grants.check("journal", "create", company_id=account.company_id)
+        _may(grants, "create", account.company_id)
         parsed = parser.parse(cmd.format, cmd.content, cmd.csv_mapping, account.currency)
         statement = checked(parsed, account.currency)
         await banking.lock_account(account.id)
@@ -246,7 +253,7 @@ async def auto_match_bank_lines(
     window = _window(cmd.window_days)
     async with uow:
         account = await _bank_account(banking, cmd.bank_account_id, grants, "bankAccountId")
-        grants.check("journal", "create", company_id=account.company_id)
+        _may(grants, "create", account.company_id)
         await banking.lock_account(account.id)
         lines = await banking.open_bank_lines(account.id, cmd.statement_id)
         result = await _match_open_lines(banking, account, lines, window, origin)
@@ -260,7 +267,7 @@ async def _line_for_update(
     line = await banking.line_for_update(line_id)
     if line is None or not grants.can_enter(line.company_id):
         raise NotFound("Bank line", "lineId")
-    grants.check("journal", "create", company_id=line.company_id)
+    _may(grants, "create", line.company_id)
     return line
 
 
@@ -370,7 +377,7 @@ async def create_entry_from_bank_line(
                 ErrorCode.INVALID, "The other side cannot be the bank account itself.",
                 "accountId",
             )  # fmt: skip
-        grants.check("journal", "post", company_id=company_id)
+        _may(grants, "post", company_id)
         amount = abs(line.amount)
         description = (cmd.description or "").strip() or line.description or line.reference
         money_in = line.amount > 0  # the bank account is debited

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.accounting.api import count
+from domain.identity.builtin_roles import VIEWER
+from tests.accounting.api import count, custom_role, invite
 from tests.banking.api import (
     AUTO_MATCH,
     CREATE_ENTRY,
@@ -289,3 +290,42 @@ async def test_reconciliation_identity_on_random_books_and_statements(
         "autoMatchBankLines"
     ]
     assert again["errors"] == [] and again["matched"] == 0  # nothing new to decide
+
+
+async def test_an_entry_from_a_line_follows_the_journal_posting_rules(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    """Amount conditions on journal:post, the period, and a read-only user apply to
+    createEntryFromBankLine as to createJournalEntry(post: true); a refusal writes nothing."""
+    books = (await Sales.open(gql, tenant)).books
+    bank = books.id("1110")
+    content = camt053(
+        [("2025-12-31", "-20.00", "C0", "FEE 2025"), ("2026-03-05", "-10.50", "C1", "FEE"),
+         ("2026-03-06", "-100.00", "C2", "FEE")],
+        start="2025-12-01",
+    )  # fmt: skip
+    imported = await import_statement(gql, tenant.token, bank, content, "CAMT053")
+    assert imported["errors"] == [], imported
+    lines = by_ref(imported["statement"])
+    role = await custom_role(
+        gql, tenant, "Bank Clerk",
+        [{"resource": "journal", "action": "read"}, {"resource": "journal", "action": "create"},
+         {"resource": "journal", "action": "post",
+          "conditions": [{"kind": "AMOUNT_AT_MOST", "value": "50.00"}]}],
+    )  # fmt: skip
+    clerk = await invite(gql, tenant, roles=(role,), companies=(books.company_id,))
+    viewer = await invite(gql, tenant, roles=(str(VIEWER.id),), companies=(books.company_id,))
+
+    async def book(ref: str, token: str) -> dict[str, Any]:
+        variables = {"input": {"lineId": lines[ref]["id"], "accountId": books.id("6700")}}
+        return dict((await gql.data(CREATE_ENTRY, variables, token))["createEntryFromBankLine"])
+
+    before = await rows(engine, tenant.schema)
+    assert [e["code"] for e in (await book("C2", clerk))["errors"]] == ["FORBIDDEN"]
+    assert [e["code"] for e in (await book("C0", tenant.token))["errors"]] == ["PERIOD_CLOSED"]
+    variables = {"input": {"lineId": lines["C1"]["id"], "accountId": books.id("6700")}}
+    denied = await gql(CREATE_ENTRY, variables, viewer)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await rows(engine, tenant.schema) == before
+    done = await book("C1", clerk)
+    assert done["errors"] == [] and done["line"]["matchKind"] == "CREATED"
