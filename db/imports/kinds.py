@@ -22,23 +22,29 @@ from db.repositories.inventory import (
 )
 from db.repositories.purchasing import supplier_from_row
 from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
+from db.repositories.tax import SqlTaxCodeRepository, company_tax_codes
 from db.tables.accounting import chart_of_accounts
 from db.tables.currency import exchange_rates
 from db.tables.inventory import products, warehouses
 from db.tables.purchasing import supplier_balances, suppliers
-from db.tables.sales import customers
+from db.tables.sales import customers, sales_documents, sales_requests
 from db.tables.tenant import companies
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting.model import ChartOfAccounts
+from domain.identity.access import AccessGrants
+from domain.imports import invoices as invoice_kind
 from domain.imports import stock as stock_kind
 from domain.imports.accounts import CHART
 from domain.imports.schema import Books
 from domain.inventory.model import MovementType
 from domain.inventory.stock import Move, move_within
 from domain.jobs.model import JobKind
+from domain.sales.commands import CreateInvoice
+from domain.sales.handlers import create_invoice
 from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError, ErrorCode, NotFound
 from domain.shared.events import EventOrigin
+from domain.tax.model import default_codes_for
 
 
 class RowRefused(Exception):
@@ -53,7 +59,13 @@ Writer = Callable[[SqlUnitOfWork, Sequence[tuple[int, Any]], EventOrigin], Await
 
 
 async def load_books(
-    conn: AsyncConnection, kind: JobKind, company_id: uuid.UUID, actor: uuid.UUID, now: datetime
+    conn: AsyncConnection,
+    kind: JobKind,
+    company_id: uuid.UUID,
+    actor: uuid.UUID,
+    now: datetime,
+    cipher: FieldCipher,
+    job_id: uuid.UUID | None = None,
 ) -> Books:
     currency = (
         await conn.execute(select(companies.c.currency_code).where(companies.c.id == company_id))
@@ -61,6 +73,8 @@ async def load_books(
     if currency is None:
         raise NotFound("Company", "companyId")
     books = Books(company_id, currency, actor, now)
+    if kind is JobKind.SALES_INVOICES:
+        return await _invoice_books(conn, books, cipher, job_id)
     if kind is JobKind.STOCK_ON_HAND:
         found = await conn.execute(
             select(*PRODUCT_COLUMNS).where(products.c.company_id == company_id)
@@ -114,6 +128,52 @@ def _refuse_taken(
 # row the same way. A key taken since the check is refused by row; one taken in the instant
 # between that look and the INSERT fails the batch on the unique constraint (the job resumes,
 # and its check then names the row).
+
+
+async def _invoice_books(
+    conn: AsyncConnection, books: Books, cipher: FieldCipher, job_id: uuid.UUID | None
+) -> Books:
+    company_id = books.company_id
+    found = await conn.execute(
+        select(*CUSTOMER_COLUMNS).where(customers.c.company_id == company_id)
+    )
+    tenant = tenant_schema(conn)
+    books.extra[invoice_kind.CUSTOMERS] = {
+        r.code: customer_from_row(r._mapping, cipher, tenant=tenant) for r in found
+    }
+    found = await conn.execute(select(*PRODUCT_COLUMNS).where(products.c.company_id == company_id))
+    by_id = {p.id: p for p in (product_from_row(r._mapping) for r in found)}
+    books.extra[invoice_kind.PRODUCTS_BY_ID] = by_id
+    books.extra[invoice_kind.PRODUCTS] = {p.sku: p for p in by_id.values()}
+    found = await conn.execute(
+        select(warehouses.c.code, warehouses.c.id).where(warehouses.c.company_id == company_id)
+    )
+    books.extra[invoice_kind.WAREHOUSES] = {code: id_ for code, id_ in found}
+    # What createInvoice will use: the stored codes, else the default set it stores first.
+    codes = await company_tax_codes(conn, company_id)
+    books.extra[invoice_kind.TAX_CODES] = codes or {
+        c.code: c for c in default_codes_for(company_id)
+    }
+    books.extra[invoice_kind.ROUNDING] = await SqlTaxCodeRepository(conn).rounding(company_id)
+    found = await conn.execute(
+        select(sales_documents.c.reference).where(
+            sales_documents.c.company_id == company_id,
+            sales_documents.c.kind == "invoice",
+            sales_documents.c.reference.isnot(None),
+        )
+    )
+    books.taken = {r[0] for r in found}
+    if job_id is not None:
+        # A resumed job's own invoices are not duplicates: its second call replays them.
+        prefix = f"import:{job_id}:"
+        mine = await conn.execute(
+            select(sales_requests.c.idempotency_key).where(
+                sales_requests.c.company_id == company_id,
+                sales_requests.c.idempotency_key.startswith(prefix, autoescape=True),
+            )
+        )
+        books.taken -= {r[0].removeprefix(prefix) for r in mine}
+    return books
 
 
 async def _customers(
@@ -231,6 +291,33 @@ WRITERS: dict[JobKind, Writer] = {
     JobKind.OPENING_BALANCES: _opening,
     JobKind.STOCK_ON_HAND: _stock,
 }
+
+
+async def _invoice(
+    uow: SqlUnitOfWork, invoice: Any, origin: EventOrigin, grants: AccessGrants, job_id: uuid.UUID
+) -> None:
+    """createInvoice(post: true) itself — its rules, posting, stock issue, customer balance and
+    events — in its own transaction; the key makes a resumed job's second call a replay."""
+    command = CreateInvoice(
+        customer_id=invoice.customer_id,
+        items=tuple(invoice.items),
+        due_date=invoice.due_date,
+        issue_date=invoice.issue_date,
+        currency_code=invoice.currency_code,
+        reference=invoice.number,
+        post=True,
+        idempotency_key=invoice.idempotency_key(job_id),
+    )
+    try:
+        await create_invoice(command, uow, origin, grants)
+    except DomainError as exc:
+        error = invoice_kind.refusal(invoice, exc)
+        raise RowRefused(error.row, error.column, error.code, error.message) from exc
+
+
+EachWriter = Callable[[SqlUnitOfWork, Any, EventOrigin, AccessGrants, uuid.UUID], Awaitable[None]]
+# Kinds whose items the API's own handler makes, one transaction each (the handler's).
+EACH: dict[JobKind, EachWriter] = {JobKind.SALES_INVOICES: _invoice}
 
 
 # -- exports ---------------------------------------------------------------------------------

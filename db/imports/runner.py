@@ -22,9 +22,10 @@ from redis.asyncio import Redis
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.access import load_grants
 from db.crypto import FieldCipher
 from db.effects import run_after_commit
-from db.imports.kinds import WRITERS, RowRefused, load_books
+from db.imports.kinds import EACH, WRITERS, RowRefused, load_books
 from db.repositories.jobs import SqlJobRepository
 from db.tables.jobs import jobs
 from db.unit_of_work import SqlUnitOfWork
@@ -37,6 +38,7 @@ from domain.shared.errors import DomainError
 from domain.shared.events import EventMetadata, EventOrigin
 
 PROGRESS_EVERY = 1000  # rows between two progress messages while checking
+EACH_PROGRESS = 20  # items made by their handler between two progress saves
 
 
 def job_channel(tenant_id: uuid.UUID | str) -> str:
@@ -93,7 +95,9 @@ class JobRunner:
         try:
             sheet = read_sheet(content, job.file_name)
             async with self.engine.connect() as conn:
-                books = await load_books(conn, job.kind, job.company_id, job.created_by, utcnow())
+                books = await load_books(
+                    conn, job.kind, job.company_id, job.created_by, utcnow(), self.cipher, job.id
+                )
             checked = await self._check(job, schema, sheet, books, skip if resuming else 0)
         except DomainError as exc:  # the file or the company: the file's own problems
             return await self._fail(job, file_problems(exc), "The file was refused.")
@@ -111,7 +115,35 @@ class JobRunner:
             job.move(JobState.COMMITTING, utcnow())
             job.rows_done = 0
             await self._save(job)
+        if job.kind in EACH:
+            return await self._commit_each(job, checked, origin)
         return await self._commit(job, schema.batchable, checked, origin)
+
+    async def _commit_each(self, job: Job, checked: Checked, origin: EventOrigin) -> Job:
+        """Each item through the API's handler in its own transaction, as the job's starter
+        with their current rights; a resumed run replays what was made (idempotency keys)."""
+        grants = await load_grants(self.engine, job.created_by)
+        if grants is None:
+            return await self._fail(job, [], "The user who started the job is deactivated.")
+        done = 0
+        for index, (_, item) in enumerate(checked.accepted):
+            if index % EACH_PROGRESS == 0 and await self._cancel_requested(job):
+                job.move(JobState.CANCELLED, utcnow())
+                return await self._finish(job)
+            uow = self._unit_of_work(origin, f"import:{job.kind}")
+            try:
+                await EACH[job.kind](uow, item, origin, grants, job.id)
+            except RowRefused as exc:
+                error = RowError(exc.row, exc.column, exc.code, exc.message)
+                return await self._fail(
+                    job, [error], f"Row {exc.row} was refused; the items before it stay made."
+                )
+            done += len(item.rows)
+            job.rows_done, job.batches_committed = done, index + 1
+            if (index + 1) % EACH_PROGRESS == 0:
+                await self._save(job)
+        job.move(JobState.SUCCEEDED, utcnow())
+        return await self._finish(job)
 
     async def peek(self, job_id: uuid.UUID) -> Job | None:
         async with self.engine.connect() as conn:

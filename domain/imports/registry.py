@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.imports.accounts import ACCOUNTS
+from domain.imports.invoices import SALES_INVOICES
 from domain.imports.opening import OPENING_BALANCES
 from domain.imports.parties import CUSTOMERS, SUPPLIERS
 from domain.imports.products import PRODUCTS
@@ -22,6 +23,7 @@ SCHEMAS: dict[JobKind, RowSchema] = {
         EXCHANGE_RATES,
         OPENING_BALANCES,
         STOCK_ON_HAND,
+        SALES_INVOICES,
     )
 }
 

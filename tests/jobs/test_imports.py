@@ -390,3 +390,87 @@ async def test_stock_on_hand_comes_in_as_valued_adjustments(
         f"JOIN {tenant.schema}.products p ON p.id = l.product_id ORDER BY p.sku",
     )
     assert levels == [("P-1", "10.0000", "25.0000"), ("P-2", "4.0000", "40.0000")]
+
+
+async def test_sales_invoice_history_through_create_invoice_resumes_by_its_keys(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    year = await gql.data(
+        CREATE_YEAR, {"input": {"companyId": company_id, "startDate": "2026-01-01"}}, tenant.token
+    )
+    assert year["createFiscalYear"]["errors"] == []
+    parties = b"code,name,paymentTermsDays\nC1,Alpha,30\nC2,Beta,14\n"
+    started = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                           content=parties)  # fmt: skip
+    assert (await settled(gql, tenant.token, started["job"]["id"]))["state"] == "SUCCEEDED"
+    header = "invoiceNumber,customerCode,issueDate,description,quantity,unitPrice\n"
+    bad = header + (
+        "OLD-1,C1,2026-02-01,Consulting,2,100\n"
+        "OLD-1,C2,2026-02-01,Travel,1,50\n"  # another customer on the same invoice
+        "OLD-2,C9,2026-02-03,Training,1,300\n"  # no such customer
+        "OLD-3,C2,2026-02-03,Widgets,-1,3\n"  # the API's line rule
+    )
+    dry = await upload(gql, tenant.token, kind="SALES_INVOICES", company_id=company_id,
+                       content=bad.encode(), dry_run=True)  # fmt: skip
+    checked = await settled(gql, tenant.token, dry["job"]["id"])
+    report = (await gql.data(REPORT, {"id": checked["id"]}, tenant.token))["jobErrorReport"]
+    assert [line.split(",")[:3] for line in report.splitlines()[1:]] == [
+        ["4", "customerCode", "NOT_FOUND"], ["5", "quantity", "INVALID"],
+    ]  # fmt: skip
+    # The rows' own problems first; an invoice's rows that disagree, once they are fixed.
+    fixed = bad.replace("C9", "C2").replace("Widgets,-1", "Widgets,1")
+    dry = await upload(gql, tenant.token, kind="SALES_INVOICES", company_id=company_id,
+                       content=fixed.encode(), dry_run=True)  # fmt: skip
+    checked = await settled(gql, tenant.token, dry["job"]["id"])
+    report = (await gql.data(REPORT, {"id": checked["id"]}, tenant.token))["jobErrorReport"]
+    assert [line.split(",")[:3] for line in report.splitlines()[1:]] == [
+        ["3", "invoiceNumber", "INVALID"]
+    ]
+
+    schema = tenant.schema
+    # OLD-2's first insert fails once: the run dies after OLD-1 was made; the next run
+    # replays OLD-1 by its idempotency key and makes OLD-2.
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
+        await conn.execute(text(f"""
+            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.reference = 'OLD-2' AND nextval('{schema}.fail_once') = 1 THEN
+                RAISE EXCEPTION 'simulated crash at invoice OLD-2';
+              END IF;
+              RETURN NEW;
+            END $$"""))  # fmt: skip
+        await conn.execute(text(
+            f"CREATE TRIGGER fail_once BEFORE INSERT ON {schema}.sales_documents "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
+        ))  # fmt: skip
+    good = header + (
+        "OLD-1,C1,2026-02-01,Consulting,2,100\n"
+        "OLD-1,C1,2026-02-01,Travel,1,50.50\n"
+        "OLD-2,C2,2026-02-03,Training,1,300\n"
+    )
+    started = await upload(gql, tenant.token, kind="SALES_INVOICES", company_id=company_id,
+                           content=good.encode())  # fmt: skip
+    done = await settled(gql, tenant.token, started["job"]["id"])
+    assert (done["state"], done["rowsDone"], done["attempts"]) == ("SUCCEEDED", 3, 2), done
+    invoices = await rows(
+        engine,
+        f"SELECT d.reference, c.code, d.status, d.issue_date::text, d.due_date::text, "
+        f"d.total::text FROM {schema}.sales_documents d JOIN {schema}.customers c "
+        f"ON c.id = d.customer_id WHERE d.kind = 'invoice' ORDER BY d.reference",
+    )
+    assert invoices == [
+        ("OLD-1", "C1", "posted", "2026-02-01", "2026-03-03", "250.5000"),
+        ("OLD-2", "C2", "posted", "2026-02-03", "2026-02-17", "300.0000"),
+    ]
+    assert await rows(
+        engine, f"SELECT count(*) FROM {schema}.outbox WHERE event_type = 'InvoicePosted'"
+    ) == [(2,)]
+    # The same file again is refused: those invoices exist.
+    again = await upload(gql, tenant.token, kind="SALES_INVOICES", company_id=company_id,
+                         content=good.encode(), dry_run=True)  # fmt: skip
+    assert (await settled(gql, tenant.token, again["job"]["id"]))["errorCount"] == 3  # by row
