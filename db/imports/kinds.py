@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.crypto import FieldCipher, tenant_schema
@@ -25,9 +25,9 @@ from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
 from db.repositories.tax import SqlTaxCodeRepository, company_tax_codes
 from db.tables.accounting import chart_of_accounts
 from db.tables.currency import exchange_rates
-from db.tables.inventory import products, warehouses
+from db.tables.inventory import products, stock_levels, warehouses
 from db.tables.purchasing import supplier_balances, suppliers
-from db.tables.sales import customers, sales_documents, sales_requests
+from db.tables.sales import customers, sales_document_lines, sales_documents, sales_requests
 from db.tables.tenant import companies
 from db.unit_of_work import SqlUnitOfWork
 from domain.accounting.model import ChartOfAccounts
@@ -44,6 +44,7 @@ from domain.sales.handlers import create_invoice
 from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError, ErrorCode, NotFound
 from domain.shared.events import EventOrigin
+from domain.shared.money import round4
 from domain.tax.model import default_codes_for
 
 
@@ -410,6 +411,40 @@ async def export_rows(
         )  # fmt: skip
         header = ["currency", "effectiveDate", "rate"]
         rows = [[c, d.isoformat(), r] for c, d, r in found]
+    elif kind is JobKind.STOCK_ON_HAND:
+        found = await conn.execute(
+            select(products.c.sku, warehouses.c.code, stock_levels.c.on_hand,
+                   stock_levels.c.value)
+            .join(products, products.c.id == stock_levels.c.product_id)
+            .join(warehouses, warehouses.c.id == stock_levels.c.warehouse_id)
+            .where(stock_levels.c.company_id == company_id, stock_levels.c.on_hand > 0)
+            .order_by(products.c.sku, warehouses.c.code)
+        )  # fmt: skip
+        header = ["date", "sku", "warehouse", "quantity", "unitCost"]
+        today = utcnow().date().isoformat()
+        rows = [[today, sku, code, qty, round4(value / qty)] for sku, code, qty, value in found]
+    elif kind is JobKind.SALES_INVOICES:
+        header = ["invoiceNumber", "customerCode", "issueDate", "dueDate", "currencyCode",
+                  "sku", "description", "quantity", "unitPrice", "discountPercent", "taxCode",
+                  "warehouse"]  # fmt: skip
+        d, line = sales_documents, sales_document_lines
+        found = await conn.execute(
+            select(func.coalesce(d.c.reference, d.c.number), customers.c.code, d.c.issue_date,
+                   d.c.due_date, d.c.currency_code, products.c.sku, line.c.description,
+                   line.c.quantity, line.c.unit_price, line.c.discount_percent, line.c.tax_code,
+                   warehouses.c.code)
+            .join(line, line.c.document_id == d.c.id)
+            .join(customers, customers.c.id == d.c.customer_id)
+            .outerjoin(products, products.c.id == line.c.product_id)
+            .outerjoin(warehouses, warehouses.c.id == line.c.warehouse_id)
+            .where(d.c.company_id == company_id, d.c.kind == "invoice",
+                   d.c.status.notin_(("draft", "void")))
+            .order_by(d.c.issue_date, d.c.number, line.c.line_number)
+        )  # fmt: skip
+        rows = [
+            [number, code, issued.isoformat(), due.isoformat() if due else None, *rest]
+            for number, code, issued, due, *rest in found
+        ]
     else:
         raise DomainError.single(
             ErrorCode.INVALID, f"Exporting {kind} is not available yet.", "kind"

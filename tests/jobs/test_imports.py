@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.tenant_plans import set_plan
 from tests.conftest import GraphQLClient, TenantHandle
-from tests.jobs.api import REPORT, company, settled, upload
+from tests.jobs.api import EXPORT, REPORT, company, settled, upload
 
 
 async def rows(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
@@ -271,6 +271,13 @@ async def test_a_run_that_crashes_in_batch_two_resumes_without_duplicates(
     ) == [(6,)]
 
 
+async def export(gql: GraphQLClient, tenant: TenantHandle, kind: str, company_id: str) -> str:
+    found = await gql.data(
+        EXPORT, {"kind": kind, "companyId": company_id, "format": "CSV"}, tenant.token
+    )
+    return str(found["exportData"]["text"])
+
+
 CREATE_YEAR = """
 mutation Year($input: CreateFiscalYearInput!) {
   createFiscalYear(input: $input) { fiscalYear { id } errors { code message } }
@@ -390,6 +397,12 @@ async def test_stock_on_hand_comes_in_as_valued_adjustments(
         f"JOIN {tenant.schema}.products p ON p.id = l.product_id ORDER BY p.sku",
     )
     assert levels == [("P-1", "10.0000", "25.0000"), ("P-2", "4.0000", "40.0000")]
+    exported = await export(gql, tenant, "STOCK_ON_HAND", company_id)
+    assert [line.split(",")[1:] for line in exported.splitlines()] == [
+        ["sku", "warehouse", "quantity", "unitCost"],
+        ["P-1", "WH1", "10.0000", "2.5000"],
+        ["P-2", "WH1", "4.0000", "10.0000"],
+    ]
 
 
 async def test_sales_invoice_history_through_create_invoice_resumes_by_its_keys(
@@ -470,6 +483,12 @@ async def test_sales_invoice_history_through_create_invoice_resumes_by_its_keys(
     assert await rows(
         engine, f"SELECT count(*) FROM {schema}.outbox WHERE event_type = 'InvoicePosted'"
     ) == [(2,)]
+    exported = await export(gql, tenant, "SALES_INVOICES", company_id)
+    assert [line.split(",")[:8] for line in exported.splitlines()[1:]] == [
+        ["OLD-1", "C1", "2026-02-01", "2026-03-03", "MYR", "", "Consulting", "2.0000"],
+        ["OLD-1", "C1", "2026-02-01", "2026-03-03", "MYR", "", "Travel", "1.0000"],
+        ["OLD-2", "C2", "2026-02-03", "2026-02-17", "MYR", "", "Training", "1.0000"],
+    ]
     # The same file again is refused: those invoices exist.
     again = await upload(gql, tenant.token, kind="SALES_INVOICES", company_id=company_id,
                          content=good.encode(), dry_run=True)  # fmt: skip
