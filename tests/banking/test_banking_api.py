@@ -16,6 +16,7 @@ from tests.banking.api import (
     AUTO_MATCH,
     CREATE_ENTRY,
     FILES,
+    IMPORT,
     MATCH,
     RECONCILIATION,
     STATEMENT_QUERY,
@@ -329,3 +330,13 @@ async def test_an_entry_from_a_line_follows_the_journal_posting_rules(
     assert await rows(engine, tenant.schema) == before
     done = await book("C1", clerk)
     assert done["errors"] == [] and done["line"]["matchKind"] == "CREATED"
+
+
+async def test_a_string_where_the_file_belongs_is_a_typed_error(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    books = (await Sales.open(gql, tenant)).books
+    variables = {"input": {"bankAccountId": books.id("1110"), "file": "not a file",
+                           "format": "CAMT053"}}  # fmt: skip
+    payload = (await gql.data(IMPORT, variables, tenant.token))["importBankStatement"]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [("REQUIRED", "file")]

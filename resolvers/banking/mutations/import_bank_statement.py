@@ -8,7 +8,7 @@ from adapters.bank_statements import PARSERS
 from db.readmodels import banking as read
 from domain.banking import handlers
 from domain.banking.commands import CsvMapping, ImportBankStatement, StatementFormat
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, ErrorCode
 from resolvers.command_ports import BANKING
 from resolvers.commands import run_command
 from resolvers.ids import parse_id
@@ -49,9 +49,16 @@ async def import_bank_statement(
     balance check commit together, so a refused file leaves nothing behind."""
     context = info.context
     try:
+        bank_account_id = parse_id(input.bank_account_id, "bankAccountId", "bank account")
         upload: Any = input.file  # starlette's UploadFile
+        if not callable(getattr(upload, "read", None)):  # a JSON value where a file belongs
+            raise DomainError.single(
+                ErrorCode.REQUIRED,
+                "Send the statement as a file (GraphQL multipart request).",
+                "file",
+            )
         command = ImportBankStatement(
-            bank_account_id=parse_id(input.bank_account_id, "bankAccountId", "bank account"),
+            bank_account_id=bank_account_id,
             format=StatementFormat(input.format.value),
             content=await upload.read(),
             file_name=getattr(upload, "filename", None) or "statement",
