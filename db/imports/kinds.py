@@ -23,7 +23,7 @@ from db.repositories.inventory import (
 from db.repositories.purchasing import supplier_from_row
 from db.repositories.sales import CUSTOMER_COLUMNS, customer_from_row
 from db.repositories.tax import SqlTaxCodeRepository, company_tax_codes
-from db.tables.accounting import chart_of_accounts
+from db.tables.accounting import account_balances, chart_of_accounts
 from db.tables.currency import exchange_rates
 from db.tables.inventory import products, stock_levels, warehouses
 from db.tables.purchasing import supplier_balances, suppliers
@@ -411,6 +411,23 @@ async def export_rows(
         )  # fmt: skip
         header = ["currency", "effectiveDate", "rate"]
         rows = [[c, d.isoformat(), r] for c, d, r in found]
+    elif kind is JobKind.OPENING_BALANCES:
+        # The trial balance to date (every posted month), as an opening-balances file.
+        net = func.sum(account_balances.c.debit_total - account_balances.c.credit_total)
+        found = await conn.execute(
+            select(chart_of_accounts.c.account_code, net)
+            .join(chart_of_accounts, chart_of_accounts.c.id == account_balances.c.account_id)
+            .where(account_balances.c.company_id == company_id)
+            .group_by(chart_of_accounts.c.account_code)
+            .having(net != 0)
+            .order_by(chart_of_accounts.c.account_code)
+        )
+        header = ["date", "accountCode", "debit", "credit"]
+        today = utcnow().date().isoformat()
+        rows = [
+            [today, code, amount if amount > 0 else None, -amount if amount < 0 else None]
+            for code, amount in found
+        ]
     elif kind is JobKind.STOCK_ON_HAND:
         found = await conn.execute(
             select(products.c.sku, warehouses.c.code, stock_levels.c.on_hand,

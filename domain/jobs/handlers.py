@@ -7,6 +7,7 @@ the first job; the key with another file (or kind, options, dry-run flag) is a c
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -98,7 +99,9 @@ async def start_import(
             f"{limits.max_import_bytes:,} bytes.",
             ErrorCode.LIMIT_EXCEEDED,
         )
-    sheet = read_sheet(cmd.content, cmd.file_name)
+    # In a thread: reading a file of up to the plan's size is CPU work the API's event loop
+    # must not wait on.
+    sheet = await asyncio.to_thread(read_sheet, cmd.content, cmd.file_name)
     layout(schema, sheet)  # the header: unknown, missing or repeated columns
     job = Job.start(
         company_id=cmd.company_id,

@@ -337,6 +337,10 @@ async def test_opening_balances_become_one_posted_balanced_entry(
         engine,
         f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'TransactionPosted'",
     ) == [(1,)]
+    exported = await export(gql, tenant, "OPENING_BALANCES", company_id)
+    assert sorted(line.split(",")[1:] for line in exported.splitlines()[1:]) == sorted(
+        [[asset, "1500.0000", ""], [liability, "", "500.0000"], [equity, "", "1000.0000"]]
+    )
 
 
 CREATE_WAREHOUSE = """
