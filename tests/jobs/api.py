@@ -55,6 +55,7 @@ async def upload(
     dry_run: bool = False,
     idempotency_key: str | None = None,
     batch_size: int | None = None,
+    raw: bool = False,
 ) -> dict[str, Any]:
     """startImport through the GraphQL multipart request spec, as a browser would send it."""
     variables: dict[str, Any] = {
@@ -77,7 +78,9 @@ async def upload(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
+    if raw:
+        return body
     assert "errors" not in body, body
     return dict(body["data"]["startImport"])
 

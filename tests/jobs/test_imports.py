@@ -163,6 +163,11 @@ async def test_bad_files_are_refused_with_typed_errors_and_write_nothing(
     assert [(e["code"], e["reason"]) for e in refused["errors"]] == [
         ("LIMIT_EXCEEDED", "FILE_TOO_LARGE")
     ]
+    # A plan without the imports feature: the API refuses before reading the file.
+    await set_plan(engine, redis, slug=tenant.slug, features={"imports": False})
+    body = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                        content=b"code,name\nC1,X\n", raw=True)  # fmt: skip
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FEATURE_DISABLED"]
     assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.jobs") == [(0,)]
     assert await rows(engine, f"SELECT count(*) FROM {tenant.schema}.customers") == [(0,)]
 

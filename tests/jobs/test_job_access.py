@@ -17,8 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.imports.runner import job_channel
+from domain.identity.builtin_roles import ACCOUNTANT
 from tests.conftest import GraphQLClient, LiveServer, TenantHandle, eventually
 from tests.e2e.ws_client import TRANSPORT_WS, GraphQLWebSocket
+from tests.identity.test_access import invite
 from tests.jobs.api import CANCEL, EXPORT, JOB, company, settled, upload
 from workers.jobs import TENANT_CONCURRENCY, slots_key
 
@@ -185,3 +187,27 @@ async def test_exports_neutralise_formulas_and_import_back(
             )
         ).all()  # fmt: skip
     assert [tuple(r) for r in stored] == hostile
+
+
+async def test_an_import_needs_the_api_permission_of_what_its_rows_make(
+    gql: GraphQLClient,
+    tenant: TenantHandle,
+    engine: AsyncEngine,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    # The accountant may run imports (import:*) but not create customers (no customer:create).
+    accountant = await invite(gql, tenant, companies=(company_id,), company_roles=(ACCOUNTANT.id,))
+    refused = await upload(gql, accountant.token, kind="CUSTOMERS", company_id=company_id,
+                           content=customers_csv("N", 2))  # fmt: skip
+    assert refused["job"] is None
+    assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    rates = b"currency,effectiveDate,rate\nUSD,2026-03-01,4.40\n"
+    allowed = await upload(gql, accountant.token, kind="EXCHANGE_RATES", company_id=company_id,
+                           content=rates)  # fmt: skip
+    assert (await settled(gql, accountant.token, allowed["job"]["id"]))["state"] == "SUCCEEDED"
+    async with engine.connect() as conn:
+        count = (
+            await conn.execute(text(f"SELECT count(*) FROM {tenant.schema}.customers"))
+        ).scalar_one()
+    assert count == 0
