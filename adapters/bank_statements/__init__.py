@@ -20,7 +20,6 @@ class StatementParsers:
         format: StatementFormat,
         content: bytes,
         mapping: CsvMapping | None,
-        account_currency: str,
     ) -> ParsedStatement:
         if format is StatementFormat.CAMT053:
             return camt053.parse(content)
@@ -28,7 +27,7 @@ class StatementParsers:
             return ofx.parse(content)
         if mapping is None:
             raise StatementError("A CSV statement needs its column mapping.", "csvMapping")
-        return csv_statement.parse(content, mapping, account_currency)
+        return csv_statement.parse(content, mapping)
 
 
 PARSERS = StatementParsers()

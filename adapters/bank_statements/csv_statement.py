@@ -38,7 +38,8 @@ def _amount(raw: str, decimal_comma: bool) -> Decimal | None:
     return -value if negative else value
 
 
-def parse(content: bytes, mapping: CsvMapping, account_currency: str) -> ParsedStatement:
+def parse(content: bytes, mapping: CsvMapping) -> ParsedStatement:
+    """Lines without a currency column are in "" (the bank account's, see `checked`)."""
     if mapping.amount is None and (mapping.debit is None or mapping.credit is None):
         raise StatementError(
             "Map either an amount column or both a debit and a credit column.", "csvMapping"
@@ -109,7 +110,7 @@ def parse(content: bytes, mapping: CsvMapping, account_currency: str) -> ParsedS
         line = ParsedLine(
             booking_date=booked,
             amount=amount,
-            currency=(cell("currency") or account_currency).upper(),
+            currency=cell("currency").upper(),
             bank_ref=cell("bankRef"),
             reference=cell("reference"),
             counterparty=cell("counterparty"),
@@ -130,7 +131,7 @@ def parse(content: bytes, mapping: CsvMapping, account_currency: str) -> ParsedS
         raise StatementError("The file has no statement lines.")
     currencies = {line.currency for line in lines}
     return ParsedStatement(
-        currency=currencies.pop() if len(currencies) == 1 else account_currency,
+        currency=currencies.pop() if len(currencies) == 1 else "",
         lines=tuple(lines),
         opening_balance=mapping.opening_balance,
         closing_balance=mapping.closing_balance,

@@ -11,6 +11,7 @@ the bank lines, then what a posting locks (domain/accounting/handlers.py).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -171,10 +172,11 @@ async def import_bank_statement(
     if not cmd.content:
         raise DomainError.single(ErrorCode.REQUIRED, "The file is empty.", "file")
     sha256 = hashlib.sha256(cmd.content).hexdigest()
+    # Parsing is CPU work: in a thread, before the transaction opens.
+    parsed = await asyncio.to_thread(parser.parse, cmd.format, cmd.content, cmd.csv_mapping)
     async with uow:
         account = await _bank_account(banking, cmd.bank_account_id, grants, "bankAccountId")
         _may(grants, "create", account.company_id)
-        parsed = parser.parse(cmd.format, cmd.content, cmd.csv_mapping, account.currency)
         statement = checked(parsed, account.currency)
         await banking.lock_account(account.id)
         duplicate = await banking.duplicate_of(account.id, sha256, statement.external_id)

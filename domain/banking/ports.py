@@ -27,9 +27,9 @@ class StatementParser(Protocol):
         format: StatementFormat,
         content: bytes,
         mapping: CsvMapping | None,
-        account_currency: str,
     ) -> ParsedStatement:
-        """The statement in the file, or DomainError on `file` / `csvMapping`."""
+        """The statement in the file, or DomainError on `file` / `csvMapping`. Pure CPU work
+        (handlers run it in a thread); a currency the file does not state is ""."""
 
 
 class BankingRepository(Protocol):

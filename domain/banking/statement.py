@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -92,6 +92,13 @@ def checked(statement: ParsedStatement, account_currency: str) -> CheckedStateme
     balances) starts at zero. Raises DomainError (nothing is written) on any mismatch.
     """
     problems: list[FieldError] = []
+    if not statement.currency:  # a CSV without a currency column: the account's
+        statement = replace(
+            statement,
+            currency=account_currency,
+            lines=tuple(x if x.currency else replace(x, currency=account_currency)
+                        for x in statement.lines),
+        )  # fmt: skip
     if statement.currency != account_currency:
         problems.append(
             FieldError(

@@ -31,12 +31,12 @@ def read(name: str) -> bytes:
 
 def refused(format: StatementFormat, content: bytes, mapping: CsvMapping | None = None) -> str:
     with pytest.raises(DomainError) as caught:
-        PARSERS.parse(format, content, mapping, "MYR")
+        PARSERS.parse(format, content, mapping)
     return " ".join(e.message for e in caught.value.errors)
 
 
 def test_camt053_booked_entries_signed_by_credit_debit_indicator() -> None:
-    statement = PARSERS.parse(StatementFormat.CAMT053, read("camt053.xml"), None, "MYR")
+    statement = PARSERS.parse(StatementFormat.CAMT053, read("camt053.xml"), None)
     assert statement.external_id == "STMT-2026-03-514012345678"
     assert statement.account_number == "514012345678"
     assert (statement.opening_balance, statement.closing_balance) == (
@@ -58,7 +58,7 @@ def test_camt053_booked_entries_signed_by_credit_debit_indicator() -> None:
 
 
 def test_ofx_sgml_and_xml_read_alike_with_opening_worked_back_from_the_ledger_balance() -> None:
-    v1 = checked(PARSERS.parse(StatementFormat.OFX, read("statement_v1.ofx"), None, "MYR"), "MYR")
+    v1 = checked(PARSERS.parse(StatementFormat.OFX, read("statement_v1.ofx"), None), "MYR")
     assert [(x.booking_date, x.amount, x.bank_ref) for x in v1.lines] == [
         (date(2026, 3, 5), Decimal("2500.00"), "CIMB-0305-001"),
         (date(2026, 3, 10), Decimal("-780.25"), "CIMB-0310-002"),
@@ -67,7 +67,7 @@ def test_ofx_sgml_and_xml_read_alike_with_opening_worked_back_from_the_ledger_ba
     assert v1.lines[0].description == "INV 1042 & 1043"  # the SGML entity read as text
     assert v1.lines[1].reference == "000123"  # the cheque number
     assert (v1.opening_balance, v1.closing_balance) == (Decimal("10000.00"), Decimal("11714.75"))
-    v2 = checked(PARSERS.parse(StatementFormat.OFX, read("statement_v2.ofx"), None, "MYR"), "MYR")
+    v2 = checked(PARSERS.parse(StatementFormat.OFX, read("statement_v2.ofx"), None), "MYR")
     assert [x.amount for x in v2.lines] == [Decimal("3.21"), Decimal("-1200.00")]
     assert (v2.opening_balance, v2.closing_balance) == (Decimal("1100.00"), Decimal("-96.79"))
     assert v2.lines[1].counterparty == "LANDLORD SDN BHD"
@@ -75,18 +75,19 @@ def test_ofx_sgml_and_xml_read_alike_with_opening_worked_back_from_the_ledger_ba
 
 
 def test_csv_with_mapping_and_stable_ids_for_identical_lines() -> None:
-    first = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), CSV_MAPPING, "MYR")
+    first = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), CSV_MAPPING)
     assert [(x.booking_date, x.amount) for x in first.lines] == [
         (date(2026, 3, 2), Decimal("1500.00")),
         (date(2026, 3, 5), Decimal("-10.50")),
         (date(2026, 3, 5), Decimal("-10.50")),
     ]
+    assert {x.currency for x in checked(first, "MYR").lines} == {"MYR"}  # the account's
     refs = [x.bank_ref for x in first.lines]
     assert len(set(refs)) == 3  # two identical charges stay two lines
-    again = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), CSV_MAPPING, "MYR")
+    again = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), CSV_MAPPING)
     assert [x.bank_ref for x in again.lines] == refs  # and keep their ids in another export
     with_ids = CsvMapping(**{**CSV_MAPPING.__dict__, "bank_ref": "transaction id"})
-    parsed = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), with_ids, "MYR")
+    parsed = PARSERS.parse(StatementFormat.CSV, read("statement.csv"), with_ids)
     assert [x.bank_ref for x in parsed.lines] == ["T0001", "T0002", "T0003"]
 
 
@@ -124,16 +125,16 @@ def test_malformed_and_entity_declaring_files_are_refused(
 def test_csv_with_missing_columns_names_each_one() -> None:
     mapping = CsvMapping(date="Posting Date", amount="Amount")
     with pytest.raises(DomainError) as caught:
-        PARSERS.parse(StatementFormat.CSV, read("statement.csv"), mapping, "MYR")
+        PARSERS.parse(StatementFormat.CSV, read("statement.csv"), mapping)
     assert {e.field for e in caught.value.errors} == {"csvMapping.date", "csvMapping.amount"}
 
 
 def test_balances_that_do_not_add_up_and_a_foreign_currency_are_refused() -> None:
     wrong = read("camt053.xml").replace(b">1389.50<", b">1389.49<")
     with pytest.raises(DomainError) as caught:
-        checked(PARSERS.parse(StatementFormat.CAMT053, wrong, None, "MYR"), "MYR")
+        checked(PARSERS.parse(StatementFormat.CAMT053, wrong, None), "MYR")
     assert caught.value.errors[0].code is ErrorCode.UNBALANCED
-    parsed = PARSERS.parse(StatementFormat.CAMT053, read("camt053.xml"), None, "MYR")
+    parsed = PARSERS.parse(StatementFormat.CAMT053, read("camt053.xml"), None)
     with pytest.raises(DomainError) as caught:
         checked(parsed, "SGD")
     assert caught.value.errors[0].field == "bankAccountId"
