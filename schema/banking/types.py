@@ -167,14 +167,23 @@ class BankStatement:
 
     @strawberry.field(
         description="The lines this statement brought in, in file order: `first` of them"
-        " after line number `afterLineNumber`."
+        " after line number `afterLineNumber`; only the open ones with `matched: false`."
     )
     async def lines(
-        self, info: strawberry.Info, first: int | None = 100, after_line_number: int = 0
+        self,
+        info: strawberry.Info,
+        first: int | None = 100,
+        after_line_number: int = 0,
+        matched: bool | None = None,
     ) -> list[BankStatementLine]:
         size = page_size(first)
         rows = await info.context.loaders.bank_lines_by_statement.load(uuid.UUID(self.id))
-        after = [r for r in rows if r["line_number"] > after_line_number]
+        after = [
+            r
+            for r in rows
+            if r["line_number"] > after_line_number
+            and (matched is None or (r["match_kind"] is not None) == matched)
+        ]
         return [BankStatementLine.from_row(r) for r in after[:size]]
 
     @classmethod

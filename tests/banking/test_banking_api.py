@@ -78,6 +78,12 @@ async def test_import_match_create_entry_and_reconcile(
     assert lines["B1"]["matches"][0]["journalEntryId"] == payment["journalEntryId"]
     assert lines["B2"]["matches"][0]["journalEntryId"] == electricity["journalEntry"]["id"]
     assert lines["B3"]["matched"] is False
+    open_only = await gql.data(
+        "query($id: ID!) { bankStatement(id: $id) { lines(matched: false) { bankRef } } }",
+        {"id": statement["id"]},
+        tenant.token,
+    )
+    assert open_only["bankStatement"]["lines"] == [{"bankRef": "B3"}]
 
     report = await reconciliation(gql, tenant.token, bank, statement["id"])
     assert report["bookBalance"] == "700.0000"  # 1500 - 100 - 700
