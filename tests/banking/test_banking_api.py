@@ -346,3 +346,27 @@ async def test_a_string_where_the_file_belongs_is_a_typed_error(
                            "format": "CAMT053"}}  # fmt: skip
     payload = (await gql.data(IMPORT, variables, tenant.token))["importBankStatement"]
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("REQUIRED", "file")]
+
+
+async def test_a_first_statements_opening_balance_stands_for_the_books_before_it(
+    gql: GraphQLClient, tenant: TenantHandle
+) -> None:
+    books = (await Sales.open(gql, tenant)).books
+    bank = books.id("1110")
+    for day, amount in (("2026-01-05", "1200.00"), ("2026-02-10", "-200.00")):
+        side, other = ("debit", "credit") if amount[0] != "-" else ("credit", "debit")
+        payload = await books.entry(
+            [("1110", side, amount.lstrip("-")), ("3100", other, amount.lstrip("-"))], date=day
+        )
+        assert payload["errors"] == [], payload
+    content = camt053([("2026-03-03", "-50.00", "O1", "FEE")], opening="1000.00")
+    imported = await import_statement(gql, tenant.token, bank, content, "CAMT053")
+    assert imported["errors"] == [], imported
+    opening = imported["statement"]["lines"][0]
+    assert (opening["kind"], opening["amount"], opening["bookingDate"]) == (
+        "OPENING", "1000.0000", "2026-02-28",
+    )  # fmt: skip
+    assert opening["matchKind"] == "AUTO" and len(opening["matches"]) == 2
+    report = await reconciliation(gql, tenant.token, bank, imported["statement"]["id"])
+    assert [x["bankRef"] for x in report["unmatchedBankLines"]] == ["O1"]
+    assert report["unmatchedBookLines"] == [] and report["difference"] == "0.0000"
