@@ -25,7 +25,7 @@ from tests.banking.api import (
     camt053,
     import_statement,
 )
-from tests.conftest import GraphQLClient, TenantHandle
+from tests.conftest import GraphQLClient, StatementLog, TenantHandle
 from tests.sales.api import Sales
 
 BANKING_TABLES = ("bank_statements", "bank_statement_lines", "bank_line_matches", "transactions")
@@ -370,3 +370,26 @@ async def test_a_first_statements_opening_balance_stands_for_the_books_before_it
     report = await reconciliation(gql, tenant.token, bank, imported["statement"]["id"])
     assert [x["bankRef"] for x in report["unmatchedBankLines"]] == ["O1"]
     assert report["unmatchedBookLines"] == [] and report["difference"] == "0.0000"
+
+
+async def test_a_statement_with_its_lines_matches_and_suggestions_reads_in_fixed_statements(
+    gql: GraphQLClient, tenant: TenantHandle, sql_log: StatementLog
+) -> None:
+    books = (await Sales.open(gql, tenant)).books
+    bank = books.id("1110")
+    for n in range(3):  # two alike (suggestions) and one to match
+        amount = "70.00" if n < 2 else "90.00"
+        payload = await books.entry(
+            [("1110", "debit", amount), ("4100", "credit", amount)], date="2026-03-10"
+        )
+        assert payload["errors"] == [], payload
+    lines = [(f"2026-03-{10 + n % 3:02d}", "70.00", f"N{n}", "X") for n in range(6)]
+    content = camt053([*lines, ("2026-03-11", "90.00", "M", "Y")])
+    imported = await import_statement(gql, tenant.token, bank, content, "CAMT053")
+    assert imported["errors"] == [] and imported["autoMatched"] == 1, imported
+    sql_log.statements.clear()
+    data = await gql.data(STATEMENT_QUERY, {"id": imported["statement"]["id"]}, tenant.token)
+    assert len(data["bankStatement"]["lines"]) == 7
+    assert sum(len(x["suggestions"]) for x in data["bankStatement"]["lines"]) == 6 * 2
+    # statement, its lines, their matches, their suggestions: one each, whatever the count
+    assert len(sql_log.touching(tenant.schema)) == 4, sql_log.touching(tenant.schema)
