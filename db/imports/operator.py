@@ -21,9 +21,9 @@ from db.repositories.jobs import SqlJobRepository
 from db.tables.shared import tenants, users
 from db.unit_of_work import SqlUnitOfWork
 from domain.imports.export import ExportFormat
-from domain.imports.files import read_sheet
+from domain.imports.files import FileProblem, file_error, read_sheet
 from domain.imports.registry import schema_of
-from domain.imports.schema import layout
+from domain.imports.schema import count_rows, layout
 from domain.jobs.handlers import StartImport
 from domain.jobs.model import Job, JobKind
 from domain.shared.clock import utcnow
@@ -77,6 +77,8 @@ async def import_file(
     command = StartImport(company_id, kind, file_name, content, dry_run, None, batch_size)
     sheet = read_sheet(content, file_name)
     layout(schema_of(kind), sheet)
+    if count_rows(sheet) == 0:
+        raise file_error(FileProblem.EMPTY, f"{file_name} has a header but no rows.")
     tenant_engine = TenantEngines(engine).for_schema(who.schema)
     job = Job.start(
         company_id=company_id,

@@ -17,7 +17,7 @@ from domain.identity.access import AccessGrants
 from domain.identity.plans import TenantLimits
 from domain.imports.files import FileProblem, ImportFieldError, file_error, read_sheet
 from domain.imports.registry import schema_of
-from domain.imports.schema import layout
+from domain.imports.schema import count_rows, layout
 from domain.jobs.model import Job, JobKind
 from domain.jobs.ports import JobRepository
 from domain.shared.clock import utcnow
@@ -103,6 +103,8 @@ async def start_import(
     # must not wait on.
     sheet = await asyncio.to_thread(read_sheet, cmd.content, cmd.file_name)
     layout(schema, sheet)  # the header: unknown, missing or repeated columns
+    if count_rows(sheet) == 0:
+        raise file_error(FileProblem.EMPTY, f"{cmd.file_name} has a header but no rows.")
     job = Job.start(
         company_id=cmd.company_id,
         kind=cmd.kind,

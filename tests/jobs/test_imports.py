@@ -143,6 +143,7 @@ BAD_FILES: list[tuple[str, bytes, str, str]] = [
     ("extra.csv", b"code,name,shoe size\nC1,X,42\n", "UNKNOWN_COLUMN", "shoe size"),
     ("no-name.csv", b"code;email\nC1;a@b.example\n", "MISSING_COLUMN", "name"),
     ("broken.xlsx", b"PK\x03\x04 not really a workbook", "FILE_TYPE", "XLSX"),
+    ("header-only.csv", b"code,name\n\n", "EMPTY", "no rows"),
 ]
 
 
