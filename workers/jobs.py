@@ -3,8 +3,9 @@
 The task takes ids, runs db/imports/runner.py::JobRunner and is safe to run again: a run
 resumes after the job's last committed batch (acks_late redelivers it when a worker dies; an
 unexpected error retries it). A tenant runs at most TENANT_CONCURRENCY jobs at once: a Redis
-semaphore per tenant (a sorted set of job ids scored by when their slot lapses, so a slot of a
-killed worker frees itself); a job that finds no slot is retried shortly."""
+semaphore per tenant (a sorted set of job ids scored by when their slot lapses, pushed back at
+each progress message, so the slot of a killed worker frees itself); a job that finds no slot
+is retried shortly."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from workers.runtime import WorkerRuntime
 logger = logging.getLogger("bigledger.jobs")
 TASK = "bigledger.run_import"
 TENANT_CONCURRENCY = 2
-SLOT_SECONDS = 15 * 60  # a slot lapses if its run neither finishes nor releases it
+SLOT_SECONDS = 5 * 60  # a slot lapses when its run stops progressing (a killed worker)
 MAX_ATTEMPTS = 4  # runs of one job (crashes included) before it is failed
 RETRY_SECONDS = 1.0
 
@@ -104,10 +105,15 @@ async def _run(
     if tenant is None:
         return "gone"
     cipher, redis = runtime.parts()
-    runner = JobRunner(
-        engines.for_schema(tenant.schema_name), tenant.id, cipher, redis, source="bigledger-worker"
-    )
     key = slots_key(tenant_id)
+
+    async def keep_slot() -> None:
+        await redis.zadd(key, {job_id: time.time() + SLOT_SECONDS}, xx=True)
+
+    runner = JobRunner(
+        engines.for_schema(tenant.schema_name), tenant.id, cipher, redis,
+        source="bigledger-worker", heartbeat=keep_slot,
+    )  # fmt: skip
     now = time.time()
     acquired = await redis.eval(
         _ACQUIRE, 1, key, now, now + SLOT_SECONDS, job_id, TENANT_CONCURRENCY, SLOT_SECONDS

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -54,6 +54,8 @@ class JobRunner:
     redis: Redis | None = None
     source: str = "bigledger-worker"
     on_progress: Callable[[dict[str, Any]], None] | None = None
+    # Called with every progress message: a worker keeps its tenant slot while it progresses.
+    heartbeat: Callable[[], Awaitable[None]] | None = None
 
     async def run(self, job_id: uuid.UUID) -> Job | None:
         """The job after this run; None if another run holds it (or it does not exist)."""
@@ -251,6 +253,9 @@ class JobRunner:
         message = job.progress()
         if self.on_progress is not None:
             self.on_progress(message)
+        if self.heartbeat is not None:
+            with contextlib.suppress(Exception):
+                await self.heartbeat()
         if self.redis is not None:
             # Best effort: the job row is the truth, a lost message only delays a progress bar.
             with contextlib.suppress(Exception):
