@@ -13,7 +13,7 @@ from db.engine import TenantEngines
 from db.tenants import TenantDirectory
 from workers.celery_app import app, webhook_queue
 from workers.tasks import get_runtime
-from workers.webhooks import SenderParts, run_round
+from workers.webhooks import PER_ENDPOINT, SenderParts, run_round
 
 _parts: SenderParts | None = None
 
@@ -39,6 +39,7 @@ def _sender_parts(engines: TenantEngines, tenants: TenantDirectory) -> SenderPar
             http=HttpWebhookSender(
                 timeout=conf.bigledger_webhook_timeout,
                 allow_private=conf.bigledger_webhooks_allow_private,
+                per_endpoint=PER_ENDPOINT,
             ),
             cipher=conf.bigledger_cipher(),
             enqueue=enqueue_round,

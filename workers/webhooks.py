@@ -151,7 +151,16 @@ async def _send_and_record(
     gone = [m.id for m in due if m.envelope is None or m.endpoint_id not in states]
     sendable = [m for m in due if m.id not in set(gone)]
     now = datetime.now(UTC)
-    calls = [_post(parts, m, states[m.endpoint_id], now) for m in sendable]
+    # Each endpoint's URL checked once for the round (a fresh DNS lookup: no rebinding).
+    refusals = dict(
+        zip(
+            states,
+            await asyncio.gather(*(parts.http.refusal(s.endpoint.url) for s in states.values())),
+            strict=True,
+        )
+    )
+    calls = [_post(parts, m, states[m.endpoint_id], now, refusals[m.endpoint_id])
+             for m in sendable]  # fmt: skip
     results: list[Sent] = list(await asyncio.gather(*calls))
     outcomes: list[Outcome] = []
     breakers = {eid: _breaker(state) for eid, state in states.items()}
@@ -211,8 +220,14 @@ def _breaker(state: EndpointState) -> Breaker:
 
 
 async def _post(
-    parts: SenderParts, message: DueMessage, state: EndpointState, now: datetime
+    parts: SenderParts,
+    message: DueMessage,
+    state: EndpointState,
+    now: datetime,
+    refusal: str | None,
 ) -> Sent:
+    if refusal is not None:
+        return parts.http.refused(refusal)
     endpoint = state.endpoint
     timestamp = int(time.time())
     body = orjson.dumps(
@@ -225,7 +240,7 @@ async def _post(
         secrets=endpoint.secrets_in_force(now),
         signing_keys=(endpoint.signing_key,) if endpoint.signing_key else (),
     )
-    return await parts.http.post(endpoint.url, headers, body)
+    return await parts.http.post(endpoint.url, headers, body, endpoint=str(endpoint.id))
 
 
 async def _disable(

@@ -8,6 +8,7 @@ from resolvers.ids import argument_id, optional_argument_id
 from schema.cursors import CREATED_AT
 from schema.permissions import guarded
 from schema.relay import page_info, page_size
+from schema.scalars import JSON
 from schema.webhooks.types import (
     WebhookDelivery,
     WebhookDeliveryConnection,
@@ -91,6 +92,6 @@ class WebhookQueries:
     )
     def webhook_event_types(self) -> list[WebhookEventType]:
         return [
-            WebhookEventType(name=t.name, description=t.description, example=t.example)
+            WebhookEventType(name=t.name, description=t.description, example=JSON(t.example))
             for t in CATALOGUE
         ]
