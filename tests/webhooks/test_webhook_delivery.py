@@ -280,3 +280,41 @@ async def test_deliveries_with_their_attempts_cost_the_same_statements_for_any_p
             return len(sql_log.touching(tenant.schema))
 
         assert await statements_for(2) == await statements_for(6)
+
+
+async def test_an_endpoint_failing_for_five_days_is_disabled_and_its_secret_is_sealed(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine, celery_worker: Any
+) -> None:
+    with WebhookReceiver() as receiver:
+        receiver.script("/down", then=Answer(503, body=b"maintenance"))
+        made = await create_endpoint(gql, tenant, receiver.url("/down"), ["webhook.test"])
+        endpoint_id = made["endpoint"]["id"]
+        table = f'"{tenant.schema}".webhook_endpoints'
+        async with engine.begin() as conn:
+            stored = (
+                await conn.execute(
+                    text(f"SELECT secret FROM {table} WHERE id = :id"), {"id": endpoint_id}
+                )  # fmt: skip
+            ).scalar_one()
+            # Every delivery has failed since 5 days and an hour ago (history, set behind the API).
+            await conn.execute(
+                text(f"UPDATE {table} SET failing_since = now() - interval '5 days 1 hour'"
+                     " WHERE id = :id"),
+                {"id": endpoint_id},
+            )  # fmt: skip
+        assert made["secret"] not in stored and "whsec_" not in stored  # sealed by the key ring
+
+        await gql.data(SEND_TEST, {"id": endpoint_id}, tenant.token)
+
+        async def disabled() -> dict | None:
+            read = await gql.data(
+                f"query($id: ID!) {{ webhookEndpoint(id: $id) {{ {ENDPOINT} failingSince }} }}",
+                {"id": endpoint_id},
+                tenant.token,
+            )
+            found = read["webhookEndpoint"]
+            return found if not found["enabled"] else None
+
+        endpoint = await eventually(disabled, timeout=20)
+        assert endpoint is not None and "5 days" in endpoint["disabledReason"]
+        assert len(receiver.at("/down")) == 1
