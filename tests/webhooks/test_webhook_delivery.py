@@ -294,7 +294,7 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_its_secret_is_s
             stored = (
                 await conn.execute(
                     text(f"SELECT secret FROM {table} WHERE id = :id"), {"id": endpoint_id}
-                )  # fmt: skip
+                )
             ).scalar_one()
             # Every delivery has failed since 5 days and an hour ago (history, set behind the API).
             await conn.execute(
