@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 
 from adapters.webhooks.http_sender import HttpWebhookSender, Sent
@@ -57,7 +56,7 @@ from domain.shared.events import EventMetadata, EventOrigin
 from domain.webhooks import handlers
 from domain.webhooks.breaker import Breaker
 from domain.webhooks.commands import DisableWebhookEndpoint
-from domain.webhooks.delivery import Decision, Verdict, decide, should_disable
+from domain.webhooks.delivery import Decision, Verdict, decide, delivery_body, should_disable
 from domain.webhooks.signing import delivery_headers, message_id_of
 
 logger = logging.getLogger("bigledger.webhooks")
@@ -230,9 +229,7 @@ async def _post(
         return parts.http.refused(refusal)
     endpoint = state.endpoint
     timestamp = int(time.time())
-    body = orjson.dumps(
-        {"type": message.event_type, "timestamp": now.isoformat(), "data": message.envelope}
-    )
+    body = delivery_body(message.event_type, message.envelope or {}, now)
     headers = delivery_headers(
         message_id_of(message.id),
         timestamp,

@@ -7,10 +7,12 @@ failure like any other), so a receiver cannot bounce our signed POST to an inter
 from __future__ import annotations
 
 import codecs
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from typing import Any
 
 # Attempt k (1-based) is due RETRY_DELAYS[k-1] after the previous failure (the first: after the
 # event). After the last one fails the message is failed for good.
@@ -97,3 +99,30 @@ def excerpt(body: bytes, limit: int = EXCERPT_BYTES) -> str:
     # turning it into U+FFFD; invalid bytes elsewhere still become U+FFFD.
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     return decoder.decode(body[:limit], final=False)
+
+
+MAX_BODY_BYTES = 20_000  # "thin" deliveries: a receiver reads the rest through the API
+
+
+def delivery_body(webhook_type: str, envelope: dict[str, Any], now: datetime) -> bytes:
+    """The POST body `{type, timestamp, data}` with the event's envelope as `data`. An envelope
+    too big for a thin delivery (an invoice with hundreds of lines) keeps its ids and the
+    payload's plain values, marked `"truncated": true`; the receiver fetches the rest by
+    `aggregateId`."""
+    body = _body(webhook_type, envelope, now)
+    if len(body) <= MAX_BODY_BYTES:
+        return body
+    payload = envelope.get("payload") or {}
+    plain = {k: v for k, v in payload.items() if not isinstance(v, list | dict)}
+    body = _body(webhook_type, {**envelope, "payload": {**plain, "truncated": True}}, now)
+    if len(body) <= MAX_BODY_BYTES:
+        return body
+    return _body(webhook_type, {**envelope, "payload": {"truncated": True}}, now)
+
+
+def _body(webhook_type: str, data: dict[str, Any], now: datetime) -> bytes:
+    return json.dumps(
+        {"type": webhook_type, "timestamp": now.isoformat(), "data": data},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()

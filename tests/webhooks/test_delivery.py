@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.webhooks.delivery import (
     DISABLE_AFTER,
+    MAX_BODY_BYTES,
     RETRY_DELAYS,
     AttemptResult,
     Decision,
     Verdict,
     decide,
+    delivery_body,
     excerpt,
     parse_retry_after,
     should_disable,
@@ -109,3 +112,21 @@ def test_excerpt_is_at_most_1kb_and_never_cuts_a_character() -> None:
     # Bytes that are not UTF-8 are replaced, not an error.
     assert excerpt(b"\xff\xfeok") == "\ufffd\ufffdok"
     assert excerpt(b"abcdef", limit=3) == "abc"
+
+
+def test_a_delivery_body_stays_thin_keeping_the_ids() -> None:
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    envelope = {
+        "id": "e1",
+        "eventType": "InvoicePosted",
+        "aggregateId": "a1",
+        "payload": {"invoiceNumber": "INV-1", "total": "10.0000",
+                    "lines": [{"description": "x" * 100, "amount": "1.0000"}] * 500},
+    }  # fmt: skip
+    body = json.loads(delivery_body("invoice.posted", envelope, now))
+    assert len(delivery_body("invoice.posted", envelope, now)) <= MAX_BODY_BYTES
+    assert body["type"] == "invoice.posted" and body["data"]["aggregateId"] == "a1"
+    assert body["data"]["payload"] == {"invoiceNumber": "INV-1", "total": "10.0000",
+                                       "truncated": True}  # fmt: skip
+    small = {**envelope, "payload": {"invoiceNumber": "INV-1"}}
+    assert json.loads(delivery_body("invoice.posted", small, now))["data"] == small
