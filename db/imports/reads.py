@@ -40,6 +40,9 @@ class _UnitOfWorkJobs:
     async def save(self, job: Job) -> None:
         await self._repo().save(job)
 
+    async def drop_content(self, job_id: uuid.UUID) -> None:
+        await self._repo().drop_content(job_id)
+
     async def company_currency(self, company_id: uuid.UUID) -> str | None:
         return await self._repo().company_currency(company_id)
 

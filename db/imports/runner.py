@@ -239,6 +239,8 @@ class JobRunner:
                 await repo.replace_errors(job.id, errors)
             job.cancel_requested = current.cancel_requested if current else job.cancel_requested
             await repo.save(job)
+            if job.is_final or (job.dry_run and job.state is JobState.VALIDATED):
+                await repo.drop_content(job.id)  # up to the plan's maxImportBytes, kept no longer
             uow.record(job.events)
             await uow.commit()
         await self._publish(job)

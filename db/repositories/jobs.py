@@ -106,6 +106,10 @@ class SqlJobRepository:
             ).scalar_one()
         )
 
+    async def drop_content(self, job_id: uuid.UUID) -> None:
+        """An ended job's file is not needed again (its fingerprint stays for replays)."""
+        await self._conn.execute(update(jobs).where(jobs.c.id == job_id).values(file_content=b""))
+
     async def save(self, job: Job) -> None:
         values: dict[str, Any] = {f: getattr(job, f) for f in _SAVED}
         values["state"] = str(job.state)

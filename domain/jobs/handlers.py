@@ -147,6 +147,8 @@ async def cancel_job(
         grants.check("import", "run", company_id=job.company_id)
         job.request_cancel(utcnow())
         await jobs.save(job)
+        if job.is_final:  # cancelled before a worker ran it: its file is not needed again
+            await jobs.drop_content(job.id)
         uow.record(job.events)
         await uow.commit()
     return job

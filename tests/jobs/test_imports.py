@@ -58,6 +58,10 @@ async def test_customers_import_through_the_api_and_a_worker(
         f"SELECT count(*) FROM {tenant.schema}.outbox WHERE event_type = 'CustomerCreated'",
     )
     assert events == [(2,)]
+    # The uploaded file is kept only while the job may still need it.
+    assert await rows(engine, f"SELECT octet_length(file_content) FROM {tenant.schema}.jobs") == [
+        (0,)
+    ]
 
 
 async def test_suppliers_products_accounts_and_rates_from_xlsx_utf16_and_pipes(
