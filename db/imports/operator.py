@@ -132,6 +132,8 @@ async def export_to(
     exported = await export_file(
         TenantEngines(engine).for_schema(who.schema), kind, company_id, format, cipher
     )
+    if exported is None:
+        raise LookupError(f"no company {company_id} in tenant {slug!r}")
     if exported.text is not None:
         return exported.text.encode(), exported.rows
     return base64.b64decode(exported.base64 or ""), exported.rows

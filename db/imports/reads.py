@@ -108,8 +108,11 @@ async def export_file(
     company_id: uuid.UUID,
     format: ExportFormat,
     cipher: FieldCipher,
-) -> ExportedFile:
+) -> ExportedFile | None:
+    """None: no such company in this tenant."""
     async with engine.connect() as conn:
+        if await SqlJobRepository(conn).company_currency(company_id) is None:
+            return None
         exported = await export_rows(conn, kind, company_id, cipher)
     content = write(format, exported.header, exported.rows)
     name = f"{kind}.{format}"

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 
 from db.imports.reads import job_repository
+from domain.imports.files import FileProblem, file_error
 from domain.jobs import handlers
 from domain.jobs.handlers import CancelJob, StartImport
 from domain.jobs.model import JobState
@@ -31,6 +32,12 @@ async def start_import(info: strawberry.Info, input: StartImportInput) -> StartI
     context = info.context
     try:
         upload: Any = input.file  # starlette's UploadFile
+        if not callable(getattr(upload, "read", None)):
+            # A JSON request can put any value where the Upload goes: only a file part is one.
+            raise file_error(
+                FileProblem.FILE_TYPE,
+                "Send the file as a multipart upload (the GraphQL multipart request spec).",
+            )
         content = await upload.read()
         command = StartImport(
             company_id=parse_id(input.company_id, "companyId", "company"),

@@ -103,6 +103,8 @@ class JobQueries:
         exported = await export_file(
             info.context.tenant_engine, kind, company, format, info.context.services.cipher
         )
+        if exported is None:  # another tenant's company is not found, as an unknown id is
+            raise GraphQLError("Company not found.", extensions={"code": "NOT_FOUND"})
         return ExportFile(
             file_name=exported.file_name,
             content_type=exported.content_type,

@@ -51,7 +51,14 @@ from domain.identity.builtin_roles import (
 from resolvers.root import build_schema
 from server.services import Endpoints
 from server.settings import Settings
-from tests.conftest import LiveServer, TenantHandle, eventually, start_server, stop_server
+from tests.conftest import (
+    GraphQLClient,
+    LiveServer,
+    TenantHandle,
+    eventually,
+    start_server,
+    stop_server,
+)
 from tests.e2e.ws_client import (
     PROTOCOLS,
     GraphQLWebSocket,
@@ -66,6 +73,7 @@ from tests.identity.test_auth import (
     b64json,
     unverified,
 )
+from tests.jobs.api import upload
 from tests.security.attack_kit import (
     PUBLIC_CODES,
     Call,
@@ -771,6 +779,14 @@ async def build_commerce(
     for payment in (paid, unallocated):
         keep("customerpayment", payment)
         keep("payment", payment)
+    # Imports: a dry-run job, its file a multipart upload as a browser sends it.
+    started = await upload(
+        GraphQLClient(http), token, kind="CUSTOMERS", company_id=company_id, dry_run=True,
+        content=f"code,name\n{tag}-IMP,{victim_text(f'{tag}-imported')}\n".encode(),
+        file_name=f"{victim_text(f'{tag}-file')}.csv",
+    )  # fmt: skip
+    assert started["errors"] == [], started
+    keep("job", started["job"])
 
 
 def _records(value: Any, key: str = "") -> list[tuple[str, dict[str, Any]]]:
