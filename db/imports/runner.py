@@ -94,6 +94,15 @@ class JobRunner:
         origin = self._origin(job)
         resuming = job.state in (JobState.COMMITTING, JobState.VALIDATED)
         skip = job.batches_committed * job.batch_size if schema.batchable else 0
+        if (
+            resuming
+            and not schema.batchable
+            and job.kind not in EACH
+            and job.batches_committed >= 1
+        ):
+            # A whole-file kind is one batch: committed, the run died before it said so.
+            job.move(JobState.SUCCEEDED, utcnow())
+            return await self._finish(job)
         try:
             sheet = read_sheet(content, job.file_name)
             async with self.engine.connect() as conn:

@@ -331,10 +331,28 @@ async def test_opening_balances_become_one_posted_balanced_entry(
         f"2026-01-01,{liability},,500.00,Supplier owed\n"
         f"2026-01-01,{equity},,1000.00,Capital\n"
     )
+    # The run dies once right after its one batch committed, before the job says so: the
+    # next run must find the entry made, not post it again.
+    schema = tenant.schema
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
+        await conn.execute(text(f"""
+            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.state = 'succeeded' AND nextval('{schema}.fail_once') = 1 THEN
+                RAISE EXCEPTION 'simulated crash after the commit';
+              END IF;
+              RETURN NEW;
+            END $$"""))  # fmt: skip
+        await conn.execute(text(
+            f"CREATE TRIGGER fail_once BEFORE UPDATE ON {schema}.jobs "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
+        ))  # fmt: skip
     started = await upload(gql, tenant.token, kind="OPENING_BALANCES", company_id=company_id,
                            content=balanced.encode())  # fmt: skip
     done = await settled(gql, tenant.token, started["job"]["id"])
     assert (done["state"], done["rowsDone"], done["rowsTotal"]) == ("SUCCEEDED", 3, 3), done
+    assert done["attempts"] == 2
     entries = await rows(
         engine,
         f"SELECT t.status::text, t.transaction_date::text, sum(l.base_debit)::text, "
