@@ -71,8 +71,8 @@ def build_stock(row: dict[str, Any], books: Books) -> StockRow:
 def same_day(
     accepted: list[tuple[int, Any]], books: Books
 ) -> tuple[list[tuple[int, Any]], list[RowError]]:
-    if not accepted:
-        return [], [RowError(1, None, str(ErrorCode.REQUIRED), "The file has no rows.")]
+    if not accepted:  # a resumed run whose every batch is in (an empty file is refused)
+        return [], []
     first_row, first = accepted[0]
     problems = [
         RowError(row, "date", str(ErrorCode.INVALID),

@@ -22,6 +22,26 @@ async def rows(engine: AsyncEngine, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await conn.execute(text(sql))]
 
 
+async def fail_once(engine: AsyncEngine, schema: str, table: str, when: str, why: str) -> None:
+    """The first statement on `table` matching `when` (on NEW) fails, once: a sequence is not
+    rolled back with the failed transaction. A job's run then dies there, as on a lost
+    connection, and the task runs it again."""
+    async with engine.begin() as conn:
+        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
+        await conn.execute(text(f"""
+            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF {when} AND nextval('{schema}.fail_once') = 1 THEN
+                RAISE EXCEPTION '{why}';
+              END IF;
+              RETURN NEW;
+            END $$"""))  # fmt: skip
+        await conn.execute(text(
+            f"CREATE TRIGGER fail_once BEFORE INSERT OR UPDATE ON {schema}.{table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
+        ))  # fmt: skip
+
+
 async def test_customers_import_through_the_api_and_a_worker(
     gql: GraphQLClient,
     tenant: TenantHandle,
@@ -251,22 +271,8 @@ async def test_a_run_that_crashes_in_batch_two_resumes_without_duplicates(
 ) -> None:
     company_id = await company(gql, tenant)
     schema = tenant.schema
-    # The second batch's first insert fails once (a sequence is not rolled back with it):
-    # the run dies mid-job as on a lost connection; the task runs again.
-    async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
-        await conn.execute(text(f"""
-            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.code = 'R003' AND nextval('{schema}.fail_once') = 1 THEN
-                RAISE EXCEPTION 'simulated crash in batch 2';
-              END IF;
-              RETURN NEW;
-            END $$"""))  # fmt: skip
-        await conn.execute(text(
-            f"CREATE TRIGGER fail_once BEFORE INSERT ON {schema}.customers "
-            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
-        ))  # fmt: skip
+    # The second batch's first insert fails once: the run dies mid-job.
+    await fail_once(engine, schema, "customers", "NEW.code = 'R003'", "crash in batch 2")
     content = "code,name\n" + "".join(f"R{i:03},Resumed {i}\n" for i in range(1, 7))
     started = await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
                            content=content.encode(), batch_size=2)  # fmt: skip
@@ -333,21 +339,7 @@ async def test_opening_balances_become_one_posted_balanced_entry(
     )
     # The run dies once right after its one batch committed, before the job says so: the
     # next run must find the entry made, not post it again.
-    schema = tenant.schema
-    async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
-        await conn.execute(text(f"""
-            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.state = 'succeeded' AND nextval('{schema}.fail_once') = 1 THEN
-                RAISE EXCEPTION 'simulated crash after the commit';
-              END IF;
-              RETURN NEW;
-            END $$"""))  # fmt: skip
-        await conn.execute(text(
-            f"CREATE TRIGGER fail_once BEFORE UPDATE ON {schema}.jobs "
-            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
-        ))  # fmt: skip
+    await fail_once(engine, tenant.schema, "jobs", "NEW.state = 'succeeded'", "crash at the end")
     started = await upload(gql, tenant.token, kind="OPENING_BALANCES", company_id=company_id,
                            content=balanced.encode())  # fmt: skip
     done = await settled(gql, tenant.token, started["job"]["id"])
@@ -419,10 +411,14 @@ async def test_stock_on_hand_comes_in_as_valued_adjustments(
         "date,sku,warehouse,quantity,unitCost\n"
         "2026-01-31,P-1,WH1,10,2.50\n2026-01-31,P-2,WH1,4,10\n"
     )
+    # The run dies after its last batch, before the job says it succeeded: the next run
+    # finds every batch in and only finishes.
+    await fail_once(engine, tenant.schema, "jobs", "NEW.state = 'succeeded'", "crash at the end")
     started = await upload(gql, tenant.token, kind="STOCK_ON_HAND", company_id=company_id,
                            content=good.encode(), batch_size=1)  # fmt: skip
     done = await settled(gql, tenant.token, started["job"]["id"])
     assert (done["state"], done["rowsDone"], done["failure"]) == ("SUCCEEDED", 2, None), done
+    assert done["attempts"] == 2
     levels = await rows(
         engine,
         f"SELECT p.sku, l.on_hand::text, l.value::text FROM {tenant.schema}.stock_levels l "
@@ -479,20 +475,7 @@ async def test_sales_invoice_history_through_create_invoice_resumes_by_its_keys(
     schema = tenant.schema
     # OLD-2's first insert fails once: the run dies after OLD-1 was made; the next run
     # replays OLD-1 by its idempotency key and makes OLD-2.
-    async with engine.begin() as conn:
-        await conn.execute(text(f"CREATE SEQUENCE {schema}.fail_once"))
-        await conn.execute(text(f"""
-            CREATE FUNCTION {schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.reference = 'OLD-2' AND nextval('{schema}.fail_once') = 1 THEN
-                RAISE EXCEPTION 'simulated crash at invoice OLD-2';
-              END IF;
-              RETURN NEW;
-            END $$"""))  # fmt: skip
-        await conn.execute(text(
-            f"CREATE TRIGGER fail_once BEFORE INSERT ON {schema}.sales_documents "
-            f"FOR EACH ROW EXECUTE FUNCTION {schema}.fail_once()"
-        ))  # fmt: skip
+    await fail_once(engine, schema, "sales_documents", "NEW.reference = 'OLD-2'", "crash")
     good = header + (
         "OLD-1,C1,2026-02-01,Consulting,2,100\n"
         "OLD-1,C1,2026-02-01,Travel,1,50.50\n"
