@@ -52,9 +52,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 "REDIS_URL": infra.endpoints.redis_url,
                 "CELERY_BROKER_URL": infra.endpoints.broker_url,
             }
-            # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat.
+            # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat. It
+            # runs the schedule too (daily connectors): the one worker of a one-server site.
             worker = WorkerSupervisor(
-                [sys.executable, "-m", "server.cli", "worker"],
+                [sys.executable, "-m", "server.cli", "worker", "--beat"],
                 env,
                 min_backoff=settings.worker_restart_backoff,
             )
