@@ -211,3 +211,37 @@ async def test_an_import_needs_the_api_permission_of_what_its_rows_make(
             await conn.execute(text(f"SELECT count(*) FROM {tenant.schema}.customers"))
         ).scalar_one()
     assert count == 0
+
+
+async def test_a_running_job_is_cancelled_between_batches_and_keeps_what_it_committed(
+    gql: GraphQLClient,
+    engine: AsyncEngine,
+    tenant: TenantHandle,
+    celery_worker: subprocess.Popen[bytes],
+) -> None:
+    company_id = await company(gql, tenant)
+    schema = tenant.schema
+    async with engine.begin() as conn:  # each row takes a while: the job is caught mid-way
+        await conn.execute(text(f"""
+            CREATE FUNCTION {schema}.slow() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(0.1); RETURN NEW; END $$"""))  # fmt: skip
+        await conn.execute(text(
+            f"CREATE TRIGGER slow BEFORE INSERT ON {schema}.customers "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.slow()"
+        ))  # fmt: skip
+    started = (await upload(gql, tenant.token, kind="CUSTOMERS", company_id=company_id,
+                            content=customers_csv("K", 20), batch_size=2))["job"]  # fmt: skip
+
+    async def committing() -> bool:
+        found = (await gql.data(JOB, {"id": started["id"]}, tenant.token))["job"]
+        return bool(found["batchesCommitted"] >= 1)
+
+    assert await eventually(committing, timeout=20)
+    cancelled = (await gql.data(CANCEL, {"id": started["id"]}, tenant.token))["cancelJob"]
+    assert cancelled["errors"] == []
+    done = await settled(gql, tenant.token, started["id"])
+    assert done["state"] == "CANCELLED"
+    assert 0 < done["rowsDone"] < 20 and done["rowsDone"] == 2 * done["batchesCommitted"]
+    async with engine.connect() as conn:
+        count = (await conn.execute(text(f"SELECT count(*) FROM {schema}.customers"))).scalar_one()
+    assert count == done["rowsDone"]  # whole batches, nothing after the cancel
