@@ -174,7 +174,7 @@ async def retry_webhook_delivery(
         if endpoint is None or (
             endpoint.company_id is not None and not grants.can_enter(endpoint.company_id)
         ):
-            raise NotFound("Webhook delivery", "messageId")
+            raise NotFound("Webhook delivery", "id")
         now = utcnow()
         # An event, so the relay hears of the commit and wakes the sender at once.
         uow.record(

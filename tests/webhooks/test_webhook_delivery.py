@@ -145,7 +145,7 @@ async def test_a_failed_attempt_is_retried_with_the_same_id_and_a_rotation_signs
         # A manual retry: one more attempt, same webhook-id.
         retried = (
             await gql.data(
-                f"mutation($id: ID!) {{ retryWebhookDelivery(deliveryId: $id) {{"
+                f"mutation($id: ID!) {{ retryWebhookDelivery(id: $id) {{"
                 f" delivery {{ id status }} {ERRORS} }} }}",
                 {"id": delivery["id"]},
                 tenant.token,
@@ -252,7 +252,7 @@ async def test_other_tenants_neither_see_nor_touch_endpoints_nor_reach_them(
              {"id": endpoint_id}),
             (f"mutation($id: ID!) {{ rotateWebhookSecret(endpointId: $id) {{ {ERRORS} }} }}",
              {"id": endpoint_id}),
-            (f"mutation($id: ID!) {{ retryWebhookDelivery(deliveryId: $id) {{ {ERRORS} }} }}",
+            (f"mutation($id: ID!) {{ retryWebhookDelivery(id: $id) {{ {ERRORS} }} }}",
              {"id": sent["delivery"]["id"]}),
         ):  # fmt: skip
             data = await gql.data(mutation, variables, token)

@@ -21,10 +21,6 @@ class ConnectorMutations:
         resolver=update_connector,
         **guarded("connector:manage", "Change a connector; fields left out stay as they are."),
     )
-    delete_connector = strawberry.mutation(
-        resolver=delete_connector,
-        **guarded("connector:manage", "Remove a connector; its runs (jobs) and loaded rates stay."),
-    )
     run_connector = strawberry.mutation(
         resolver=run_connector,
         **guarded(
@@ -32,4 +28,8 @@ class ConnectorMutations:
             "Run a connector now, as a job (follow it with job(id:) or jobProgress). Rates "
             "equal to the stored ones are left alone, so running twice changes nothing.",
         ),
+    )
+    delete_connector = strawberry.mutation(
+        resolver=delete_connector,
+        **guarded("connector:manage", "Remove a connector; its runs (jobs) and loaded rates stay."),
     )

@@ -33,10 +33,6 @@ class WebhookMutations:
             "A new secret; for 24 hours deliveries carry a signature with each secret.",
         ),
     )
-    delete_webhook_endpoint = strawberry.mutation(
-        resolver=delete_webhook_endpoint,
-        **guarded("webhook:manage", "Remove an endpoint with its deliveries."),
-    )
     send_test_webhook = strawberry.mutation(
         resolver=send_test_webhook,
         **guarded("webhook:manage", "Send a `webhook.test` event to one endpoint."),
@@ -44,4 +40,8 @@ class WebhookMutations:
     retry_webhook_delivery = strawberry.mutation(
         resolver=retry_webhook_delivery,
         **guarded("webhook:manage", "One more attempt of a delivery, now."),
+    )
+    delete_webhook_endpoint = strawberry.mutation(
+        resolver=delete_webhook_endpoint,
+        **guarded("webhook:manage", "Remove an endpoint with its deliveries."),
     )

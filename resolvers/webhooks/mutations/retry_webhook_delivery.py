@@ -16,11 +16,11 @@ from schema.webhooks.types import (
 
 
 async def retry_webhook_delivery(
-    info: strawberry.Info, delivery_id: strawberry.ID
+    info: strawberry.Info, id: strawberry.ID
 ) -> RetryWebhookDeliveryPayload:
     """One more attempt, now, whatever the delivery's state."""
     try:
-        command = RetryWebhookDelivery(parse_id(delivery_id, "deliveryId", "Webhook delivery"))
+        command = RetryWebhookDelivery(parse_id(id, "id", "Webhook delivery"))
         message_id = await run_command(info, handlers.retry_webhook_delivery, command)
     except DomainError as exc:
         return RetryWebhookDeliveryPayload(
