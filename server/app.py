@@ -104,7 +104,11 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/.well-known/jwks.json", jwks),
         ],
         middleware=[
-            Middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes),
+            Middleware(
+                RequestContextMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins,

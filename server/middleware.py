@@ -23,11 +23,15 @@ class BodyTooLarge(Exception):
 
 class RequestContextMiddleware:
     """Gives every request an id (echoed as X-Request-Id), bounds the body (HTTP) or each frame
-    (websockets) by the same limit, logs the outcome."""
+    (websockets) by the same limit, logs the outcome. A multipart request (a GraphQL upload)
+    has a limit of its own, `max_upload_bytes`: the tenant's plan bounds each file further."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -42,9 +46,11 @@ class RequestContextMiddleware:
         status = 0
 
         if scope["type"] == "http":
+            multipart = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+            limit = self.max_upload_bytes if multipart else self.max_body_bytes
             declared = headers.get(b"content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
-                await _too_large(send, request_id, self.max_body_bytes)
+            if declared and declared.isdigit() and int(declared) > limit:
+                await _too_large(send, request_id, limit)
                 status = 413
                 self._log(scope, status, started)
                 return
@@ -55,7 +61,7 @@ class RequestContextMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
+                    if received > limit:
                         raise BodyTooLarge
                 return message
 
@@ -74,7 +80,7 @@ class RequestContextMiddleware:
                 await self.app(scope, bounded_receive, send_with_id)
             except BodyTooLarge:
                 if status == 0:
-                    await _too_large(send, request_id, self.max_body_bytes)
+                    await _too_large(send, request_id, limit)
                     status = 413
             finally:
                 self._log(scope, status, started)

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.identity.plans import PLANS
+
 CPU_CORES = os.cpu_count() or 1
 
 
@@ -49,6 +51,12 @@ class Settings(BaseSettings):
         alias="BIGLEDGER_ALLOWED_ORIGINS",
     )
     max_body_bytes: int = Field(1_048_576, alias="BIGLEDGER_MAX_BODY_BYTES")
+    # A multipart request (a GraphQL upload: imports, bank statements): the largest plan's
+    # file limit (maxImportBytes) and its form around it; each tenant's plan bounds it further.
+    max_upload_bytes: int = Field(
+        default_factory=lambda: max(p.limits.max_import_bytes for p in PLANS.values()) + 65_536,
+        alias="BIGLEDGER_MAX_UPLOAD_BYTES",
+    )
     # Unset: on, except with BIGLEDGER_ENV=production (see `graphiql_enabled`).
     graphiql: bool | None = Field(None, alias="BIGLEDGER_GRAPHIQL")
     # Unset: on, except with BIGLEDGER_ENV=production (see `introspection_enabled`).

@@ -16,6 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.conftest import GraphQLClient, LiveServer, TenantHandle
+from tests.jobs.api import upload
 
 ANGULAR = "http://localhost:4200"
 EVIL = "https://evil.example"
@@ -388,6 +389,39 @@ async def test_chunked_body_over_one_mib_is_413(http: httpx.AsyncClient) -> None
     )
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+
+async def test_an_upload_over_one_mib_reaches_the_plans_limit(
+    gql: GraphQLClient, tenant: TenantHandle, make_tenant: Any
+) -> None:
+    """Uploads (multipart) have their own edge limit: an import file over the 1 MiB body limit
+    is taken on the professional plan (50 MiB a file); the free plan's 5 MiB refuses more."""
+    company = (
+        await gql.data(
+            'mutation { createCompany(input: {name: "Uploads Sdn Bhd"}) { company { id } } }',
+            token=tenant.token,
+        )
+    )["createCompany"]["company"]["id"]
+    rows = "".join(f"C{i:07d},Customer {i:07d} Sdn Bhd\n" for i in range(36_000))
+    content = ("code,name\n" + rows).encode()
+    assert len(content) > 1024 * 1024
+    started = await upload(
+        gql, tenant.token, kind="CUSTOMERS", company_id=company, content=content, dry_run=True
+    )
+    assert started["errors"] == [] and started["job"]["id"], started
+    free = await make_tenant("uploads", plan="free")
+    free_company = (
+        await gql.data(
+            'mutation { createCompany(input: {name: "Free Sdn Bhd"}) { company { id } } }',
+            token=free.token,
+        )
+    )["createCompany"]["company"]["id"]
+    too_big = await upload(
+        gql, free.token, kind="CUSTOMERS", company_id=free_company,
+        content=content * 5, dry_run=True,
+    )  # fmt: skip
+    assert too_big["job"] is None
+    assert [e["code"] for e in too_big["errors"]] == ["LIMIT_EXCEEDED"], too_big
 
 
 async def test_server_still_serves_after_abuse(gql: GraphQLClient) -> None:
