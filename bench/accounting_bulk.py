@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import csv
 import random
-import re
 import sys
 import time
 import uuid
@@ -29,7 +28,16 @@ from typing import Any
 
 import httpx
 
-from bench.harness import HOST, Harness, log, login, machine_info, machine_markdown, today
+from bench.harness import (
+    HOST,
+    Harness,
+    log,
+    login,
+    machine_info,
+    machine_markdown,
+    today,
+    write_section,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 START, END = "<!-- bench:accounting_bulk -->", "<!-- /bench:accounting_bulk -->"
@@ -72,18 +80,6 @@ def write_csv(path: Path, lines: int) -> Decimal:
             out.writerow([f"E{i}", day, credit, "bench", "", amount])
             total += amount
     return total
-
-
-def write_section(body: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# BigLedger benchmark results\n"
-    block = f"{START}\n{body.rstrip()}\n{END}\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", flags=re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text)
-    log(f"wrote section accounting_bulk of {RESULTS}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -204,7 +200,7 @@ in this process (CSV generation not timed: {generated:.1f}s). Total debits impor
 **Reproduce:** `.venv/bin/python -m bench.accounting_bulk --lines {args.lines} --entries
 {args.entries} --repeat {args.repeat}`
 """
-    write_section(body)
+    write_section("accounting_bulk", body)
 
 
 def main(argv: list[str] | None = None) -> int:

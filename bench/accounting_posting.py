@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import sys
 import time
 import uuid
@@ -49,6 +48,7 @@ from bench.harness import (
     machine_markdown,
     percentile,
     today,
+    write_section,
 )
 from bench.loadgen import HttpConnection, encode_request
 from db.driver_path.posting import PostingSql
@@ -65,19 +65,6 @@ CREATE_YEAR = """mutation($input: CreateFiscalYearInput!) {
 POST_ONE = """mutation($input: CreateJournalEntryInput!) {
   createJournalEntry(input: $input) {
     journalEntry { id entryNumber status } errors { code message } } }"""
-
-
-def write_section(name: str, body: str) -> None:
-    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    text = RESULTS.read_text() if RESULTS.exists() else "# BigLedger benchmark results\n"
-    block = f"{start}\n{body.rstrip()}\n{end}\n"
-    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", flags=re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text)
-    log(f"wrote section {name} of {RESULTS}")
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.accounting_posting import asyncpg_dsn, leaf_accounts, setup_company, write_section
+from bench.accounting_posting import asyncpg_dsn, leaf_accounts, setup_company
 from bench.harness import (
     HOST,
     Harness,
@@ -49,6 +49,7 @@ from bench.harness import (
     machine_markdown,
     percentile,
     today,
+    write_section,
 )
 from bench.loadgen import HttpConnection, encode_request
 

@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from bench.harness import CpuMeter, log, machine_info, machine_markdown, today
+from bench.harness import CpuMeter, log, machine_info, machine_markdown, today, write_section
 from db.audit import VERIFY_BATCH
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -344,18 +343,6 @@ def markdown(result: dict[str, Any]) -> str:
     )
 
 
-def write_section(body: str) -> None:
-    block = f"<!-- bench:{SECTION} -->\n{body}<!-- /bench:{SECTION} -->\n"
-    existing = RESULTS.read_text() if RESULTS.exists() else "# BigLedger benchmark results\n"
-    pattern = re.compile(rf"<!-- bench:{SECTION} -->.*?<!-- /bench:{SECTION} -->\n?", re.S)
-    if pattern.search(existing):
-        updated = pattern.sub(lambda _: block, existing)
-    else:
-        updated = existing.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(updated)
-    log(f"wrote section '{TITLE}' to {RESULTS}")
-
-
 # -- servers ---------------------------------------------------------------------------------
 
 
@@ -431,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{machine_markdown(info)}\n\n**Reproduce:** `{command}`\n"
     )
     if not args.no_write:
-        write_section(body)
+        write_section(SECTION, body)
     print(markdown(result))
     return 0
 

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.harness import log, machine_info, machine_markdown, today
+from bench.harness import log, machine_info, machine_markdown, today, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -111,14 +111,6 @@ def run_one(tree: Path, bench: Benchmark) -> tuple[str, float]:
     return results_table(tree / "bench" / "RESULTS.md", bench.section), took
 
 
-def write_section(body: str, section: str = SECTION) -> None:
-    text = RESULTS.read_text()
-    block = f"<!-- bench:{section} -->\n{body}\n<!-- /bench:{section} -->\n"
-    pattern = re.compile(rf"<!-- bench:{section} -->.*?<!-- /bench:{section} -->\n?", re.S)
-    text = pattern.sub(lambda _m: block, text) if pattern.search(text) else f"{text}\n{block}"
-    RESULTS.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="the old revision")
@@ -158,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\n\n" + "\n".join(parts) + f"\n{machine_markdown(info)}\n\n**Reproduce:**"
         f" `.venv/bin/python -m bench.compare_revisions --base {base_sha} --head {head_sha}`"
     )
-    write_section(body, args.section)
+    write_section(args.section, body, RESULTS)
     log(f"wrote the `{args.section}` section of {RESULTS}")
     return 0
 

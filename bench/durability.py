@@ -653,8 +653,7 @@ async def servers(work: Path) -> AsyncIterator[StackSettings]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    from bench.accounting_posting import write_section
-    from bench.harness import machine_info
+    from bench.harness import machine_info, write_section
 
     info = machine_info()
     scenario = Scenario(

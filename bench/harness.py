@@ -15,6 +15,7 @@ import importlib.metadata
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -571,6 +572,24 @@ async def seed_companies(port: int, tenant: Tenant, count: int) -> None:
             body = response.json()
             if body.get("errors") or body["data"]["createCompany"]["errors"]:
                 raise RuntimeError(f"createCompany failed: {body}")
+
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def write_section(name: str, body: str, results: Path = RESULTS) -> None:
+    """Write `body` as the `<!-- bench:NAME -->` block of RESULTS.md, in place of the block of
+    that name or after the others; every other block stays as it is."""
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = results.read_text() if results.exists() else "# BigLedger benchmark results\n"
+    block = f"{start}\n{body.rstrip()}\n{end}\n"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end) + r"\n?", flags=re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    results.write_text(text)
+    log(f"wrote section {name} of {results}")
 
 
 def today() -> str:

@@ -29,7 +29,16 @@ import httpx
 
 from bench.accounting_bulk import CREATE_COMPANY, CREATE_YEAR, gql
 from bench.accounting_bulk import write_csv as write_journal_csv
-from bench.harness import HOST, Harness, log, login, machine_info, machine_markdown, today
+from bench.harness import (
+    HOST,
+    Harness,
+    log,
+    login,
+    machine_info,
+    machine_markdown,
+    today,
+    write_section,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 CREATE_WAREHOUSE = """mutation($input: CreateWarehouseInput!) {
@@ -283,21 +292,7 @@ the journal import is set-based SQL with one event per batch: the gap is that ch
     if args.dry:
         print(body)
     else:
-        write_section(body)
-
-
-def write_section(body: str) -> None:
-    import re
-
-    text = RESULTS.read_text() if RESULTS.exists() else "# BigLedger benchmark results\n"
-    block = f"{START}\n{body.rstrip()}\n{END}\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", flags=re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text)
-    log(f"wrote section imports of {RESULTS}")
+        write_section("imports", body)
 
 
 def main(argv: list[str] | None = None) -> int:

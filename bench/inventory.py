@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench.accounting_posting import _measure, asyncpg_dsn, gql, setup_company, write_section
+from bench.accounting_posting import _measure, asyncpg_dsn, gql, setup_company
 from bench.harness import (
     HOST,
     Harness,
@@ -45,6 +45,7 @@ from bench.harness import (
     machine_markdown,
     percentile,
     today,
+    write_section,
 )
 from bench.loadgen import HttpConnection, encode_request
 

@@ -36,7 +36,6 @@ from bench.accounting_posting import (
     asyncpg_dsn,
     gql,
     setup_company,
-    write_section,
 )
 from bench.harness import (
     HOST,
@@ -48,6 +47,7 @@ from bench.harness import (
     machine_markdown,
     percentile,
     today,
+    write_section,
 )
 from bench.loadgen import HttpConnection, encode_request
 

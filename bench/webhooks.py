@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.accounting_posting import write_section
 from bench.harness import (
     HOST,
     Harness,
@@ -30,6 +29,7 @@ from bench.harness import (
     ms,
     summary,
     today,
+    write_section,
 )
 from tests.webhooks.receiver import Answer, WebhookReceiver  # the receiver the tests use
 
