@@ -38,6 +38,8 @@ CREATE_ENDPOINT = """mutation($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { endpoint { id } secret errors { code message } } }"""
 CREATE_COMPANY = """mutation($name: String!) {
   createCompany(input: {name: $name}) { company { id } errors { code message } } }"""
+CREATE_CUSTOMER = """mutation($input: CreateCustomerInput!) {
+  createCustomer(input: $input) { customer { id } errors { code message } } }"""
 SEND_TEST = """mutation($id: ID!) {
   sendTestWebhook(endpointId: $id) { delivery { id } errors { code message } } }"""
 
@@ -70,16 +72,28 @@ async def endpoints(http: httpx.AsyncClient, receiver: WebhookReceiver, paths: l
     return ids
 
 
-async def companies(
+async def customers(
     http: httpx.AsyncClient, count: int, concurrency: int, prefix: str
 ) -> list[tuple[str, float]]:
-    """`count` createCompany from `concurrency` clients: (company id, response time)."""
+    """`count` createCustomer (one `customer.created` each) from `concurrency` clients, in a
+    company of their own: (customer id, response time)."""
+    company = (await call(http, CREATE_COMPANY, {"name": f"{prefix} Sdn Bhd"}))["company"]["id"]
     out: list[tuple[str, float]] = []
 
     async def worker(w: int) -> None:
         for i in range(w, count, concurrency):
-            made = await call(http, CREATE_COMPANY, {"name": f"{prefix} {i} Sdn Bhd"})
-            out.append((made["company"]["id"], time.time()))
+            made = await call(
+                http,
+                CREATE_CUSTOMER,
+                {
+                    "input": {
+                        "companyId": company,
+                        "code": f"C{i:06d}",
+                        "name": f"{prefix} customer {i}",
+                    }
+                },
+            )
+            out.append((made["customer"]["id"], time.time()))
 
     await asyncio.gather(*(worker(w) for w in range(concurrency)))
     return out
@@ -115,9 +129,9 @@ async def throughput(h: Harness, port: int, tenant: Tenant, endpoint_count: int,
     with WebhookReceiver() as receiver:
         async with client(port, tenant.token) as http:
             paths = [f"/e{i}" for i in range(endpoint_count)]
-            await endpoints(http, receiver, paths, ["company.created"])
+            await endpoints(http, receiver, paths, ["customer.created"])
             started = time.time()
-            made = await companies(http, events, 8, f"Hooked {endpoint_count}")
+            made = await customers(http, events, 8, f"Hooked {endpoint_count}")
             expected = events * endpoint_count
             waited = await wait_for(receiver, expected, 300)
             arrivals = first_arrivals(receiver)
@@ -185,8 +199,8 @@ async def killed_worker(port: int, api_pid: int, tenant: Tenant, events: int) ->
     with WebhookReceiver() as receiver:
         receiver.script("/slow", then=Answer(200, delay=0.2))  # deliveries stay in flight
         async with client(port, tenant.token) as http:
-            await endpoints(http, receiver, ["/slow"], ["company.created"])
-            made = asyncio.create_task(companies(http, events, 4, "Killed"))
+            await endpoints(http, receiver, ["/slow"], ["customer.created"])
+            made = asyncio.create_task(customers(http, events, 4, "Killed"))
             await until(lambda: len(receiver.received) >= events // 4)
             victims = worker_processes(api_pid)
             for proc in victims:
@@ -243,7 +257,7 @@ def markdown(args: argparse.Namespace, one: dict[str, Any], many: dict[str, Any]
     q, lo = isolated["quiet"], isolated["loaded"]
     return f"""## Webhooks: delivery throughput, latency, isolation, and a killed worker
 
-**What.** Signed webhook deliveries (Standard Webhooks) from `createCompany` commits to a local
+**What.** Signed webhook deliveries (Standard Webhooks) from `createCustomer` commits to a local
 receiver on a real socket (`tests/webhooks/receiver.py`: Python's ThreadingHTTPServer), through
 the real path: the message rows written by the commit's final statement, the relay seeing them
 due and kicking the sender, a Celery round on the `<queue>.webhooks` queue posting with httpx.
@@ -251,13 +265,13 @@ due and kicking the sender, a Celery round on the `<queue>.webhooks` queue posti
 **Method.** `bench.harness.Harness` (embedded PostgreSQL + Redis), `bigledger serve
 --with-worker` (one API process, one supervised Celery worker, prefork, 2 slots, consuming both
 queues), the receiver and the load generator in this process. (1) One endpoint subscribed to
-`company.created`, {args.events} `createCompany` from 8 concurrent clients; (2) 100 endpoints,
-{args.events_100} companies, so {args.events_100 * 100:,} deliveries. Deliveries/s = distinct
+`customer.created`, {args.events} `createCustomer` from 8 concurrent clients; (2) 100 endpoints,
+{args.events_100} customers, so {args.events_100 * 100:,} deliveries. Deliveries/s = distinct
 `webhook-id`s received / (last arrival - first send); latency = arrival at the receiver - the
 mutation's response (the commit). (3) Isolation: tenant A's endpoint hangs 15 s (the sender's
 timeout) on every call with 30 messages queued; tenant B sends 30 `sendTestWebhook` one at a
 time, before and while A hangs; B's send → arrival. (4) A killed worker: {args.kill_events}
-companies to an endpoint answering in 200 ms; after a quarter arrived, SIGKILL to the worker
+customers to an endpoint answering in 200 ms; after a quarter arrived, SIGKILL to the worker
 and its pool (the supervisor restarts it); leases of the killed round run out (timeout + 30 s)
 and the relay's sweep (2 s here, 15 s by default) sends the round again.
 
