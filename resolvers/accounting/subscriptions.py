@@ -87,9 +87,7 @@ class AccountingSubscriptions:
             )
 
         def accept(envelope: dict[str, Any]) -> bool:
-            return (
-                envelope.get("eventType") in BOOKS_CHANGED and event_company(envelope) == company
-            )
+            return envelope.get("eventType") in BOOKS_CHANGED and event_company(envelope) == company
 
         async for _envelope in tenant_events(info, accept):
             # The relay bumped the company's books version before publishing the event (an
