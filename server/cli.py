@@ -34,6 +34,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     infra = resolve_endpoints(settings)
     worker: WorkerSupervisor | None = None
+    beat: WorkerSupervisor | None = None
     try:
 
         async def prepare() -> str | None:
@@ -52,14 +53,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
                 "REDIS_URL": infra.endpoints.redis_url,
                 "CELERY_BROKER_URL": infra.endpoints.broker_url,
             }
-            # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat. It
-            # runs the schedule too (daily connectors): the one worker of a one-server site.
+            # Supervised: restarted with back-off if it exits; /readyz needs its heartbeat.
             worker = WorkerSupervisor(
-                [sys.executable, "-m", "server.cli", "worker", "--beat"],
+                [sys.executable, "-m", "server.cli", "worker"],
                 env,
                 min_backoff=settings.worker_restart_backoff,
             )
             worker.start()
+            # The schedule (daily connectors), in a process of its own, supervised too.
+            beat = WorkerSupervisor(
+                [sys.executable, "-m", "server.cli", "beat"],
+                env,
+                min_backoff=settings.worker_restart_backoff,
+            )
+            beat.start()
             settings = settings.model_copy(update={"require_worker": True})
             os.environ["BIGLEDGER_REQUIRE_WORKER"] = "true"  # for --workers N's processes
         host, port = args.host or settings.host, args.port or settings.port
@@ -95,6 +102,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         # Stop the worker (warm shutdown, killed after 15 s), then the servers we started.
+        if beat is not None:
+            beat.stop(timeout=15)
         if worker is not None:
             worker.stop(timeout=15)
         infra.stop_started()
@@ -126,12 +135,27 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     argv += ["-Q", ",".join(queues[name] for name in args.queues.split(","))]
     if args.hostname:
         argv += ["--hostname", args.hostname]
-    if args.beat:  # one per site: Celery beat sends the schedule's tasks (workers/connectors.py)
-        from workers.connectors import daily_schedule
-
-        app.conf.beat_schedule = daily_schedule(settings.connectors_daily_hour)
-        argv += ["--beat", "--schedule", str(settings.data_dir / "celerybeat-schedule")]
     app.worker_main(argv)
+    return 0
+
+
+def _beat(settings: Settings, args: argparse.Namespace) -> int:
+    """Celery beat: sends the schedule's tasks (the daily connector runs, workers/connectors.py)
+    to the queue. One per site. A process of its own, not a worker's embedded `-B`: a worker
+    killed with SIGKILL leaves that embedded beat running, orphaned."""
+    from server.bootstrap import resolve_endpoints
+    from workers.celery_app import configure
+    from workers.connectors import daily_schedule
+
+    endpoints = resolve_endpoints(settings).endpoints
+    app = configure(
+        broker_url=endpoints.broker_url,
+        database_url=endpoints.database_url,
+        queue=endpoints.celery_queue,
+    )
+    app.conf.beat_schedule = daily_schedule(settings.connectors_daily_hour)
+    schedule = str(settings.data_dir / "celerybeat-schedule")
+    app.start(["beat", "--loglevel", settings.log_level, "--schedule", schedule])
     return 0
 
 
@@ -635,12 +659,10 @@ def parser() -> argparse.ArgumentParser:
         help="what to consume: event handlers, webhook deliveries, or both (the default);"
         " a busy site runs webhook deliveries on workers of their own",
     )
-    worker.add_argument(
-        "--beat",
-        action="store_true",
-        help="also run Celery beat (the daily connector runs); one such worker per site",
-    )
     worker.set_defaults(run=_worker)
+    sub.add_parser(
+        "beat", help="run Celery beat: the schedule's tasks (daily connectors); one per site"
+    ).set_defaults(run=_beat)
 
     sub.add_parser("migrate", help="bring shared and every tenant schema to head").set_defaults(
         run=_migrate

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     webhook_sweep_interval: float = Field(15.0, alias="BIGLEDGER_WEBHOOK_SWEEP_INTERVAL")
 
     # Connectors (workers/connectors.py): the hour (UTC) of the daily run of every enabled
-    # daily connector (Celery beat: `bigledger worker --beat`), and seconds a source has to answer.
+    # daily connector (Celery beat: `bigledger beat`), and seconds a source has to answer.
     connectors_daily_hour: int = Field(5, ge=0, le=23, alias="BIGLEDGER_CONNECTORS_DAILY_HOUR")
     connector_timeout: float = Field(15.0, alias="BIGLEDGER_CONNECTOR_TIMEOUT")
 

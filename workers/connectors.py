@@ -1,5 +1,5 @@
 """Connector runs as jobs: `bigledger.connectors.run(tenant_id, job_id)` and the daily schedule
-`bigledger.connectors.daily()` (Celery beat, `bigledger worker --beat`).
+`bigledger.connectors.daily()` (Celery beat, `bigledger beat`).
 
 A run (ConnectorRunner, also used by `bigledger connectors run`): the job becomes validating,
 the source is pulled with no transaction open, every record is checked, then one unit of work
