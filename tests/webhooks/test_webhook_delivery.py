@@ -318,3 +318,24 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_its_secret_is_s
         endpoint = await eventually(disabled, timeout=20)
         assert endpoint is not None and "5 days" in endpoint["disabledReason"]
         assert len(receiver.at("/down")) == 1
+
+
+async def test_the_plan_bounds_the_number_of_endpoints(
+    gql: GraphQLClient, tenant: TenantHandle, engine: AsyncEngine
+) -> None:
+    allowed = 10  # the professional plan's maxWebhookEndpoints
+    for i in range(allowed):
+        await create_endpoint(gql, tenant, f"http://127.0.0.1:9/hook{i}", ["*"])
+    over = (
+        await gql.data(
+            CREATE,
+            {"input": {"url": "http://127.0.0.1:9/one-more", "eventTypes": ["*"]}},
+            tenant.token,
+        )
+    )["createWebhookEndpoint"]
+    assert over["endpoint"] is None
+    [error] = over["errors"]
+    assert error["code"] == "LIMIT_EXCEEDED" and "10 webhook endpoints" in error["message"]
+    async with engine.connect() as conn:
+        table = f'"{tenant.schema}".webhook_endpoints'
+        assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == allowed
