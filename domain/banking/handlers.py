@@ -28,6 +28,7 @@ from domain.banking.commands import (
     MatchBankLine,
     UnmatchBankLine,
 )
+from domain.banking.events import BANK_STATEMENT_IMPORTED
 from domain.banking.matching import (
     MAX_WINDOW_DAYS,
     BankLineFacts,
@@ -57,7 +58,7 @@ from domain.identity.access import AccessGrants, Forbidden, RecordFacts
 from domain.identity.plans import TenantLimits
 from domain.shared.clock import utcnow
 from domain.shared.errors import Conflict, DomainError, ErrorCode, NotFound
-from domain.shared.events import EventOrigin
+from domain.shared.events import EventOrigin, RecordedEvent
 from domain.shared.money import money_text
 
 BANK_SUBTYPES = frozenset({"bank", "cash"})
@@ -151,6 +152,30 @@ async def _match_open_lines(
     return result
 
 
+def imported_event(record: StatementRecord, matched: int, suggested: int) -> RecordedEvent:
+    return RecordedEvent(
+        BANK_STATEMENT_IMPORTED,
+        "BankStatement",
+        record.id,
+        {
+            "companyId": str(record.company_id),
+            "bankAccountId": str(record.account_id),
+            "format": record.format,
+            "externalId": record.external_id,
+            "currencyCode": record.currency,
+            "startDate": record.start_date.isoformat(),
+            "endDate": record.end_date.isoformat(),
+            "openingBalance": money_text(record.opening_balance),
+            "closingBalance": money_text(record.closing_balance),
+            "lineCount": record.line_count,
+            "newLineCount": record.new_line_count,
+            "autoMatched": matched,
+            "suggested": suggested,
+        },
+        record.imported_at,
+    )
+
+
 async def import_bank_statement(
     cmd: ImportBankStatement,
     uow: AccountingUnitOfWork,
@@ -236,6 +261,7 @@ async def import_bank_statement(
         await banking.add_statement(record, records)
         fresh = await banking.open_bank_lines(account.id, statement_id)
         matched = await _match_open_lines(banking, account, fresh, window, origin)
+        uow.record([imported_event(record, matched.matched, matched.suggested)])
         await uow.commit()
     return ImportResult(
         statement=record,

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from domain.accounting import events as accounting
+from domain.banking import events as banking
 from domain.company import events as company
 from domain.inventory import events as inventory
 from domain.purchasing import events as purchasing
@@ -70,6 +71,7 @@ _REVERSAL = uuid.UUID("c0a80101-0000-4000-8000-000000000008")
 _ACCOUNT = uuid.UUID("c0a80101-0000-4000-8000-000000000009")
 _ACCOUNT_2 = uuid.UUID("c0a80101-0000-4000-8000-00000000000a")
 _PRODUCT = uuid.UUID("c0a80101-0000-4000-8000-00000000000b")
+_STATEMENT = uuid.UUID("c0a80101-0000-4000-8000-0000000000b5")
 _WAREHOUSE = uuid.UUID("c0a80101-0000-4000-8000-00000000000c")
 _WAREHOUSE_2 = uuid.UUID("c0a80101-0000-4000-8000-00000000000d")
 _ENDPOINT = uuid.UUID("c0a80101-0000-4000-8000-00000000000e")
@@ -581,6 +583,29 @@ CATALOGUE: tuple[WebhookEventType, ...] = (
             "quantity": "20",
             "value": "400.0000",
             "status": "IN_TRANSIT",
+        },
+    ),
+    # -- banking --
+    _entry(
+        banking.BANK_STATEMENT_IMPORTED,
+        "A bank statement was imported and its lines auto-matched (read the lines and the"
+        " reconciliation through the API).",
+        "BankStatement",
+        _STATEMENT,
+        {
+            "companyId": _CO,
+            "bankAccountId": str(_ACCOUNT),
+            "format": "camt053",
+            "externalId": "STMT-2026-03-001",
+            "currencyCode": "MYR",
+            "startDate": "2026-03-01",
+            "endDate": "2026-03-31",
+            "openingBalance": "12500.0000",
+            "closingBalance": "13610.5000",
+            "lineCount": 42,
+            "newLineCount": 42,
+            "autoMatched": 37,
+            "suggested": 3,
         },
     ),
     # -- webhooks themselves --

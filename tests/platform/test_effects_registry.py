@@ -56,6 +56,7 @@ PINNED: dict[str, tuple[str, ...]] = {
     "SupplierCreditIssued": WEBHOOK,
     "SupplierPaymentMade": WEBHOOK,
     "SupplierUpdated": WEBHOOK,
+    "BankStatementImported": WEBHOOK,
     "WebhookEndpointDisabled": WEBHOOK,
     "WebhookTest": WEBHOOK,
 }

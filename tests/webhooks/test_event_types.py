@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from domain.accounting import events as accounting
+from domain.banking import events as banking
 from domain.company import events as company
 from domain.identity.events import ACCESS_CHANGES
 from domain.inventory import events as inventory
@@ -28,6 +29,7 @@ from domain.webhooks.event_types import (
 
 REAL_EVENTS = {
     *accounting.ALL,
+    *banking.ALL,
     *company.ALL,
     *inventory.ALL,
     *purchasing.ALL,
@@ -110,6 +112,7 @@ def test_the_catalogue_holds_real_business_events_and_no_access_events() -> None
         "stock_level.changed",
         "company.created",
         "company.updated",
+        "bank_statement.imported",
         "webhook_endpoint.disabled",
         "webhook.test",
     ]:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook
 
+from tests.banking.api import import_statement
 from tests.conftest import GraphQLClient, StatementLog, TenantHandle, eventually
 from tests.webhooks.receiver import Answer, WebhookReceiver
 
@@ -339,3 +340,30 @@ async def test_the_plan_bounds_the_number_of_endpoints(
     async with engine.connect() as conn:
         table = f'"{tenant.schema}".webhook_endpoints'
         assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == allowed
+
+
+async def test_an_imported_bank_statement_is_announced(
+    gql: GraphQLClient, tenant: TenantHandle, celery_worker: Any
+) -> None:
+    company = (await gql.data(CREATE_COMPANY, {"name": "Statements Sdn Bhd"}, tenant.token))[
+        "createCompany"
+    ]["company"]["id"]
+    accounts = await gql.data(
+        "query($c: ID!) { accounts(companyId: $c, first: 100) { edges { node { id code } } } }",
+        {"c": company},
+        tenant.token,
+    )
+    [bank] = [e["node"]["id"] for e in accounts["accounts"]["edges"] if e["node"]["code"] == "1110"]
+    with WebhookReceiver() as receiver:
+        made = await create_endpoint(gql, tenant, receiver.url("/bank"), ["bank_statement.*"])
+        imported = await import_statement(
+            gql, tenant.token, bank, b"date,amount,text\n2026-03-02,12.50,REF-1\n", "CSV",
+            csv_mapping={"date": "date", "amount": "amount", "reference": "text"},
+        )  # fmt: skip
+        assert imported["errors"] == [], imported
+        [arrived] = await eventually(lambda: _async(receiver.at("/bank")), timeout=20)
+        body = Webhook(made["secret"]).verify(arrived.body, arrived.headers)
+        assert body["type"] == "bank_statement.imported"
+        assert body["data"]["aggregateId"] == imported["statement"]["id"]
+        assert body["data"]["payload"]["companyId"] == company
+        assert body["data"]["payload"]["newLineCount"] == 1
