@@ -44,7 +44,9 @@ class SqlTaxCodeRepository:
         known = await self._conn.execute(select(companies.c.id).where(companies.c.id == company_id))
         if known.first() is None:  # no such company in this tenant: nothing to seed
             return {}
-        # First use: seed the defaults. ON CONFLICT makes a concurrent first use harmless.
+        # First use: seed the defaults. ON CONFLICT makes a concurrent first use harmless; no
+        # conflict target, because a default's id is derived from (company, code): two
+        # concurrent seeds collide on the primary key as well as on (company_id, code).
         defaults = default_codes_for(company_id)
         await self._conn.execute(
             pg_insert(tax_codes)
@@ -63,7 +65,7 @@ class SqlTaxCodeRepository:
                     for c in defaults
                 ]
             )
-            .on_conflict_do_nothing(index_elements=["company_id", "code"])
+            .on_conflict_do_nothing()
         )
         return await company_tax_codes(self._conn, company_id)
 
