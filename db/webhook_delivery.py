@@ -69,18 +69,27 @@ class Outcome:
 
 # Statements name their tenant's tables through `{schema}` (text SQL is not translated by the
 # engine's schema map); `_sql` fills it in once per schema.
+
+# The messages `m` (joined to their endpoint `e`) a round may take now, written once for the
+# take and the relay's probe: pending and due, not leased, the endpoint enabled with its
+# breaker closed or half-open, and no round posting to it (that round looks again at its end).
+_ENDPOINT_FREE = (
+    ' NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
+    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now())"
+)
+_DUE = (
+    "m.status = 'pending' AND m.next_attempt_at <= now()"
+    " AND (m.leased_until IS NULL OR m.leased_until < now())"
+    " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())"
+    " AND" + _ENDPOINT_FREE
+)
 _TAKE = (
     "WITH candidates AS ("
     " SELECT m.id, m.next_attempt_at,"
     " row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.next_attempt_at, m.id) AS rn,"
     " e.breaker_open_until IS NOT NULL AS half_open"
     ' FROM "{schema}".webhook_messages m JOIN "{schema}".webhook_endpoints e'
-    " ON e.id = m.endpoint_id"
-    " WHERE m.status = 'pending' AND m.next_attempt_at <= now()"
-    " AND (m.leased_until IS NULL OR m.leased_until < now())"
-    " AND e.enabled AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())"
-    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
-    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now())),"
+    " ON e.id = m.endpoint_id WHERE " + _DUE + "),"
     " taken AS (SELECT id FROM candidates"
     " WHERE rn <= CASE WHEN half_open THEN 1 ELSE :per_endpoint END"
     " ORDER BY next_attempt_at, id LIMIT :round_size)"
@@ -113,7 +122,7 @@ async def take_due(
     await conn.execute(_sql(_TAKE_LOCK, conn))
     rows = await conn.execute(
         _sql(_TAKE, conn),
-        {"per_endpoint": per_endpoint, "round_size": round_size, "lease": float(lease_seconds)},
+        {"per_endpoint": per_endpoint, "round_size": round_size, "lease": lease_seconds},
     )
     return [
         DueMessage(r.id, r.endpoint_id, r.event_id, r.event_type, r.attempts, r.max_attempts,
@@ -171,10 +180,7 @@ _FAIL_WITHOUT_EVENT = (
 _NEXT_DUE = (
     "SELECT min(greatest(m.next_attempt_at, e.breaker_open_until, m.leased_until))"
     ' FROM "{schema}".webhook_messages m JOIN "{schema}".webhook_endpoints e'
-    " ON e.id = m.endpoint_id WHERE m.status = 'pending' AND e.enabled"
-    # an endpoint a round is posting to: that round looks again when it ends
-    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
-    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now())"
+    " ON e.id = m.endpoint_id WHERE m.status = 'pending' AND e.enabled AND" + _ENDPOINT_FREE
 )
 
 
@@ -242,12 +248,7 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
 
 _ANY_DUE = (
     'SELECT EXISTS (SELECT 1 FROM "{schema}".webhook_messages m'
-    ' JOIN "{schema}".webhook_endpoints e ON e.id = m.endpoint_id'
-    " WHERE m.status = 'pending' AND m.next_attempt_at <= now() AND e.enabled"
-    " AND (m.leased_until IS NULL OR m.leased_until < now())"
-    " AND (e.breaker_open_until IS NULL OR e.breaker_open_until <= now())"
-    ' AND NOT EXISTS (SELECT 1 FROM "{schema}".webhook_messages busy'
-    " WHERE busy.endpoint_id = m.endpoint_id AND busy.leased_until > now()))"
+    ' JOIN "{schema}".webhook_endpoints e ON e.id = m.endpoint_id WHERE ' + _DUE + ")"
 )
 
 

@@ -19,8 +19,11 @@ async def test_first_uses_at_the_same_moment_all_get_the_codes(
 ) -> None:
     tenant_engine = TenantEngines(engine).for_schema(tenant.schema)
 
-    async def first_use(company: uuid.UUID, start: asyncio.Event) -> set[uuid.UUID]:
+    async def first_use(
+        company: uuid.UUID, opened: asyncio.Queue[None], start: asyncio.Event
+    ) -> set[uuid.UUID]:
         async with tenant_engine.begin() as conn:
+            opened.put_nowait(None)
             await start.wait()
             codes = await SqlTaxCodeRepository(conn).for_company(company)
         return {c.id for c in codes.values()}
@@ -32,9 +35,11 @@ async def test_first_uses_at_the_same_moment_all_get_the_codes(
             tenant.token,
         )
         company = uuid.UUID(made["createCompany"]["company"]["id"])
+        opened: asyncio.Queue[None] = asyncio.Queue()
         start = asyncio.Event()
-        racing = [asyncio.create_task(first_use(company, start)) for _ in range(6)]
-        await asyncio.sleep(0.05)  # every transaction open, waiting at the line
+        racing = [asyncio.create_task(first_use(company, opened, start)) for _ in range(6)]
+        for _ in racing:  # every transaction open, waiting at the line
+            await opened.get()
         start.set()
         seen = await asyncio.gather(*racing)  # no unique violation in any of them
         assert all(ids == seen[0] and ids for ids in seen)
